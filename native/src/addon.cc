@@ -1,0 +1,17 @@
+// Entry point of the tstorch addon: registers the functions of each source file.
+#include "common.h"
+
+namespace tstorch {
+
+static napi_value init(napi_env env, napi_value exports) {
+  return guarded(env, [&] {
+    registerExports(env, exports, tensorExports());
+    registerExports(env, exports, dispatchExports());
+    registerExports(env, exports, runtimeExports());
+    return exports;
+  });
+}
+
+}  // namespace tstorch
+
+NAPI_MODULE(tstorch, tstorch::init)

@@ -1,0 +1,103 @@
+// Shared helpers of the tstorch addon: N-API error plumbing and the tensor handle.
+//
+// A tensor crosses into JavaScript as a napi External that owns a heap `Holder`. The External's
+// finalizer is a *basic* finalizer (NAPI_EXPERIMENTAL), so V8 runs it during garbage collection
+// itself, not on a later event-loop turn: a synchronous training loop that never yields still gets
+// its tensors freed. Each handle reports its storage size to V8 (napi_adjust_external_memory) so
+// that native and GPU bytes create GC pressure. dispose() frees the tensor at once.
+#pragma once
+
+#include <node_api.h>
+
+#include <ATen/ATen.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <c10/util/Exception.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tstorch {
+
+// A JS-visible error raised from native code: becomes a JS Error with this message.
+struct JsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline void check(napi_status s, const char* what) {
+  if (s != napi_ok) throw JsError(std::string("tstorch internal N-API failure: ") + what);
+}
+
+struct Holder {
+  at::Tensor tensor;
+  int64_t bytes;  // what was reported to V8 as external memory
+};
+
+// Wraps a tensor into a new handle (an External). Undefined tensors become null.
+napi_value wrapTensor(napi_env env, at::Tensor t);
+// The tensor behind a handle; throws a JsError for non-handles and disposed handles.
+const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what = "argument");
+// Frees the tensor behind a handle now (idempotent).
+void disposeHandle(napi_env env, napi_value v);
+
+// Small conversions.
+napi_value makeNumber(napi_env env, double d);
+napi_value makeBool(napi_env env, bool b);
+napi_value makeString(napi_env env, const std::string& s);
+napi_value makeUndefined(napi_env env);
+napi_value makeNull(napi_env env);
+napi_valuetype typeOf(napi_env env, napi_value v);
+double getNumber(napi_env env, napi_value v, const char* what);
+int64_t getInt(napi_env env, napi_value v, const char* what);
+bool getBool(napi_env env, napi_value v, const char* what);
+std::string getString(napi_env env, napi_value v, const char* what);
+bool isArray(napi_env env, napi_value v);
+uint32_t arrayLength(napi_env env, napi_value v);
+napi_value arrayGet(napi_env env, napi_value arr, uint32_t i);
+std::vector<int64_t> getIntList(napi_env env, napi_value v, const char* what);
+napi_value makeIntArray(napi_env env, c10::IntArrayRef xs);
+
+// Every exported function runs inside `guarded`, which turns C++ exceptions (libtorch's c10::Error
+// included) into JS Errors carrying the message, so the process never aborts on bad input.
+template <typename F>
+napi_value guarded(napi_env env, F&& body) {
+  try {
+    return body();
+  } catch (const c10::Error& e) {
+    napi_throw_error(env, nullptr, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  } catch (...) {
+    napi_throw_error(env, nullptr, "tstorch: unknown native exception");
+  }
+  return nullptr;
+}
+
+// Reads up to N arguments; missing ones are `undefined`.
+template <size_t N>
+struct Args {
+  napi_value argv[N];
+  size_t argc = N;
+  Args(napi_env env, napi_callback_info info) {
+    check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
+    if (argc > N) argc = N;
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    for (size_t i = argc; i < N; ++i) argv[i] = undef;
+  }
+  napi_value operator[](size_t i) const { return argv[i]; }
+};
+
+// Registration of exported functions, one table per source file.
+struct Export {
+  const char* name;
+  napi_callback fn;
+};
+void registerExports(napi_env env, napi_value exports, const std::vector<Export>& table);
+
+std::vector<Export> tensorExports();
+std::vector<Export> dispatchExports();
+std::vector<Export> runtimeExports();
+
+}  // namespace tstorch

@@ -1,0 +1,315 @@
+// Any registered operator by schema name, through the c10 dispatcher with boxed arguments.
+// Autograd works through this path: callBoxed enters at the Autograd dispatch key like any call.
+//
+// JS resolves overloads (it has the schemas, see `schemas`) and asks once for an op id; each call
+// then converts JS values into IValues following the argument kinds compiled for that id.
+#include <unordered_map>
+
+#include "common.h"
+
+namespace tstorch {
+
+namespace {
+
+enum class Kind : uint8_t {
+  Tensor, TensorList, OptTensorList, Int, IntList, Float, FloatList, Bool, BoolList,
+  Scalar, ScalarList, String, Device, Generator, Unsupported
+};
+
+struct ArgSpec {
+  std::string name;
+  Kind kind;
+  bool optional;
+  int32_t fixedLength;  // int[2] -> 2; 0 when free
+  c10::optional<c10::IValue> defaultValue;
+};
+
+struct CompiledOp {
+  c10::OperatorHandle handle;
+  std::string fullName;
+  std::vector<ArgSpec> args;
+};
+
+std::vector<CompiledOp>& ops() {
+  static std::vector<CompiledOp> v;
+  return v;
+}
+std::unordered_map<std::string, uint32_t>& opIds() {
+  static std::unordered_map<std::string, uint32_t> m;
+  return m;
+}
+
+Kind kindOfElement(const c10::TypePtr& t) {
+  switch (t->kind()) {
+    case c10::TypeKind::TensorType: return Kind::TensorList;
+    case c10::TypeKind::IntType:
+    case c10::TypeKind::SymIntType: return Kind::IntList;
+    case c10::TypeKind::FloatType: return Kind::FloatList;
+    case c10::TypeKind::BoolType: return Kind::BoolList;
+    case c10::TypeKind::NumberType: return Kind::ScalarList;
+    case c10::TypeKind::OptionalType:
+      if (t->castRaw<c10::OptionalType>()->getElementType()->kind() == c10::TypeKind::TensorType)
+        return Kind::OptTensorList;
+      return Kind::Unsupported;
+    default: return Kind::Unsupported;
+  }
+}
+
+ArgSpec specOf(const c10::Argument& arg) {
+  ArgSpec s{arg.name(), Kind::Unsupported, false, arg.N() ? *arg.N() : 0, arg.default_value()};
+  c10::TypePtr t = arg.real_type();
+  if (t->kind() == c10::TypeKind::OptionalType) {
+    s.optional = true;
+    t = t->castRaw<c10::OptionalType>()->getElementType();
+  }
+  switch (t->kind()) {
+    case c10::TypeKind::TensorType: s.kind = Kind::Tensor; break;
+    case c10::TypeKind::IntType:
+    case c10::TypeKind::SymIntType:
+    case c10::TypeKind::ScalarTypeType:
+    case c10::TypeKind::LayoutType:
+    case c10::TypeKind::MemoryFormatType: s.kind = Kind::Int; break;
+    case c10::TypeKind::FloatType: s.kind = Kind::Float; break;
+    case c10::TypeKind::BoolType: s.kind = Kind::Bool; break;
+    case c10::TypeKind::NumberType: s.kind = Kind::Scalar; break;
+    case c10::TypeKind::StringType: s.kind = Kind::String; break;
+    case c10::TypeKind::DeviceObjType: s.kind = Kind::Device; break;
+    case c10::TypeKind::GeneratorType: s.kind = Kind::Generator; break;
+    case c10::TypeKind::ListType: s.kind = kindOfElement(t->castRaw<c10::ListType>()->getElementType()); break;
+    default: s.kind = Kind::Unsupported;
+  }
+  return s;
+}
+
+// A JS number is an int Scalar when it is a whole number (as Python's `2`), else a float; an
+// object {tstorchFloat: x} forces a float Scalar (torch.scalar(2, "float")); bigint is int64.
+c10::Scalar scalarOf(napi_env env, napi_value v, const std::string& what) {
+  switch (typeOf(env, v)) {
+    case napi_boolean: return c10::Scalar(getBool(env, v, what.c_str()));
+    case napi_bigint: return c10::Scalar(getInt(env, v, what.c_str()));
+    case napi_number: {
+      double d = getNumber(env, v, what.c_str());
+      if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) <= 9007199254740992.0)
+        return c10::Scalar(static_cast<int64_t>(d));
+      return c10::Scalar(d);
+    }
+    case napi_object: {
+      bool has = false;
+      napi_has_named_property(env, v, "tstorchFloat", &has);
+      if (has) {
+        napi_value f;
+        check(napi_get_named_property(env, v, "tstorchFloat", &f), "get_named_property");
+        return c10::Scalar(getNumber(env, f, what.c_str()));
+      }
+      break;
+    }
+    default: break;
+  }
+  throw JsError("tstorch: expected a number for Scalar argument '" + what + "'");
+}
+
+c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::string& op) {
+  napi_valuetype vt = typeOf(env, v);
+  if (vt == napi_undefined || vt == napi_null) {
+    if (vt == napi_undefined && s.defaultValue) return *s.defaultValue;
+    if (s.optional) return c10::IValue();
+    throw JsError("tstorch: " + op + ": missing argument '" + s.name + "'");
+  }
+  const char* what = s.name.c_str();
+  switch (s.kind) {
+    case Kind::Tensor: return unwrapTensor(env, v, what);
+    case Kind::TensorList:
+    case Kind::OptTensorList: {
+      if (!isArray(env, v)) throw JsError("tstorch: " + op + ": expected an array of Tensors for '" + s.name + "'");
+      uint32_t n = arrayLength(env, v);
+      if (s.kind == Kind::TensorList) {
+        c10::List<at::Tensor> list;
+        list.reserve(n);
+        for (uint32_t i = 0; i < n; ++i) list.push_back(unwrapTensor(env, arrayGet(env, v, i), what));
+        return list;
+      }
+      c10::List<c10::optional<at::Tensor>> list;
+      list.reserve(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        napi_value e = arrayGet(env, v, i);
+        napi_valuetype et = typeOf(env, e);
+        if (et == napi_null || et == napi_undefined) list.push_back(c10::nullopt);
+        else list.push_back(unwrapTensor(env, e, what));
+      }
+      return list;
+    }
+    case Kind::Int: return getInt(env, v, what);
+    case Kind::IntList: {
+      if (!isArray(env, v)) {
+        int64_t x = getInt(env, v, what);  // a single int stands for int[N], as in Python
+        return c10::List<int64_t>(std::vector<int64_t>(s.fixedLength > 0 ? s.fixedLength : 1, x));
+      }
+      return c10::List<int64_t>(getIntList(env, v, what));
+    }
+    case Kind::Float: return getNumber(env, v, what);
+    case Kind::FloatList: {
+      if (!isArray(env, v)) throw JsError("tstorch: " + op + ": expected an array of numbers for '" + s.name + "'");
+      uint32_t n = arrayLength(env, v);
+      c10::List<double> list;
+      for (uint32_t i = 0; i < n; ++i) list.push_back(getNumber(env, arrayGet(env, v, i), what));
+      return list;
+    }
+    case Kind::Bool: return getBool(env, v, what);
+    case Kind::BoolList: {
+      if (!isArray(env, v)) throw JsError("tstorch: " + op + ": expected an array of booleans for '" + s.name + "'");
+      uint32_t n = arrayLength(env, v);
+      c10::List<bool> list;
+      for (uint32_t i = 0; i < n; ++i) list.push_back(getBool(env, arrayGet(env, v, i), what));
+      return list;
+    }
+    case Kind::Scalar: return scalarOf(env, v, s.name);
+    case Kind::ScalarList: {
+      if (!isArray(env, v)) throw JsError("tstorch: " + op + ": expected an array of numbers for '" + s.name + "'");
+      uint32_t n = arrayLength(env, v);
+      std::vector<c10::Scalar> xs;
+      for (uint32_t i = 0; i < n; ++i) xs.push_back(scalarOf(env, arrayGet(env, v, i), s.name));
+      return c10::IValue(c10::List<c10::Scalar>(xs));
+    }
+    case Kind::String: return getString(env, v, what);
+    case Kind::Device: return c10::Device(getString(env, v, what));
+    case Kind::Generator:
+      throw JsError("tstorch: " + op + ": explicit generators are not supported; pass null for '" + s.name + "'");
+    case Kind::Unsupported: break;
+  }
+  throw JsError("tstorch: " + op + ": argument '" + s.name + "' has a type tstorch cannot pass");
+}
+
+napi_value fromIValue(napi_env env, const c10::IValue& v) {
+  if (v.isTensor()) return wrapTensor(env, v.toTensor());
+  if (v.isNone()) return makeNull(env);
+  if (v.isInt()) return makeNumber(env, static_cast<double>(v.toInt()));
+  if (v.isDouble()) return makeNumber(env, v.toDouble());
+  if (v.isBool()) return makeBool(env, v.toBool());
+  if (v.isString()) return makeString(env, v.toStringRef());
+  if (v.isDevice()) return makeString(env, v.toDevice().str());
+  if (v.isScalar()) {
+    at::Scalar s = v.toScalar();
+    if (s.isIntegral(false)) return makeNumber(env, static_cast<double>(s.toLong()));
+    if (s.isBoolean()) return makeBool(env, s.toBool());
+    return makeNumber(env, s.toDouble());
+  }
+  if (v.isTuple() || v.isList()) {
+    std::vector<c10::IValue> items;
+    if (v.isTuple()) {
+      for (const auto& e : v.toTupleRef().elements()) items.push_back(e);
+    } else {
+      for (const auto& e : v.toListRef()) items.push_back(e);
+    }
+    napi_value arr;
+    check(napi_create_array_with_length(env, items.size(), &arr), "create_array");
+    for (size_t i = 0; i < items.size(); ++i) check(napi_set_element(env, arr, i, fromIValue(env, items[i])), "set");
+    return arr;
+  }
+  throw JsError(std::string("tstorch: cannot return a value of type ") + v.tagKind() + " to JavaScript");
+}
+
+napi_value typeString(napi_env env, const c10::Argument& a) {
+  std::string s = a.real_type()->str();
+  if (a.N() && s.size() >= 2 && s.compare(s.size() - 2, 2, "[]") == 0)
+    s = s.substr(0, s.size() - 1) + std::to_string(*a.N()) + "]";
+  return makeString(env, s);
+}
+
+}  // namespace
+
+// schemas() -> [[name, overload, [[argName, type, hasDefault, kwargOnly, writes]...], [returnType...]], ...]
+static napi_value schemas(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto names = c10::Dispatcher::singleton().getAllOpNames();
+    napi_value out;
+    check(napi_create_array_with_length(env, names.size(), &out), "create_array");
+    uint32_t k = 0;
+    for (const auto& n : names) {
+      auto h = c10::Dispatcher::singleton().findOp(n);
+      if (!h || !h->hasSchema()) continue;
+      const c10::FunctionSchema& fs = h->schema();
+      napi_value args;
+      check(napi_create_array_with_length(env, fs.arguments().size(), &args), "create_array");
+      for (size_t i = 0; i < fs.arguments().size(); ++i) {
+        const auto& a = fs.arguments()[i];
+        napi_value row;
+        check(napi_create_array_with_length(env, 5, &row), "create_array");
+        napi_set_element(env, row, 0, makeString(env, a.name()));
+        napi_set_element(env, row, 1, typeString(env, a));
+        napi_set_element(env, row, 2, makeBool(env, a.default_value().has_value()));
+        napi_set_element(env, row, 3, makeBool(env, a.kwarg_only()));
+        napi_set_element(env, row, 4, makeBool(env, a.alias_info() && a.alias_info()->isWrite()));
+        napi_set_element(env, args, i, row);
+      }
+      napi_value rets;
+      check(napi_create_array_with_length(env, fs.returns().size(), &rets), "create_array");
+      for (size_t i = 0; i < fs.returns().size(); ++i) napi_set_element(env, rets, i, typeString(env, fs.returns()[i]));
+      napi_value entry;
+      check(napi_create_array_with_length(env, 4, &entry), "create_array");
+      napi_set_element(env, entry, 0, makeString(env, n.name));
+      napi_set_element(env, entry, 1, makeString(env, n.overload_name));
+      napi_set_element(env, entry, 2, args);
+      napi_set_element(env, entry, 3, rets);
+      napi_set_element(env, out, k++, entry);
+    }
+    return out;
+  });
+}
+
+// opId(name, overload) -> number: compiles the argument kinds once; same id for the same op.
+static napi_value opId(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    std::string name = getString(env, a[0], "name");
+    std::string overload = typeOf(env, a[1]) == napi_string ? getString(env, a[1], "overload") : "";
+    if (name.find("::") == std::string::npos) name = "aten::" + name;
+    std::string full = overload.empty() ? name : name + "." + overload;
+    auto it = opIds().find(full);
+    if (it != opIds().end()) return makeNumber(env, it->second);
+    auto h = c10::Dispatcher::singleton().findSchema({name, overload});
+    if (!h) throw JsError("tstorch: unknown operator " + full);
+    CompiledOp op{*h, full, {}};
+    for (const auto& arg : h->schema().arguments()) op.args.push_back(specOf(arg));
+    uint32_t id = static_cast<uint32_t>(ops().size());
+    ops().push_back(std::move(op));
+    opIds().emplace(full, id);
+    return makeNumber(env, id);
+  });
+}
+
+// call(id, ...args) -> undefined | value | [values]. Missing trailing arguments take the schema's
+// defaults; null stands for an absent optional.
+static napi_value call(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    constexpr size_t kMax = 32;
+    napi_value argv[kMax];
+    size_t argc = kMax;
+    check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
+    if (argc < 1) throw JsError("tstorch: call needs an op id");
+    uint32_t id = static_cast<uint32_t>(getInt(env, argv[0], "op id"));
+    if (id >= ops().size()) throw JsError("tstorch: bad op id");
+    const CompiledOp& op = ops()[id];
+    size_t given = argc - 1;
+    if (given > op.args.size())
+      throw JsError("tstorch: " + op.fullName + " takes " + std::to_string(op.args.size()) + " arguments, got " +
+                    std::to_string(given));
+    torch::jit::Stack stack;
+    stack.reserve(op.args.size());
+    napi_value undef = makeUndefined(env);
+    for (size_t i = 0; i < op.args.size(); ++i)
+      stack.push_back(toIValue(env, i < given ? argv[i + 1] : undef, op.args[i], op.fullName));
+    op.handle.callBoxed(&stack);
+    if (stack.empty()) return makeUndefined(env);
+    if (stack.size() == 1) return fromIValue(env, stack[0]);
+    napi_value arr;
+    check(napi_create_array_with_length(env, stack.size(), &arr), "create_array");
+    for (size_t i = 0; i < stack.size(); ++i) check(napi_set_element(env, arr, i, fromIValue(env, stack[i])), "set");
+    return arr;
+  });
+}
+
+std::vector<Export> dispatchExports() {
+  return {{"schemas", schemas}, {"opId", opId}, {"call", call}};
+}
+
+}  // namespace tstorch

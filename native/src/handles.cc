@@ -1,0 +1,163 @@
+// Tensor handles and small value conversions (see common.h for the memory design).
+#include "common.h"
+
+namespace tstorch {
+
+static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
+  auto* h = static_cast<Holder*>(data);
+  int64_t bytes = h->bytes;
+  delete h;  // drops this reference to the tensor
+  if (bytes) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, -bytes, &ignored);
+  }
+}
+
+static int64_t storageBytes(const at::Tensor& t) {
+  if (!t.defined() || !t.has_storage()) return 0;
+  return static_cast<int64_t>(t.storage().nbytes());
+}
+
+napi_value wrapTensor(napi_env env, at::Tensor t) {
+  if (!t.defined()) return makeNull(env);
+  int64_t bytes = storageBytes(t);
+  auto* h = new Holder{std::move(t), bytes};
+  napi_value v;
+  napi_status s = napi_create_external(env, h, finalizeHolder, nullptr, &v);
+  if (s != napi_ok) {
+    delete h;
+    throw JsError("tstorch: could not create a tensor handle");
+  }
+  if (bytes) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, bytes, &ignored);
+  }
+  return v;
+}
+
+static Holder* holderOf(napi_env env, napi_value v, const char* what) {
+  if (typeOf(env, v) != napi_external) throw JsError(std::string("tstorch: expected a Tensor for ") + what);
+  void* data = nullptr;
+  check(napi_get_value_external(env, v, &data), "get_value_external");
+  return static_cast<Holder*>(data);
+}
+
+const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what) {
+  Holder* h = holderOf(env, v, what);
+  if (!h->tensor.defined())
+    throw JsError(std::string("tstorch: Tensor used after dispose() (") + what + ")");
+  return h->tensor;
+}
+
+void disposeHandle(napi_env env, napi_value v) {
+  Holder* h = holderOf(env, v, "dispose");
+  h->tensor.reset();
+  if (h->bytes) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, -h->bytes, &ignored);
+    h->bytes = 0;
+  }
+}
+
+napi_value makeNumber(napi_env env, double d) {
+  napi_value v;
+  check(napi_create_double(env, d, &v), "create_double");
+  return v;
+}
+napi_value makeBool(napi_env env, bool b) {
+  napi_value v;
+  check(napi_get_boolean(env, b, &v), "get_boolean");
+  return v;
+}
+napi_value makeString(napi_env env, const std::string& s) {
+  napi_value v;
+  check(napi_create_string_utf8(env, s.data(), s.size(), &v), "create_string");
+  return v;
+}
+napi_value makeUndefined(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+napi_value makeNull(napi_env env) {
+  napi_value v;
+  napi_get_null(env, &v);
+  return v;
+}
+napi_valuetype typeOf(napi_env env, napi_value v) {
+  napi_valuetype t;
+  check(napi_typeof(env, v, &t), "typeof");
+  return t;
+}
+double getNumber(napi_env env, napi_value v, const char* what) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok)
+    throw JsError(std::string("tstorch: expected a number for ") + what);
+  return d;
+}
+int64_t getInt(napi_env env, napi_value v, const char* what) {
+  napi_valuetype t = typeOf(env, v);
+  if (t == napi_bigint) {
+    int64_t x;
+    bool lossless;
+    check(napi_get_value_bigint_int64(env, v, &x, &lossless), "bigint");
+    return x;
+  }
+  double d = getNumber(env, v, what);
+  if (d != static_cast<double>(static_cast<int64_t>(d)))
+    throw JsError(std::string("tstorch: expected an integer for ") + what + ", got " + std::to_string(d));
+  return static_cast<int64_t>(d);
+}
+bool getBool(napi_env env, napi_value v, const char* what) {
+  bool b;
+  if (napi_get_value_bool(env, v, &b) != napi_ok)
+    throw JsError(std::string("tstorch: expected a boolean for ") + what);
+  return b;
+}
+std::string getString(napi_env env, napi_value v, const char* what) {
+  size_t n;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok)
+    throw JsError(std::string("tstorch: expected a string for ") + what);
+  std::string s(n, '\0');
+  napi_get_value_string_utf8(env, v, s.data(), n + 1, &n);
+  return s;
+}
+bool isArray(napi_env env, napi_value v) {
+  bool b = false;
+  napi_is_array(env, v, &b);
+  return b;
+}
+uint32_t arrayLength(napi_env env, napi_value v) {
+  uint32_t n;
+  check(napi_get_array_length(env, v, &n), "array_length");
+  return n;
+}
+napi_value arrayGet(napi_env env, napi_value arr, uint32_t i) {
+  napi_value v;
+  check(napi_get_element(env, arr, i, &v), "get_element");
+  return v;
+}
+std::vector<int64_t> getIntList(napi_env env, napi_value v, const char* what) {
+  if (!isArray(env, v)) throw JsError(std::string("tstorch: expected an array of integers for ") + what);
+  uint32_t n = arrayLength(env, v);
+  std::vector<int64_t> out(n);
+  for (uint32_t i = 0; i < n; ++i) out[i] = getInt(env, arrayGet(env, v, i), what);
+  return out;
+}
+napi_value makeIntArray(napi_env env, c10::IntArrayRef xs) {
+  napi_value arr;
+  check(napi_create_array_with_length(env, xs.size(), &arr), "create_array");
+  for (size_t i = 0; i < xs.size(); ++i)
+    check(napi_set_element(env, arr, i, makeNumber(env, static_cast<double>(xs[i]))), "set_element");
+  return arr;
+}
+
+void registerExports(napi_env env, napi_value exports, const std::vector<Export>& table) {
+  for (const auto& e : table) {
+    napi_value fn;
+    check(napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn), "create_function");
+    check(napi_set_named_property(env, exports, e.name, fn), "set_named_property");
+  }
+}
+
+}  // namespace tstorch

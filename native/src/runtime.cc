@@ -1,0 +1,71 @@
+// Process-wide settings: grad mode, random seed, threads, CUDA presence, versions.
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/csrc/api/include/torch/version.h>
+
+#include "common.h"
+
+namespace tstorch {
+
+static napi_value setGradEnabled(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    bool prev = c10::GradMode::is_enabled();
+    c10::GradMode::set_enabled(getBool(env, a[0], "enabled"));
+    return makeBool(env, prev);
+  });
+}
+
+static napi_value isGradEnabled(napi_env env, napi_callback_info) {
+  return guarded(env, [&] { return makeBool(env, c10::GradMode::is_enabled()); });
+}
+
+static napi_value manualSeed(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    at::manual_seed(static_cast<uint64_t>(getInt(env, a[0], "seed")));
+    return makeUndefined(env);
+  });
+}
+
+static napi_value setNumThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    int64_t n = getInt(env, a[0], "threads");
+    if (n < 1) throw JsError("tstorch: setNumThreads needs a positive number, got " + std::to_string(n));
+    at::set_num_threads(static_cast<int>(n));
+    return makeUndefined(env);
+  });
+}
+
+static napi_value getNumThreads(napi_env env, napi_callback_info) {
+  return guarded(env, [&] { return makeNumber(env, at::get_num_threads()); });
+}
+
+static napi_value cudaDeviceCount(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    const auto& hooks = at::detail::getCUDAHooks();
+    return makeNumber(env, hooks.hasCUDA() ? hooks.getNumGPUs() : 0);
+  });
+}
+
+static napi_value versions(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value o;
+    check(napi_create_object(env, &o), "create_object");
+    napi_set_named_property(env, o, "libtorch", makeString(env, TORCH_VERSION));
+    napi_set_named_property(env, o, "cxx11Abi", makeBool(env, _GLIBCXX_USE_CXX11_ABI != 0));
+    napi_set_named_property(env, o, "parallel", makeString(env, at::get_parallel_info()));
+    return o;
+  });
+}
+
+std::vector<Export> runtimeExports() {
+  return {
+      {"setGradEnabled", setGradEnabled}, {"isGradEnabled", isGradEnabled}, {"manualSeed", manualSeed},
+      {"setNumThreads", setNumThreads},   {"getNumThreads", getNumThreads}, {"cudaDeviceCount", cudaDeviceCount},
+      {"versions", versions},
+  };
+}
+
+}  // namespace tstorch

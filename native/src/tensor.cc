@@ -1,0 +1,279 @@
+// Tensor data in and out, metadata, and autograd entry points.
+#include <cstring>
+
+#include <torch/csrc/autograd/function.h>
+
+#include "common.h"
+
+namespace tstorch {
+
+static at::ScalarType scalarTypeArg(napi_env env, napi_value v) {
+  int64_t code = getInt(env, v, "dtype");
+  if (code < 0 || code >= static_cast<int64_t>(at::ScalarType::NumOptions))
+    throw JsError("tstorch: unknown dtype code " + std::to_string(code));
+  return static_cast<at::ScalarType>(code);
+}
+
+// Element size of a typed array kind (N-API has no such helper).
+static size_t typedArrayElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: return 1;
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
+// fromBuffer(typedArray, dtypeCode, shape, device?, requiresGrad?) -> handle. Copies the bytes.
+static napi_value fromBuffer(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<5> a(env, info);
+    void* data = nullptr;
+    size_t byteLength = 0;
+    bool isTyped = false;
+    napi_is_typedarray(env, a[0], &isTyped);
+    if (isTyped) {
+      napi_typedarray_type tt;
+      size_t length;
+      napi_value ab;
+      size_t offset;
+      check(napi_get_typedarray_info(env, a[0], &tt, &length, &data, &ab, &offset), "typedarray_info");
+      byteLength = length * static_cast<size_t>(typedArrayElementSize(tt));
+    } else {
+      bool isAb = false;
+      napi_is_arraybuffer(env, a[0], &isAb);
+      if (!isAb) throw JsError("tstorch: fromBuffer expects a typed array or ArrayBuffer");
+      check(napi_get_arraybuffer_info(env, a[0], &data, &byteLength), "arraybuffer_info");
+    }
+    at::ScalarType st = scalarTypeArg(env, a[1]);
+    std::vector<int64_t> shape = getIntList(env, a[2], "shape");
+    int64_t numel = 1;
+    for (int64_t d : shape) {
+      if (d < 0) throw JsError("tstorch: negative dimension in shape");
+      numel *= d;
+    }
+    size_t need = static_cast<size_t>(numel) * c10::elementSize(st);
+    if (need != byteLength)
+      throw JsError("tstorch: data has " + std::to_string(byteLength) + " bytes but shape and dtype need " +
+                    std::to_string(need));
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st));
+    if (need) std::memcpy(t.data_ptr(), data, need);
+    napi_valuetype dt = typeOf(env, a[3]);
+    if (dt == napi_string) {
+      c10::Device dev(getString(env, a[3], "device"));
+      if (!dev.is_cpu()) t = t.to(dev);
+    }
+    if (typeOf(env, a[4]) == napi_boolean && getBool(env, a[4], "requiresGrad")) t.set_requires_grad(true);
+    return wrapTensor(env, std::move(t));
+  });
+}
+
+// toBuffer(h) -> ArrayBuffer with the tensor's elements, contiguous, on the CPU.
+static napi_value toBuffer(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    at::Tensor t = unwrapTensor(env, a[0], "toBuffer");
+    {
+      at::NoGradGuard ng;
+      t = t.detach();
+      if (!t.device().is_cpu()) t = t.to(at::kCPU);
+      t = t.contiguous();
+      if (t.is_conj()) t = t.resolve_conj();
+    }
+    size_t n = t.nbytes();
+    void* out = nullptr;
+    napi_value ab;
+    check(napi_create_arraybuffer(env, n, &out, &ab), "create_arraybuffer");
+    if (n) std::memcpy(out, t.data_ptr(), n);
+    return ab;
+  });
+}
+
+static napi_value dispose(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    disposeHandle(env, a[0]);
+    return makeUndefined(env);
+  });
+}
+
+static napi_value shape(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeIntArray(env, unwrapTensor(env, a[0], "shape").sizes());
+  });
+}
+
+static napi_value strides(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeIntArray(env, unwrapTensor(env, a[0], "stride").strides());
+  });
+}
+
+static napi_value dim(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeNumber(env, static_cast<double>(unwrapTensor(env, a[0], "dim").dim()));
+  });
+}
+
+static napi_value numel(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeNumber(env, static_cast<double>(unwrapTensor(env, a[0], "numel").numel()));
+  });
+}
+
+static napi_value dtype(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeNumber(env, static_cast<double>(static_cast<int>(unwrapTensor(env, a[0], "dtype").scalar_type())));
+  });
+}
+
+static napi_value device(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeString(env, unwrapTensor(env, a[0], "device").device().str());
+  });
+}
+
+static napi_value isContiguous(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeBool(env, unwrapTensor(env, a[0], "isContiguous").is_contiguous());
+  });
+}
+
+static napi_value storageBytes(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    const at::Tensor& t = unwrapTensor(env, a[0], "storageBytes");
+    return makeNumber(env, t.has_storage() ? static_cast<double>(t.storage().nbytes()) : 0.0);
+  });
+}
+
+static napi_value isDisposed(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    if (typeOf(env, a[0]) != napi_external) throw JsError("tstorch: expected a Tensor handle");
+    void* data = nullptr;
+    check(napi_get_value_external(env, a[0], &data), "get_value_external");
+    return makeBool(env, !static_cast<Holder*>(data)->tensor.defined());
+  });
+}
+
+// item(h) -> number | boolean
+static napi_value item(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    const at::Tensor& t = unwrapTensor(env, a[0], "item");
+    if (t.numel() != 1)
+      throw JsError("tstorch: item() needs a tensor with one element, this one has " + std::to_string(t.numel()));
+    at::Scalar s = t.item();
+    if (s.isBoolean()) return makeBool(env, s.toBool());
+    if (s.isIntegral(false)) return makeNumber(env, static_cast<double>(s.toLong()));
+    if (s.isComplex()) throw JsError("tstorch: item() of a complex tensor is not supported");
+    return makeNumber(env, s.toDouble());
+  });
+}
+
+static napi_value requiresGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeBool(env, unwrapTensor(env, a[0], "requiresGrad").requires_grad());
+  });
+}
+
+static napi_value setRequiresGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    at::Tensor t = unwrapTensor(env, a[0], "requiresGrad_");
+    t.set_requires_grad(getBool(env, a[1], "requiresGrad"));
+    return makeUndefined(env);
+  });
+}
+
+static napi_value isLeaf(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeBool(env, unwrapTensor(env, a[0], "isLeaf").is_leaf());
+  });
+}
+
+static napi_value gradFnName(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    const at::Tensor& t = unwrapTensor(env, a[0], "gradFn");
+    const auto& fn = t.grad_fn();
+    if (!fn) return makeNull(env);
+    return makeString(env, fn->name());
+  });
+}
+
+static napi_value grad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return wrapTensor(env, unwrapTensor(env, a[0], "grad").grad());
+  });
+}
+
+// setGrad(h, gradHandle | null): null clears the gradient (PyTorch's zero_grad(set_to_none=True)).
+static napi_value setGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    at::Tensor t = unwrapTensor(env, a[0], "grad");
+    napi_valuetype vt = typeOf(env, a[1]);
+    if (vt == napi_null || vt == napi_undefined) {
+      t.mutable_grad().reset();
+    } else {
+      t.mutable_grad() = unwrapTensor(env, a[1], "grad");
+    }
+    return makeUndefined(env);
+  });
+}
+
+static napi_value retainGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    unwrapTensor(env, a[0], "retainGrad").retain_grad();
+    return makeUndefined(env);
+  });
+}
+
+// backward(h, gradient | null, retainGraph, createGraph)
+static napi_value backward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    const at::Tensor& t = unwrapTensor(env, a[0], "backward");
+    at::Tensor g;
+    napi_valuetype gt = typeOf(env, a[1]);
+    if (gt != napi_null && gt != napi_undefined) g = unwrapTensor(env, a[1], "gradient");
+    bool create = typeOf(env, a[3]) == napi_boolean && getBool(env, a[3], "createGraph");
+    c10::optional<bool> retain;
+    if (typeOf(env, a[2]) == napi_boolean) retain = getBool(env, a[2], "retainGraph");
+    if (!t.requires_grad())
+      throw JsError("tstorch: backward() on a tensor that does not require grad and has no grad_fn");
+    if (!g.defined() && t.numel() != 1)
+      throw JsError("tstorch: backward() without a gradient needs a scalar (one-element) tensor, got shape " +
+                    c10::str(t.sizes()));
+    t.backward(g, retain, create);
+    return makeUndefined(env);
+  });
+}
+
+std::vector<Export> tensorExports() {
+  return {
+      {"fromBuffer", fromBuffer}, {"toBuffer", toBuffer},       {"dispose", dispose},
+      {"isDisposed", isDisposed}, {"shape", shape},             {"strides", strides},
+      {"dim", dim},               {"numel", numel},             {"dtype", dtype},
+      {"device", device},         {"isContiguous", isContiguous}, {"storageBytes", storageBytes},
+      {"item", item},             {"requiresGrad", requiresGrad}, {"setRequiresGrad", setRequiresGrad},
+      {"isLeaf", isLeaf},         {"gradFnName", gradFnName},   {"grad", grad},
+      {"setGrad", setGrad},       {"retainGrad", retainGrad},   {"backward", backward},
+  };
+}
+
+}  // namespace tstorch

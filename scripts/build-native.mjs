@@ -1,0 +1,96 @@
+// Builds the Node-API addon (native/src/*.cc -> native/build/tstorch.node) with g++,
+// against the libtorch that find-libtorch.mjs finds. Objects are rebuilt only when their
+// sources, the headers or the flags change; files compile in parallel (one per core).
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findLibtorch } from "./find-libtorch.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const srcDir = join(root, "native", "src");
+const outDir = join(root, "native", "build");
+const objDir = join(outDir, "obj");
+
+function nodeIncludeDir() {
+  const candidates = [
+    process.env.NODE_INCLUDE_DIR,
+    resolve(dirname(process.execPath), "..", "include", "node"),
+    "/usr/include/node",
+    "/usr/local/include/node",
+  ].filter(Boolean);
+  for (const c of candidates) if (existsSync(join(c, "node_api.h"))) return c;
+  throw new Error(`tstorch: Node's headers (node_api.h) not found in ${candidates.join(", ")}; set NODE_INCLUDE_DIR`);
+}
+
+function run(cmd, args) {
+  return new Promise((ok, fail) => {
+    const p = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
+    p.on("error", fail);
+    p.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`${cmd} exited with ${code}`))));
+  });
+}
+
+async function main() {
+  let torch;
+  try {
+    torch = findLibtorch();
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  const cxx = process.env.CXX || "g++";
+  const cflags = [
+    "-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden", "-DNAPI_EXPERIMENTAL",
+    "-Wno-deprecated-declarations", "-Wno-unused-parameter",
+    ...(torch.cxx11Abi === null ? [] : [`-D_GLIBCXX_USE_CXX11_ABI=${torch.cxx11Abi}`]),
+    ...(torch.cuda ? ["-DTSTORCH_CUDA=1"] : []),
+    `-I${nodeIncludeDir()}`,
+    ...torch.includeDirs.map((d) => `-I${d}`),
+  ];
+  const libs = ["-ltorch", "-ltorch_cpu", "-lc10", ...(torch.cuda ? ["-ltorch_cuda", "-lc10_cuda"] : [])];
+  // --no-as-needed keeps libtorch_cuda linked although no symbol of it is named directly (its
+  // kernels register themselves at load); -z now makes a C++ ABI mismatch fail at load, not mid-call.
+  const ldflags = ["-shared", `-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`, "-Wl,--no-as-needed", ...libs, "-Wl,-z,now"];
+
+  mkdirSync(objDir, { recursive: true });
+  const flagHash = createHash("sha1").update(JSON.stringify([cxx, cflags])).digest("hex").slice(0, 12);
+  const headers = readdirSync(srcDir).filter((f) => f.endsWith(".h")).map((f) => join(srcDir, f));
+  const newestHeader = Math.max(0, ...headers.map((h) => statSync(h).mtimeMs));
+  const sources = readdirSync(srcDir).filter((f) => f.endsWith(".cc")).sort();
+  const jobs = sources.map((f) => {
+    const src = join(srcDir, f);
+    const obj = join(objDir, `${f.replace(/\.cc$/, "")}.${flagHash}.o`);
+    const stale = !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, newestHeader);
+    return { src, obj, stale };
+  });
+  const todo = jobs.filter((j) => j.stale);
+  const parallel = Math.max(1, Math.min(cpus().length, Number(process.env.JOBS) || cpus().length));
+  const started = Date.now();
+  if (todo.length) console.error(`tstorch: compiling ${todo.length} file(s) against ${torch.source} libtorch (${torch.libDir})`);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < todo.length) {
+        const j = todo[next++];
+        await run(cxx, [...cflags, "-c", j.src, "-o", `${j.obj}.tmp`]);
+        renameSync(`${j.obj}.tmp`, j.obj);
+      }
+    }),
+  );
+  const target = join(outDir, "tstorch.node");
+  const needLink = todo.length > 0 || !existsSync(target) || jobs.some((j) => statSync(j.obj).mtimeMs > statSync(target).mtimeMs);
+  if (needLink) {
+    await run(cxx, ["-o", `${target}.tmp`, ...jobs.map((j) => j.obj), ...ldflags]);
+    renameSync(`${target}.tmp`, target);
+    writeFileSync(join(outDir, "libtorch.json"), JSON.stringify(torch, null, 2) + "\n");
+    console.error(`tstorch: built ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+main().catch((e) => {
+  console.error(`tstorch: native build failed: ${e.message}`);
+  process.exit(1);
+});
