@@ -210,8 +210,10 @@ napi_value fromIValue(napi_env env, const c10::IValue& v) {
 
 napi_value typeString(napi_env env, const c10::Argument& a) {
   std::string s = a.real_type()->str();
-  if (a.N() && s.size() >= 2 && s.compare(s.size() - 2, 2, "[]") == 0)
-    s = s.substr(0, s.size() - 1) + std::to_string(*a.N()) + "]";
+  if (a.N()) {  // int[2] rather than int[]: a single int may stand for the whole list
+    size_t at = s.rfind("[]");
+    if (at != std::string::npos) s = s.substr(0, at + 1) + std::to_string(*a.N()) + s.substr(at + 1);
+  }
   return makeString(env, s);
 }
 

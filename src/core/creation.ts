@@ -1,0 +1,179 @@
+// Creating tensors: from JS data, and PyTorch's factory functions.
+import { DType, dtypeCode, dtypeOfTypedArray } from "./dtype.js";
+import { DeviceLike, deviceString } from "./device.js";
+import { native } from "./native.js";
+import { K } from "./op-ids.js";
+import { Scalar, Shape, Tensor, wrap } from "./tensor.js";
+
+export interface TensorOptions {
+  dtype?: DType;
+  device?: DeviceLike;
+  requiresGrad?: boolean;
+}
+
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+const call = native.call;
+
+/**
+ * `torch.tensor(data, { dtype, device, requiresGrad })`. `data` is a (nested) array of numbers or
+ * booleans, or a typed array (1-d). Like PyTorch, whole numbers give int64, any fraction float32,
+ * booleans bool; typed arrays keep their element type unless `dtype` says otherwise.
+ */
+export function tensor(data: NestedArray | ArrayBufferView, opts: TensorOptions = {}): Tensor {
+  let t: Tensor;
+  if (ArrayBuffer.isView(data)) {
+    t = fromTypedArray(data, [Math.floor(data.byteLength / bytesPerElement(data))]);
+  } else {
+    const shape: number[] = [];
+    const flat: (number | boolean)[] = [];
+    flatten(data, 0, shape, flat);
+    t = fromFlat(flat, shape);
+  }
+  return finish(t, opts);
+}
+
+/** A tensor over a copy of `data` with the given shape (the typed array's length must match). */
+export function fromTypedArray(data: ArrayBufferView, shape: Shape, opts: TensorOptions = {}): Tensor {
+  let src = data;
+  let dt = dtypeOfTypedArray(data);
+  if (dt === null) {
+    // Uint16/Uint32 have no libtorch dtype: widen like numpy-to-torch users expect
+    if (data instanceof Uint16Array || data instanceof Uint32Array) {
+      src = data instanceof Uint16Array ? Int32Array.from(data) : BigInt64Array.from(data, (v) => BigInt(v));
+      dt = data instanceof Uint16Array ? "int32" : "int64";
+    } else {
+      throw new Error(`tstorch: unsupported typed array ${data.constructor.name}`);
+    }
+  }
+  return finish(wrap(native.fromBuffer(src, dtypeCode(dt), [...shape])), opts);
+}
+
+function bytesPerElement(a: ArrayBufferView): number {
+  return (a as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+}
+
+function flatten(x: NestedArray, depth: number, shape: number[], out: (number | boolean)[]): void {
+  if (Array.isArray(x)) {
+    if (shape.length === depth) shape.push(x.length);
+    else if (shape[depth] !== x.length) {
+      throw new Error(`tstorch: ragged nested array: expected length ${shape[depth]} at depth ${depth}, got ${x.length}`);
+    }
+    for (const e of x) flatten(e, depth + 1, shape, out);
+    return;
+  }
+  if (typeof x !== "number" && typeof x !== "boolean") {
+    throw new Error(`tstorch: tensor() data must hold numbers or booleans, found ${typeof x}`);
+  }
+  if (shape.length !== depth) throw new Error("tstorch: ragged nested array (a number where an array was expected)");
+  out.push(x);
+}
+
+function fromFlat(flat: (number | boolean)[], shape: number[]): Tensor {
+  if (flat.length > 0 && flat.every((v) => typeof v === "boolean")) {
+    return wrap(native.fromBuffer(Uint8Array.from(flat, (v) => (v ? 1 : 0)), dtypeCode("bool"), shape));
+  }
+  const nums = flat.map(Number);
+  if (nums.length > 0 && nums.every((v) => Number.isInteger(v))) {
+    return wrap(native.fromBuffer(BigInt64Array.from(nums, (v) => BigInt(v)), dtypeCode("int64"), shape));
+  }
+  return wrap(native.fromBuffer(Float32Array.from(nums), dtypeCode("float32"), shape));
+}
+
+function finish(t: Tensor, opts: TensorOptions): Tensor {
+  let out = t;
+  if ((opts.dtype !== undefined && opts.dtype !== out.dtype) || opts.device !== undefined) {
+    const moved = out.to({ dtype: opts.dtype, device: opts.device });
+    out.dispose();
+    out = moved;
+  }
+  if (opts.requiresGrad) out.requiresGrad_(true);
+  return out;
+}
+
+function factoryArgs(opts: TensorOptions): [number | null, null, string | null, null] {
+  return [
+    opts.dtype === undefined ? null : dtypeCode(opts.dtype),
+    null,
+    opts.device === undefined ? null : deviceString(opts.device),
+    null,
+  ];
+}
+function grad(t: Tensor, opts: TensorOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.zeros, [...shape], ...factoryArgs(opts))), opts);
+}
+export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.ones, [...shape], ...factoryArgs(opts))), opts);
+}
+export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.empty, [...shape], ...factoryArgs(opts), null)), opts);
+}
+/** Filled with `value`; the dtype follows the value (int64 for whole numbers) unless given. */
+export function full(shape: Shape, value: Scalar, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.full, [...shape], value, ...factoryArgs(opts))), opts);
+}
+export function rand(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.rand, [...shape], ...factoryArgs(opts))), opts);
+}
+export function randn(shape: Shape, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.randn, [...shape], ...factoryArgs(opts))), opts);
+}
+/** Integers in [low, high); `randint(high, shape)` or `randint(low, high, shape)`. */
+export function randint(low: number, high: number | Shape, shape?: Shape | TensorOptions, opts: TensorOptions = {}): Tensor {
+  if (typeof high !== "number") return randint(0, low, high, (shape as TensorOptions | undefined) ?? {});
+  const o = { dtype: "int64" as DType, ...opts };
+  return wrap(call(K.randint_low, low, high, [...(shape as Shape)], ...factoryArgs(o)));
+}
+export function randperm(n: number, opts: TensorOptions = {}): Tensor {
+  return wrap(call(K.randperm, n, ...factoryArgs({ dtype: "int64", ...opts })));
+}
+/** `arange(end)`, `arange(start, end, step?)`; int64 when all bounds are whole numbers. */
+export function arange(start: number, end?: number, step: number = 1, opts: TensorOptions = {}): Tensor {
+  const [s, e] = end === undefined ? [0, start] : [start, end];
+  return grad(wrap(call(K.arange_start_step, s, e, step, ...factoryArgs(opts))), opts);
+}
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.linspace, { tstorchFloat: start }, { tstorchFloat: end }, steps, ...factoryArgs(opts))), opts);
+}
+export function eye(n: number, m?: number, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(m === undefined ? call(K.eye, n, ...factoryArgs(opts)) : call(K.eye_m, n, m, ...factoryArgs(opts))), opts);
+}
+
+function likeArgs(opts: TensorOptions): [number | null, null, string | null, null, null] {
+  return [...factoryArgs(opts), null];
+}
+export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.zeros_like, t._h, ...likeArgs(opts))), opts);
+}
+export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.ones_like, t._h, ...likeArgs(opts))), opts);
+}
+export function emptyLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.empty_like, t._h, ...likeArgs(opts))), opts);
+}
+export function fullLike(t: Tensor, value: Scalar, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.full_like, t._h, value, ...likeArgs(opts))), opts);
+}
+export function randLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.rand_like, t._h, ...likeArgs(opts))), opts);
+}
+export function randnLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return grad(wrap(call(K.randn_like, t._h, ...likeArgs(opts))), opts);
+}
+
+// ---------------------------------------------------------------- joining
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  return wrap(call(K.cat, tensors.map((t) => t._h), dim));
+}
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  return wrap(call(K.stack, tensors.map((t) => t._h), dim));
+}
+/** Elementwise `cond ? a : b` (PyTorch's torch.where). */
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  return wrap(call(K.where_self, cond._h, a._h, b._h));
+}

@@ -1,0 +1,67 @@
+// Loads the Node-API addon (native/build/tstorch.node) and sets libtorch's process defaults.
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+
+/** An opaque handle to a libtorch tensor (a napi External owned by the addon). */
+export type Handle = { readonly __tstorchHandle: unique symbol };
+
+export interface NativeAddon {
+  fromBuffer(data: ArrayBufferView | ArrayBuffer, dtype: number, shape: number[], device?: string, requiresGrad?: boolean): Handle;
+  toBuffer(h: Handle): ArrayBuffer;
+  dispose(h: Handle): void;
+  isDisposed(h: Handle): boolean;
+  shape(h: Handle): number[];
+  strides(h: Handle): number[];
+  dim(h: Handle): number;
+  numel(h: Handle): number;
+  dtype(h: Handle): number;
+  device(h: Handle): string;
+  isContiguous(h: Handle): boolean;
+  storageBytes(h: Handle): number;
+  item(h: Handle): number | boolean;
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, v: boolean): void;
+  isLeaf(h: Handle): boolean;
+  gradFnName(h: Handle): string | null;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, g: Handle | null): void;
+  retainGrad(h: Handle): void;
+  backward(h: Handle, gradient: Handle | null, retainGraph?: boolean, createGraph?: boolean): void;
+  schemas(): [string, string, [string, string, boolean, boolean, boolean][], string[]][];
+  opId(name: string, overload: string): number;
+  call(id: number, ...args: unknown[]): any;
+  setGradEnabled(enabled: boolean): boolean;
+  isGradEnabled(): boolean;
+  manualSeed(seed: number | bigint): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  cudaDeviceCount(): number;
+  versions(): { libtorch: string; cxx11Abi: boolean; parallel: string };
+}
+
+function addonPath(): string {
+  // Compiled file lives at dist/src/core/native.js; the addon at native/build/tstorch.node.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, "../../../native/build/tstorch.node"), resolve(here, "../../native/build/tstorch.node")];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `tstorch: the native addon is not built (looked for ${candidates[0]}). Run \`npm run build:native\` ` +
+        "(needs libtorch: see README).",
+    );
+  }
+  return found;
+}
+
+export const native: NativeAddon = createRequire(import.meta.url)(addonPath());
+
+// Inside Node libtorch may start with 1 thread (it counts physical cores, or OMP_NUM_THREADS=1 is
+// inherited): use every core unless the user said otherwise, as PyTorch users expect.
+if (!process.env.OMP_NUM_THREADS && !process.env.TSTORCH_NUM_THREADS) {
+  native.setNumThreads(availableParallelism());
+} else if (process.env.TSTORCH_NUM_THREADS) {
+  native.setNumThreads(Number(process.env.TSTORCH_NUM_THREADS));
+}

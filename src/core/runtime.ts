@@ -1,0 +1,19 @@
+// Process-wide settings.
+import { native } from "./native.js";
+
+/** Seeds libtorch's generators: the same seed gives the same numbers as PyTorch's on the CPU. */
+export function manualSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`tstorch: manualSeed needs a non-negative integer, got ${seed}`);
+  native.manualSeed(seed);
+}
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+/** tstorch's and libtorch's versions. */
+export function versions(): { tstorch: string; libtorch: string; cxx11Abi: boolean } {
+  const v = native.versions();
+  return { tstorch: "0.1.0", libtorch: v.libtorch, cxx11Abi: v.cxx11Abi };
+}

@@ -1,0 +1,86 @@
+// Deterministic memory: scopes free every tensor created inside them when they end, except the
+// ones returned or kept. Tensors register themselves here when created (see Tensor's constructor).
+// The collector backstop (finalizers + external-memory accounting) lives in the addon.
+
+export interface Disposable {
+  dispose(): void;
+  /** @internal set by keep(): the tensor outlives the scope it was made in. */
+  _kept?: boolean;
+}
+
+let current: Disposable[] | null = null;
+
+/** @internal called by every new Tensor. */
+export function track(t: Disposable): void {
+  if (current !== null) current.push(t);
+}
+
+/** Marks tensors to survive the scope they were created in (they move to the enclosing scope). */
+export function keep<T>(value: T): T {
+  visit(value, (t) => {
+    t._kept = true;
+  });
+  return value;
+}
+
+/**
+ * Runs `fn`; every tensor created inside is disposed when it returns, except tensors in its return
+ * value (arrays and plain objects are searched) and those passed to keep(). Survivors belong to the
+ * enclosing scope, if any. `fn` must be synchronous: use tidyAsync-free code or explicit dispose().
+ */
+export function scope<T>(fn: () => T): T {
+  const outer = current;
+  const mine: Disposable[] = [];
+  current = mine;
+  let result: T;
+  try {
+    result = fn();
+    if (result instanceof Promise) {
+      throw new Error("tstorch: scope() takes a synchronous function; dispose tensors explicitly in async code");
+    }
+  } catch (e) {
+    current = outer;
+    release(mine, new Set(), outer);
+    throw e;
+  }
+  current = outer;
+  const survivors = new Set<Disposable>();
+  visit(result, (t) => survivors.add(t));
+  release(mine, survivors, outer);
+  return result;
+}
+
+function release(mine: Disposable[], survivors: Set<Disposable>, outer: Disposable[] | null): void {
+  for (const t of mine) {
+    if (survivors.has(t) || t._kept) {
+      t._kept = false;
+      if (outer !== null) outer.push(t);
+    } else {
+      t.dispose();
+    }
+  }
+}
+
+function visit(value: unknown, f: (t: Disposable) => void, depth = 0): void {
+  if (value === null || typeof value !== "object" || depth > 8) return;
+  if (typeof (value as Disposable).dispose === "function" && "_h" in (value as object)) {
+    f(value as Disposable);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) visit(v, f, depth + 1);
+    return;
+  }
+  if (value instanceof Map) {
+    for (const v of value.values()) visit(v, f, depth + 1);
+    return;
+  }
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) visit(v, f, depth + 1);
+  }
+}
+
+/** Disposes every tensor found in `value` (arrays, plain objects and Maps are searched). */
+export function dispose(value: unknown): void {
+  visit(value, (t) => t.dispose());
+}

@@ -1,0 +1,16 @@
+// tstorch: `import * as torch from "tstorch"`.
+export { Tensor, scalar } from "./core/tensor.js";
+export type { Scalar, FloatScalar, Shape, ToOptions, MemoryFormat, Reduction } from "./core/tensor.js";
+export type { DType, TypedArray } from "./core/dtype.js";
+export { Device, cuda } from "./core/device.js";
+export type { DeviceLike } from "./core/device.js";
+export {
+  tensor, fromTypedArray, zeros, ones, empty, full, rand, randn, randint, randperm, arange, linspace, eye,
+  zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike, cat, stack, where,
+} from "./core/creation.js";
+export type { TensorOptions, NestedArray } from "./core/creation.js";
+export { noGrad, enableGrad, noGradGuard, isGradEnabled, setGradEnabled } from "./core/autograd.js";
+export { scope, keep, dispose } from "./core/scope.js";
+export { ops, listOps } from "./core/ops.js";
+export { manualSeed, setNumThreads, getNumThreads, versions } from "./core/runtime.js";
+export * as functional from "./core/functional.js";

@@ -1,0 +1,44 @@
+// Crash-safe file writes: readers (and a resumed run) see either the old file or the
+// complete new one, never a torn checkpoint or image.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+
+/**
+ * Writes `data` to a temp file in the same folder (rename is only atomic within one file
+ * system), fsyncs it, renames it over `file`, then fsyncs the folder so the rename itself
+ * survives a power loss. The temp file is removed if anything fails.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let fd: number | undefined = fs.openSync(tmp, "wx", 0o644);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  syncDir(dir);
+}
+
+function syncDir(dir: string): void {
+  // Directory fsync is a Linux/macOS notion; on platforms that refuse it the data is
+  // still written, just without the rename's durability guarantee, so ignore failures.
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    /* best effort */
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
