@@ -12,15 +12,15 @@ SHARED_DIR="${SHARED_DIR:-$REPO/../shared/data}"
 CACHE="$REPO/.cache/cifar10"
 DEST="$CACHE/cifar-10-batches-bin"
 PY="${PYTHON:-/usr/bin/python3}"
-RECORD_FILE_SIZE=30730000 # 10,000 records x (1 label + 3,072 pixel bytes)
+FILE_SIZE=30730000 # 10,000 records x (1 label + 3,072 pixel bytes)
 FILES="data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin data_batch_5.bin test_batch.bin"
 
 complete() {
   local f size
   for f in $FILES; do
     [ -f "$DEST/$f" ] || return 1
-    size=$(stat -c %s "$DEST/$f")
-    [ "$size" -eq "$RECORD_FILE_SIZE" ] || return 1
+    size=$(wc -c <"$DEST/$f" | tr -d ' ')
+    [ "$size" -eq "$FILE_SIZE" ] || return 1
   done
 }
 
@@ -37,6 +37,11 @@ if [ ! -f "$SCRIPT" ] || [ ! -f "$SHARED_DIR/cifar-10-jpeg.tar.xz" ]; then
   exit 0
 fi
 
+if ! "$PY" -c "import PIL" 2>/dev/null; then
+  echo "prepare-cifar10: $PY with Pillow is needed (Debian: apt-get install -y python3-pil; or set PYTHON)." >&2
+  exit 1
+fi
+
 # Build into a temp dir beside the destination, then rename, so an interrupted run
 # never leaves a half-written cifar-10-batches-bin/ that later runs would trust.
 mkdir -p "$CACHE"
@@ -47,9 +52,9 @@ echo "Building CIFAR-10 binary layout from $SHARED_DIR (about 20 s)..."
 "$PY" "$SCRIPT" "$TMP" >/dev/null
 
 for f in $FILES; do
-  size=$(stat -c %s "$TMP/cifar-10-batches-bin/$f")
-  if [ "$size" -ne "$RECORD_FILE_SIZE" ]; then
-    echo "prepare-cifar10: $f has $size bytes, expected $RECORD_FILE_SIZE" >&2
+  size=$(wc -c <"$TMP/cifar-10-batches-bin/$f" | tr -d ' ')
+  if [ "$size" -ne "$FILE_SIZE" ]; then
+    echo "prepare-cifar10: $f has $size bytes, expected $FILE_SIZE" >&2
     exit 1
   fi
 done

@@ -139,7 +139,9 @@ export function decodeSafetensors(buf: Uint8Array): SafetensorsContents {
       throw new SafetensorsError(`tensor "${name}": data_offsets end ${end} is beyond the ${dataLen} data bytes in the file (truncated?)`);
     }
     spans.push({ name, begin, end });
-    const entry = { dtype, shape, data: buf.subarray(dataStart + begin, dataStart + end) };
+    // A plain Uint8Array view even when `buf` is a Buffer, whose slice() would not copy.
+    const data = new Uint8Array(buf.buffer, buf.byteOffset + dataStart + begin, nbytes);
+    const entry = { dtype, shape, data };
     Object.defineProperty(tensors, name, { value: entry, enumerable: true, writable: true, configurable: true });
   }
 
