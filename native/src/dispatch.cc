@@ -109,6 +109,14 @@ c10::Scalar scalarOf(napi_env env, napi_value v, const std::string& what) {
 }
 
 c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::string& op) {
+  if (s.kind == Kind::Tensor) {  // hot path: no typeof round trip for the common case
+    void* data = nullptr;
+    if (napi_get_value_external(env, v, &data) == napi_ok && data != nullptr) {
+      const at::Tensor& t = static_cast<Holder*>(data)->tensor;
+      if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + ")");
+      return t;
+    }
+  }
   napi_valuetype vt = typeOf(env, v);
   if (vt == napi_undefined || vt == napi_null) {
     if (vt == napi_undefined && s.defaultValue) return *s.defaultValue;
@@ -288,8 +296,9 @@ static napi_value call(napi_env env, napi_callback_info info) {
     size_t argc = kMax;
     check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
     if (argc < 1) throw JsError("tstorch: call needs an op id");
-    uint32_t id = static_cast<uint32_t>(getInt(env, argv[0], "op id"));
-    if (id >= ops().size()) throw JsError("tstorch: bad op id");
+    uint32_t id = 0;
+    if (napi_get_value_uint32(env, argv[0], &id) != napi_ok || id >= ops().size())
+      throw JsError("tstorch: bad op id");
     const CompiledOp& op = ops()[id];
     size_t given = argc - 1;
     if (given > op.args.size())

@@ -36,9 +36,10 @@ napi_value wrapTensor(napi_env env, at::Tensor t) {
 }
 
 static Holder* holderOf(napi_env env, napi_value v, const char* what) {
-  if (typeOf(env, v) != napi_external) throw JsError(std::string("tstorch: expected a Tensor for ") + what);
+  // One N-API call on the hot path: napi_get_value_external fails for anything but an External.
   void* data = nullptr;
-  check(napi_get_value_external(env, v, &data), "get_value_external");
+  if (napi_get_value_external(env, v, &data) != napi_ok || data == nullptr)
+    throw JsError(std::string("tstorch: expected a Tensor for ") + what);
   return static_cast<Holder*>(data);
 }
 
