@@ -25,10 +25,15 @@ export function tensor(data: NestedArray | ArrayBufferView, opts: TensorOptions 
   if (ArrayBuffer.isView(data)) {
     t = fromTypedArray(data, [Math.floor(data.byteLength / bytesPerElement(data))]);
   } else {
+    // the shape comes from the first element at each depth; flatten() checks every other one
     const shape: number[] = [];
+    for (let x: NestedArray = data; Array.isArray(x); x = (x as readonly NestedArray[])[0]) {
+      shape.push(x.length);
+      if (x.length === 0) break;
+    }
     const flat: (number | boolean)[] = [];
     flatten(data, 0, shape, flat);
-    t = fromFlat(flat, shape);
+    t = fromFlat(flat, shape, opts.dtype);
   }
   return finish(t, opts);
 }
@@ -55,8 +60,8 @@ function bytesPerElement(a: ArrayBufferView): number {
 
 function flatten(x: NestedArray, depth: number, shape: number[], out: (number | boolean)[]): void {
   if (Array.isArray(x)) {
-    if (shape.length === depth) shape.push(x.length);
-    else if (shape[depth] !== x.length) {
+    if (depth >= shape.length) throw new Error("tstorch: ragged nested array (an array where a number was expected)");
+    if (shape[depth] !== x.length) {
       throw new Error(`tstorch: ragged nested array: expected length ${shape[depth]} at depth ${depth}, got ${x.length}`);
     }
     for (const e of x) flatten(e, depth + 1, shape, out);
@@ -69,13 +74,18 @@ function flatten(x: NestedArray, depth: number, shape: number[], out: (number | 
   out.push(x);
 }
 
-function fromFlat(flat: (number | boolean)[], shape: number[]): Tensor {
+function fromFlat(flat: (number | boolean)[], shape: number[], dtype?: DType): Tensor {
   if (flat.length > 0 && flat.every((v) => typeof v === "boolean")) {
     return wrap(native.fromBuffer(Uint8Array.from(flat, (v) => (v ? 1 : 0)), dtypeCode("bool"), shape));
   }
   const nums = flat.map(Number);
   if (nums.length > 0 && nums.every((v) => Number.isInteger(v))) {
     return wrap(native.fromBuffer(BigInt64Array.from(nums, (v) => BigInt(v)), dtypeCode("int64"), shape));
+  }
+  // fractions become float32 (PyTorch's default dtype), unless another dtype is asked for: then go
+  // through float64 so that e.g. tensor(0.1, { dtype: "float64" }) is exactly 0.1
+  if (dtype !== undefined && dtype !== "float32") {
+    return wrap(native.fromBuffer(Float64Array.from(nums), dtypeCode("float64"), shape));
   }
   return wrap(native.fromBuffer(Float32Array.from(nums), dtypeCode("float32"), shape));
 }

@@ -1,7 +1,7 @@
 // torch.nn.functional, camelCased. Thin calls into libtorch's own kernels.
 import { native } from "./native.js";
 import { K } from "./op-ids.js";
-import { Reduction, reductionCode, Tensor, wrap } from "./tensor.js";
+import { checkClassTargets, Reduction, reductionCode, Tensor, wrap } from "./tensor.js";
 
 const call = native.call;
 type IntOrPair = number | readonly number[];
@@ -111,12 +111,14 @@ export interface CrossEntropyOptions extends LossOptions {
 }
 /** Cross-entropy of logits [N, C, ...] against class indices [N, ...] (int64) or class probabilities. */
 export function crossEntropy(input: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
+  checkClassTargets("crossEntropy", input, target, true);
   return wrap(
     call(K.cross_entropy_loss, input._h, target._h, o.weight ? o.weight._h : null, reductionCode(o.reduction ?? "mean"),
       o.ignoreIndex ?? -100, o.labelSmoothing ?? 0),
   );
 }
 export function nllLoss(input: Tensor, target: Tensor, o: Omit<CrossEntropyOptions, "labelSmoothing"> = {}): Tensor {
+  checkClassTargets("nllLoss", input, target, false);
   return wrap(call(K.nll_loss_nd, input._h, target._h, o.weight ? o.weight._h : null, reductionCode(o.reduction ?? "mean"), o.ignoreIndex ?? -100));
 }
 export function mseLoss(input: Tensor, target: Tensor, o: LossOptions = {}): Tensor {

@@ -71,7 +71,8 @@ function fits(v: unknown, type: string): boolean {
   if (list) {
     const [, elem, n] = list;
     if (!Array.isArray(v)) return n !== "" && fits(v, elem) && (elem === "int" || elem === "SymInt");
-    if (n !== "" && v.length !== Number(n) && !(v.length === 1 && (elem === "int" || elem === "SymInt"))) return false;
+    // like PyTorch's schema matching, `int[2]` takes a list of any length (the kernel checks it):
+    // aten::roll(Tensor self, int[1] shifts, int[1] dims) is called with several shifts
     return v.every((e) => fits(e, elem));
   }
   switch (base) {
@@ -183,7 +184,14 @@ function opPacket(qualified: string): OpFn | undefined {
     const key = s.overload === "" ? "default" : s.overload;
     fn[key] = (...args: unknown[]) => callByName(`${qualified}.${key}`, [s], args);
   }
-  return fn;
+  // `aten.add.Tensr(...)` names an overload that does not exist: say so (not "is not a function")
+  return new Proxy(fn, {
+    get(target, prop, receiver) {
+      if (typeof prop !== "string" || prop in target || prop === "then" || prop === "toJSON") return Reflect.get(target, prop, receiver);
+      const known = candidates.map((s) => (s.overload === "" ? "default" : s.overload));
+      throw new Error(`tstorch: unknown overload ${qualified}.${prop} (overloads: ${known.join(", ")})`);
+    },
+  });
 }
 
 function namespace(ns: string): Record<string, OpFn> {

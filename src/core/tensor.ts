@@ -436,6 +436,7 @@ export class Tensor {
   dropout(p: number, train: boolean): Tensor { return wrap(call(K.dropout, this._h, p, train)); }
   /** tch's cross_entropy_for_logits: mean cross-entropy of logits [N, C] against class indices [N]. */
   crossEntropyForLogits(targets: Tensor): Tensor {
+    checkClassTargets("crossEntropyForLogits", this, targets, false);
     return wrap(call(K.cross_entropy_loss, this._h, targets._h, null, 1, -100, 0.0));
   }
   /** tch's accuracy_for_logits: the fraction of rows whose argmax equals the target (a 0-d float tensor). */
@@ -475,6 +476,25 @@ export function reductionCode(r: Reduction): number {
     case "sum": return 2;
   }
   throw new Error(`tstorch: unknown reduction '${r}' (expected 'mean', 'sum' or 'none')`);
+}
+
+/**
+ * @internal Losses over classes take int64 class indices (or, where `probabilities` allows, float
+ * class probabilities of the input's shape). libtorch alone only says "expected scalar type Long
+ * but found Float": say what is wrong with the target and how to fix it.
+ */
+export function checkClassTargets(fn: string, input: Tensor, target: Tensor, probabilities: boolean): void {
+  const dt = target.dtype;
+  if (dt === "int64") return;
+  const floating = dt === "float32" || dt === "float64" || dt === "float16" || dt === "bfloat16";
+  const ts = target.shape;
+  const is = input.shape;
+  if (probabilities && floating && ts.length === is.length && ts.every((d, i) => d === is[i])) return;
+  throw new Error(
+    `tstorch: ${fn}: target has dtype ${dt} and shape [${ts.join(", ")}] for input of shape [${is.join(", ")}]; ` +
+      `class-index targets must be int64 (use target.long())` +
+      (probabilities ? `, class-probability targets must be floating point with the input's shape` : ""),
+  );
 }
 
 function fullLike(t: Tensor, v: Scalar): Tensor {
