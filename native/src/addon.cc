@@ -8,6 +8,8 @@ static napi_value init(napi_env env, napi_value exports) {
     registerExports(env, exports, tensorExports());
     registerExports(env, exports, dispatchExports());
     registerExports(env, exports, runtimeExports());
+    registerExports(env, exports, allocatorExports());
+    installCpuAllocator();
     return exports;
   });
 }

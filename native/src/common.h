@@ -99,5 +99,8 @@ void registerExports(napi_env env, napi_value exports, const std::vector<Export>
 std::vector<Export> tensorExports();
 std::vector<Export> dispatchExports();
 std::vector<Export> runtimeExports();
+std::vector<Export> allocatorExports();
+// Installs the caching CPU allocator (cpu_allocator.cc) unless TSTORCH_CPU_ALLOCATOR=default.
+void installCpuAllocator();
 
 }  // namespace tstorch

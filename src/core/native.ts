@@ -40,6 +40,18 @@ export interface NativeAddon {
   getNumThreads(): number;
   cudaDeviceCount(): number;
   versions(): { libtorch: string; cxx11Abi: boolean; parallel: string };
+  cpuMemoryStats(): CpuMemoryStats;
+  cpuEmptyCache(): void;
+}
+
+/** The caching CPU allocator's counters (large blocks only; see native/src/cpu_allocator.cc). */
+export interface CpuMemoryStats {
+  caching: boolean;
+  allocatedBytes?: number;
+  cachedBytes?: number;
+  peakAllocatedBytes?: number;
+  hits?: number;
+  misses?: number;
 }
 
 function addonPath(): string {

@@ -1,5 +1,5 @@
 // Process-wide settings.
-import { native } from "./native.js";
+import { CpuMemoryStats, native } from "./native.js";
 
 /** Seeds libtorch's generators: the same seed gives the same numbers as PyTorch's on the CPU. */
 export function manualSeed(seed: number): void {
@@ -16,4 +16,16 @@ export function getNumThreads(): number {
 export function versions(): { tstorch: string; libtorch: string; cxx11Abi: boolean } {
   const v = native.versions();
   return { tstorch: "0.1.0", libtorch: v.libtorch, cxx11Abi: v.cxx11Abi };
+}
+
+/**
+ * CPU memory held by tstorch's caching allocator: live large blocks (allocatedBytes) and freed
+ * blocks kept for reuse (cachedBytes). `caching` is false under TSTORCH_CPU_ALLOCATOR=default.
+ */
+export function cpuMemoryStats(): CpuMemoryStats {
+  return native.cpuMemoryStats();
+}
+/** Returns the cached free CPU blocks to the system (PyTorch's torch.cuda.empty_cache, for the CPU). */
+export function cpuEmptyCache(): void {
+  native.cpuEmptyCache();
 }

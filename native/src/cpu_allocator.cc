@@ -1,0 +1,211 @@
+// A caching CPU allocator, installed as libtorch's CPU allocator when the addon loads.
+//
+// Why: with glibc, every large tensor is an mmap that free() returns to the kernel, and the next
+// training step faults the same memory back in page by page. On the seed's full-batch workloads
+// that page-fault tax dominated PyTorch's step time on the CPU (see docs/benchmarks.md). Here large
+// blocks are kept after free and handed out again for the same (rounded) size, and they are backed
+// by transparent huge pages where the kernel allows it (madvise), so the few faults left are 2 MiB
+// ones. Small blocks go straight to posix_memalign/free, as libtorch's own allocator does.
+//
+// Cached (free) bytes are capped (TSTORCH_CPU_CACHE_MB, default half of physical memory); beyond
+// the cap blocks are freed at once. TSTORCH_CPU_ALLOCATOR=default keeps libtorch's allocator.
+#include <c10/core/CPUAllocator.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "common.h"
+
+namespace tstorch {
+namespace {
+
+constexpr size_t kAlign = 64;                  // libtorch's alignment (gAlignment)
+constexpr size_t kLarge = 1 << 20;             // from 1 MiB on, blocks are cached
+constexpr size_t kHuge = 2 << 20;              // a transparent huge page
+
+size_t roundSize(size_t n) {
+  size_t unit = n >= (16u << 20) ? kHuge : (64u << 10);
+  return (n + unit - 1) / unit * unit;
+}
+
+struct Stats {
+  int64_t allocated = 0;  // bytes in live large blocks
+  int64_t cached = 0;     // bytes in free large blocks kept for reuse
+  int64_t peakAllocated = 0;
+  int64_t hits = 0;
+  int64_t misses = 0;
+};
+
+class CachingCpuAllocator final : public c10::Allocator {
+ public:
+  explicit CachingCpuAllocator(int64_t cacheLimit) : cacheLimit_(cacheLimit) {}
+
+  c10::DataPtr allocate(size_t nbytes) const override {
+    if (nbytes < kLarge) {
+      void* p = allocSmall(nbytes);
+      return {p, p, &freeSmall, c10::Device(c10::DeviceType::CPU)};
+    }
+    void* p = const_cast<CachingCpuAllocator*>(this)->allocLarge(roundSize(nbytes));
+    return {p, p, &freeAny, c10::Device(c10::DeviceType::CPU)};
+  }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &freeAny; }
+
+  // PyTorch 2.x asks allocators to copy their own blocks (clone of storages); 1.13 does not.
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+
+  Stats stats() {
+    std::lock_guard<std::mutex> g(mu_);
+    return stats_;
+  }
+
+  void emptyCache() {
+    std::vector<void*> toFree;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      for (auto& kv : free_) {
+        for (void* p : kv.second) toFree.push_back(p);
+      }
+      free_.clear();
+      stats_.cached = 0;
+    }
+    for (void* p : toFree) std::free(p);
+  }
+
+  static CachingCpuAllocator* instance;
+
+ private:
+  static void* allocSmall(size_t nbytes) {
+    void* p = nullptr;
+    if (nbytes == 0) nbytes = 1;
+    if (posix_memalign(&p, kAlign, nbytes) != 0 || !p) {
+      throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
+                       "tstorch: out of CPU memory allocating " + std::to_string(nbytes) + " bytes");
+    }
+    return p;
+  }
+  static void freeSmall(void* p) { std::free(p); }
+
+  static void freeAny(void* p) {
+    if (!p) return;
+    if (!instance->releaseLarge(p)) std::free(p);
+  }
+
+  void* allocLarge(size_t size) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      auto it = free_.find(size);
+      if (it != free_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        stats_.cached -= size;
+        live_[p] = size;
+        stats_.allocated += size;
+        stats_.peakAllocated = std::max(stats_.peakAllocated, stats_.allocated);
+        ++stats_.hits;
+        return p;
+      }
+    }
+    void* p = nullptr;
+    size_t align = size >= kHuge ? kHuge : kAlign;
+    if (posix_memalign(&p, align, size) != 0 || !p) {
+      emptyCache();  // give cached blocks back and try once more
+      if (posix_memalign(&p, align, size) != 0 || !p) {
+        throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
+                         "tstorch: out of CPU memory allocating " + std::to_string(size) + " bytes");
+      }
+    }
+#ifdef MADV_HUGEPAGE
+    if (size >= kHuge) madvise(p, size, MADV_HUGEPAGE);
+#endif
+    std::lock_guard<std::mutex> g(mu_);
+    live_[p] = size;
+    stats_.allocated += size;
+    stats_.peakAllocated = std::max(stats_.peakAllocated, stats_.allocated);
+    ++stats_.misses;
+    return p;
+  }
+
+  // Returns false when p is not a large block of ours.
+  bool releaseLarge(void* p) {
+    size_t size;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      auto it = live_.find(p);
+      if (it == live_.end()) return false;
+      size = it->second;
+      live_.erase(it);
+      stats_.allocated -= size;
+      if (stats_.cached + static_cast<int64_t>(size) <= cacheLimit_) {
+        free_[size].push_back(p);
+        stats_.cached += size;
+        return true;
+      }
+    }
+    std::free(p);
+    return true;
+  }
+
+  const int64_t cacheLimit_;
+  std::mutex mu_;
+  std::unordered_map<void*, size_t> live_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  Stats stats_;
+};
+
+CachingCpuAllocator* CachingCpuAllocator::instance = nullptr;
+
+int64_t defaultCacheLimit() {
+  if (const char* env = std::getenv("TSTORCH_CPU_CACHE_MB")) return static_cast<int64_t>(std::atoll(env)) << 20;
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0) return int64_t(4) << 30;
+  return static_cast<int64_t>(pages) * pageSize / 2;
+}
+
+}  // namespace
+
+void installCpuAllocator() {
+  const char* env = std::getenv("TSTORCH_CPU_ALLOCATOR");
+  if (env && std::strcmp(env, "default") == 0) return;
+  if (CachingCpuAllocator::instance) return;
+  // Never deleted: tensors may outlive the addon's environment during process exit.
+  CachingCpuAllocator::instance = new CachingCpuAllocator(defaultCacheLimit());
+  c10::SetCPUAllocator(CachingCpuAllocator::instance, /*priority=*/100);
+}
+
+static napi_value cpuMemoryStats(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value o;
+    check(napi_create_object(env, &o), "create_object");
+    auto* a = CachingCpuAllocator::instance;
+    napi_set_named_property(env, o, "caching", makeBool(env, a != nullptr));
+    if (a) {
+      Stats s = a->stats();
+      napi_set_named_property(env, o, "allocatedBytes", makeNumber(env, static_cast<double>(s.allocated)));
+      napi_set_named_property(env, o, "cachedBytes", makeNumber(env, static_cast<double>(s.cached)));
+      napi_set_named_property(env, o, "peakAllocatedBytes", makeNumber(env, static_cast<double>(s.peakAllocated)));
+      napi_set_named_property(env, o, "hits", makeNumber(env, static_cast<double>(s.hits)));
+      napi_set_named_property(env, o, "misses", makeNumber(env, static_cast<double>(s.misses)));
+    }
+    return o;
+  });
+}
+
+static napi_value cpuEmptyCache(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    if (CachingCpuAllocator::instance) CachingCpuAllocator::instance->emptyCache();
+    return makeUndefined(env);
+  });
+}
+
+std::vector<Export> allocatorExports() {
+  return {{"cpuMemoryStats", cpuMemoryStats}, {"cpuEmptyCache", cpuEmptyCache}};
+}
+
+}  // namespace tstorch

@@ -1,0 +1,2 @@
+// tch's `vision` module: data sets.
+export * as cifar10 from "./data/cifar10.js";
