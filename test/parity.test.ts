@@ -2,8 +2,10 @@
 // on seeded random inputs. See test/helpers/parity.ts for the harness. Each case is its own subtest
 // ("<op>: <what>"); the last test asserts how many distinct operators the table covers.
 //
-// Tolerances are float32's: rtol 1e-4, atol 1e-5 for every case unless the case says otherwise
-// (with its reason in `why`).
+// Tolerances are float32's: rtol 1e-4, atol 1e-5, and a case may loosen them with its reason in
+// `why`. None needs to: both sides run the same libtorch kernels, so most results are bit-identical;
+// the largest difference seen is in conv2d's weight gradient (about 7% of the tolerance), where
+// tstorch and PyTorch use different thread counts and so sum the batch in a different order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
