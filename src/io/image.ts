@@ -11,8 +11,8 @@ export function imageBytes(t: Tensor): { data: Uint8Array; width: number; height
       let x = t.detach().cpu().float();
       if (x.ndim === 2) x = x.unsqueeze(0);
       if (x.ndim !== 3) throw new Error(`tstorch: an image tensor must be [C,H,W] or [H,W,C], got shape [${t.shape}]`);
-      // channels first when dim 0 is 1 or 3 and the last one is not
-      const chw = (x.shape[0] === 1 || x.shape[0] === 3) && !(x.shape[2] === 1 || x.shape[2] === 3) ? true : x.shape[2] !== 1 && x.shape[2] !== 3;
+      // channels first whenever dim 0 can be channels (torchvision's convention: [3,H,3] is CHW)
+      const chw = x.shape[0] === 1 || x.shape[0] === 3 || (x.shape[2] !== 1 && x.shape[2] !== 3);
       const hwc = chw ? x.permute(1, 2, 0) : x;
       const [height, width, channels] = hwc.shape;
       if (channels !== 1 && channels !== 3) throw new Error(`tstorch: an image needs 1 or 3 channels, got ${channels}`);
