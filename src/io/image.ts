@@ -4,7 +4,7 @@ import { noGrad } from "../core/autograd.js";
 import { scope } from "../core/scope.js";
 import { encodePng, writePngAtomic, gridLayout } from "./png.js";
 
-/** The image as interleaved H×W×C bytes (values clamped to [0,1], scaled to 0..255, rounded). */
+/** The image as interleaved H×W×C bytes (values in [0,1] scaled to 0..255, rounded half up, clamped). */
 export function imageBytes(t: Tensor): { data: Uint8Array; width: number; height: number; channels: 1 | 3 } {
   return noGrad(() =>
     scope(() => {
@@ -16,7 +16,8 @@ export function imageBytes(t: Tensor): { data: Uint8Array; width: number; height
       const hwc = chw ? x.permute(1, 2, 0) : x;
       const [height, width, channels] = hwc.shape;
       if (channels !== 1 && channels !== 3) throw new Error(`tstorch: an image needs 1 or 3 channels, got ${channels}`);
-      const bytes = hwc.clamp(0, 1).mul(255).round().to("uint8").contiguous();
+      // torchvision's save_image rounding: x*255 + 0.5, clamped, truncated (round half up)
+      const bytes = hwc.mul(255).add(0.5).clamp(0, 255).to("uint8").contiguous();
       return { data: bytes.toTypedArray() as Uint8Array, width, height, channels: channels as 1 | 3 };
     }),
   );
