@@ -11,6 +11,7 @@
 // the cap blocks are freed at once. TSTORCH_CPU_ALLOCATOR=default keeps libtorch's allocator.
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
+#include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -20,6 +21,13 @@
 #include <vector>
 
 #include "common.h"
+
+// PyTorch 2.3 made Allocator::allocate non-const (and added copy_data); 1.13 has the const form.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define TSTORCH_ALLOCATE_CONST
+#else
+#define TSTORCH_ALLOCATE_CONST const
+#endif
 
 namespace tstorch {
 namespace {
@@ -45,7 +53,7 @@ class CachingCpuAllocator final : public c10::Allocator {
  public:
   explicit CachingCpuAllocator(int64_t cacheLimit) : cacheLimit_(cacheLimit) {}
 
-  c10::DataPtr allocate(size_t nbytes) const override {
+  c10::DataPtr allocate(size_t nbytes) TSTORCH_ALLOCATE_CONST override {
     if (nbytes < kLarge) {
       void* p = allocSmall(nbytes);
       return {p, p, &freeSmall, c10::Device(c10::DeviceType::CPU)};

@@ -1,6 +1,5 @@
 // Process-wide settings: grad mode, random seed, threads, CUDA presence, versions.
 #include <ATen/Parallel.h>
-#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/api/include/torch/version.h>
 
 #include "common.h"
@@ -44,8 +43,8 @@ static napi_value getNumThreads(napi_env env, napi_callback_info) {
 
 static napi_value cudaDeviceCount(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
-    const auto& hooks = at::detail::getCUDAHooks();
-    return makeNumber(env, hooks.hasCUDA() ? hooks.getNumGPUs() : 0);
+    // at::getNumGPUs is stable across libtorch 1.13..2.x (the hooks' method names are not)
+    return makeNumber(env, at::hasCUDA() ? static_cast<double>(at::getNumGPUs()) : 0.0);
   });
 }
 
