@@ -1,0 +1,326 @@
+// nn.Module: a tree of named parameters, buffers and child modules, with PyTorch's names and
+// traversal order (state_dict keys such as "0.weight" or "layer1.bias" come out identical).
+import { inspect } from "node:util";
+import { noGrad } from "../core/autograd.js";
+import { Device, DeviceLike } from "../core/device.js";
+import { DType, isDTypeName, isFloatingDType } from "../core/dtype.js";
+import { native } from "../core/native.js";
+import { Tensor } from "../core/tensor.js";
+import { persist } from "./persist.js";
+
+export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
+
+export interface LoadStateDictOptions {
+  /** Missing and unexpected keys are errors (default true). Shape mismatches always are, as in PyTorch. */
+  strict?: boolean;
+}
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** What Module.to() accepts: a device, a floating dtype, or both. */
+export type ModuleTarget = DeviceLike | DType | { device?: DeviceLike; dtype?: DType };
+
+export abstract class Module {
+  /** Training mode (Dropout drops, BatchNorm uses and updates batch statistics). */
+  training = true;
+  /** @internal own parameters in registration order; null keeps a slot (e.g. bias=false) like PyTorch's None. */
+  readonly _parameters = new Map<string, Tensor | null>();
+  /** @internal own buffers in registration order. */
+  readonly _buffers = new Map<string, Tensor | null>();
+  /** @internal buffers left out of stateDict (PyTorch's persistent=False). */
+  readonly _nonPersistent = new Set<string>();
+  /** @internal child modules in registration order. */
+  readonly _modules = new Map<string, Module>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Same as forward(x) (PyTorch's `module(x)`). */
+  call(x: Tensor): Tensor {
+    return this.forward(x);
+  }
+
+  // ---------------------------------------------------------------- registration
+  /**
+   * Registers a parameter: it requires grad, and it outlives any torch.scope (the module owns it).
+   * `null` records an absent parameter (PyTorch's `register_parameter(name, None)`).
+   */
+  registerParameter<T extends Tensor | null>(name: string, t: T): T {
+    checkName(this, name, "_parameters");
+    if (t !== null) {
+      if (isFloatingDType(t.dtype) && !t.requiresGrad) t.requiresGrad_(true);
+      persist(t);
+    }
+    this._parameters.set(name, t);
+    return t;
+  }
+
+  /** Registers a buffer (state that is not trained, e.g. BatchNorm's running_mean); it outlives any torch.scope. */
+  registerBuffer<T extends Tensor | null>(name: string, t: T, persistent = true): T {
+    checkName(this, name, "_buffers");
+    if (t !== null) persist(t);
+    this._buffers.set(name, t);
+    if (persistent) this._nonPersistent.delete(name);
+    else this._nonPersistent.add(name);
+    return t;
+  }
+
+  /** Registers a child module under `name` (its parameters get the prefix `name.`). */
+  registerModule<M extends Module>(name: string, m: M): M {
+    checkName(this, name, "_modules");
+    this._modules.set(name, m);
+    return m;
+  }
+
+  /**
+   * Children: the registered ones, plus Module-valued own fields not registered yet (PyTorch's
+   * attribute assignment registers them; `class Net extends Module { fc = new Linear(4, 2) }` should
+   * not silently lose its parameters). Fields starting with "_" are ignored.
+   */
+  private syncFieldModules(): void {
+    let registered: Set<Module> | null = null;
+    for (const [k, v] of Object.entries(this)) {
+      if (!(v instanceof Module) || v === this || k.startsWith("_")) continue;
+      registered ??= new Set(this._modules.values());
+      if (!registered.has(v)) this._modules.set(k, v);
+    }
+  }
+
+  // ---------------------------------------------------------------- traversal
+  namedChildren(): Map<string, Module> {
+    this.syncFieldModules();
+    return new Map(this._modules);
+  }
+  children(): Module[] {
+    return [...this.namedChildren().values()];
+  }
+  /** This module (name "") and every descendant, pre-order, each once. */
+  namedModules(prefix = ""): Map<string, Module> {
+    const out = new Map<string, Module>();
+    const seen = new Set<Module>();
+    const walk = (m: Module, p: string): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.set(p, m);
+      for (const [n, c] of m.namedChildren()) walk(c, p === "" ? n : `${p}.${n}`);
+    };
+    walk(this, prefix);
+    return out;
+  }
+  modules(): Module[] {
+    return [...this.namedModules().values()];
+  }
+
+  private namedMembers(kind: "_parameters" | "_buffers", recurse: boolean, persistentOnly: boolean): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    const seen = new Set<Tensor>();
+    const mods = recurse ? this.namedModules() : new Map<string, Module>([["", this]]);
+    for (const [p, m] of mods) {
+      for (const [n, t] of m[kind]) {
+        if (t === null || seen.has(t)) continue;
+        if (persistentOnly && kind === "_buffers" && m._nonPersistent.has(n)) continue;
+        seen.add(t);
+        out.set(p === "" ? n : `${p}.${n}`, t);
+      }
+    }
+    return out;
+  }
+  /** Parameters by dotted name (the live tensors, not copies). */
+  namedParameters(recurse = true): Map<string, Tensor> {
+    return this.namedMembers("_parameters", recurse, false);
+  }
+  parameters(recurse = true): Tensor[] {
+    return [...this.namedParameters(recurse).values()];
+  }
+  /** Buffers by dotted name (the live tensors). */
+  namedBuffers(recurse = true): Map<string, Tensor> {
+    return this.namedMembers("_buffers", recurse, false);
+  }
+  buffers(recurse = true): Tensor[] {
+    return [...this.namedBuffers(recurse).values()];
+  }
+
+  /** Calls fn on every descendant, then on this module (PyTorch's apply order). */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  // ---------------------------------------------------------------- state
+  /** Live parameters and persistent buffers in state_dict order: per module (pre-order) its parameters, then its buffers. */
+  private stateEntries(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const [p, m] of this.namedModules()) {
+      const pre = p === "" ? "" : `${p}.`;
+      for (const [n, t] of m._parameters) if (t !== null) out.set(pre + n, t);
+      for (const [n, t] of m._buffers) if (t !== null && !m._nonPersistent.has(n)) out.set(pre + n, t);
+    }
+    return out;
+  }
+
+  /**
+   * Parameters and persistent buffers by PyTorch's state_dict names. The values are detached new
+   * handles sharing storage with the module's tensors (PyTorch's keep_vars=False): dispose them or
+   * read them inside a torch.scope.
+   */
+  stateDict(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const [k, t] of this.stateEntries()) out.set(k, t.detach());
+    return out;
+  }
+
+  /**
+   * Copies values into the module's own tensors, in place (parameters keep their identity, so
+   * optimisers built before stay valid). Everything is checked before anything is copied: a shape
+   * mismatch, and with strict (the default) a missing or unexpected key, throws an Error naming the keys.
+   */
+  loadStateDict(sd: StateDict, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = opts.strict ?? true;
+    const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const own = this.stateEntries();
+    const missingKeys = [...own.keys()].filter((k) => !src.has(k));
+    const unexpectedKeys = [...src.keys()].filter((k) => !own.has(k));
+    const errors: string[] = [];
+    if (strict && unexpectedKeys.length > 0) errors.push(`Unexpected key(s) in state_dict: ${quote(unexpectedKeys)}.`);
+    if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${quote(missingKeys)}.`);
+    for (const [k, dst] of own) {
+      const s = src.get(k);
+      if (s === undefined) continue;
+      if (!(s instanceof Tensor)) {
+        errors.push(`While copying the parameter named "${k}", expected a Tensor, got ${typeof s}.`);
+        continue;
+      }
+      const a = s.shape;
+      const b = dst.shape;
+      if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+        errors.push(`size mismatch for ${k}: copying a param with shape [${a.join(", ")}] from checkpoint, the shape in current model is [${b.join(", ")}].`);
+      }
+    }
+    if (errors.length > 0) {
+      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join("\n\t")}`);
+    }
+    noGrad(() => {
+      for (const [k, dst] of own) {
+        const s = src.get(k);
+        if (s !== undefined) dst.copy_(s);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---------------------------------------------------------------- modes, devices
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * Moves parameters and buffers to a device and/or converts the floating ones to a dtype, in place:
+   * each tensor object keeps its identity and receives the converted storage (its native handle is
+   * swapped), so optimisers and references taken before stay valid. Gradients move along.
+   */
+  to(target: ModuleTarget): this {
+    let device: Device | undefined;
+    let dtype: DType | undefined;
+    if (typeof target === "string" && isDTypeName(target)) dtype = target as DType;
+    else if (typeof target === "string" || target instanceof Device) device = Device.parse(target);
+    else {
+      device = target.device === undefined ? undefined : Device.parse(target.device);
+      dtype = target.dtype;
+    }
+    const seen = new Set<Tensor>();
+    noGrad(() => {
+      for (const m of this.modules()) {
+        for (const slots of [m._parameters, m._buffers]) {
+          for (const t of slots.values()) {
+            if (t === null || seen.has(t)) continue;
+            seen.add(t);
+            moveInPlace(t, device, isFloatingDType(t.dtype) ? dtype : undefined);
+          }
+        }
+      }
+    });
+    return this;
+  }
+
+  /** Clears every parameter's gradient (sets it to none, like PyTorch 2's default). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /** Total number of parameter elements. */
+  numParameters(): number {
+    let n = 0;
+    for (const p of this.parameters()) n += p.numel();
+    return n;
+  }
+
+  /** Frees the native memory of every parameter and buffer of this module and its descendants. */
+  dispose(): void {
+    for (const m of this.modules()) {
+      for (const t of m._parameters.values()) t?.dispose();
+      for (const t of m._buffers.values()) t?.dispose();
+    }
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---------------------------------------------------------------- display
+  /** The part inside the parentheses of this module's repr (PyTorch's extra_repr). */
+  extraRepr(): string {
+    return "";
+  }
+  toString(): string {
+    const children = this.namedChildren();
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (children.size === 0) return `${head})`;
+    const lines = [...children].map(([n, c]) => `  (${n}): ${c.toString().split("\n").join("\n  ")}`);
+    return `${head}\n${lines.join("\n")}\n)`;
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function checkName(m: Module, name: string, kind: "_parameters" | "_buffers" | "_modules"): void {
+  if (typeof name !== "string" || name === "" || name.includes(".")) {
+    throw new Error(`tstorch: module attribute name must be a non-empty string without ".", got "${name}"`);
+  }
+  for (const other of ["_parameters", "_buffers", "_modules"] as const) {
+    if (other !== kind && m[other].has(name)) throw new Error(`tstorch: attribute "${name}" already exists in ${m.constructor.name}`);
+  }
+}
+
+function quote(keys: string[]): string {
+  return keys.map((k) => `"${k}"`).join(", ");
+}
+
+/** Converts t in place by giving its JS object the converted tensor's native handle. */
+function moveInPlace(t: Tensor, device: Device | undefined, dtype: DType | undefined): void {
+  const cur = t.device;
+  const needDevice = device !== undefined && (device.type !== cur.type || (device.index !== null && device.index !== (cur.index ?? 0)));
+  const needDtype = dtype !== undefined && dtype !== t.dtype;
+  if (!needDevice && !needDtype) return;
+  const opts = { device: needDevice ? device : undefined, dtype: needDtype ? dtype : undefined };
+  const requiresGrad = t.requiresGrad;
+  const grad = t.grad;
+  const moved = t.to(opts);
+  // swap: t takes the new storage, `moved` takes the old handle and frees it
+  const old = t._h;
+  t._h = moved._h;
+  moved._h = old;
+  moved.dispose();
+  if (requiresGrad) native.setRequiresGrad(t._h, true);
+  if (grad !== null) {
+    const g = grad.to(opts);
+    t.grad = g;
+    g.dispose();
+    grad.dispose();
+  }
+}

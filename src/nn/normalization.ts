@@ -1,0 +1,122 @@
+// Batch and layer normalisation. BatchNorm keeps PyTorch's buffers (running_mean, running_var,
+// num_batches_tracked) under the same names and updates them exactly as _BatchNorm.forward does.
+import { noGrad } from "../core/autograd.js";
+import { ones, tensor, zeros } from "../core/creation.js";
+import type { DeviceLike } from "../core/device.js";
+import type { DType } from "../core/dtype.js";
+import { batchNorm, layerNorm } from "../core/functional.js";
+import { Tensor } from "../core/tensor.js";
+import { Module } from "./module.js";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Running-average factor (default 0.1); null uses a cumulative average (1/num_batches_tracked). */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  dtype?: DType;
+  device?: DeviceLike;
+}
+
+abstract class BatchNormBase extends Module {
+  readonly eps: number;
+  momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly runningMean: Tensor | null;
+  readonly runningVar: Tensor | null;
+  readonly numBatchesTracked: Tensor | null;
+
+  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+    super();
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    this.affine = opts.affine ?? true;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
+    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
+    this.weight = this.registerParameter("weight", this.affine ? ones([numFeatures], t) : null);
+    this.bias = this.registerParameter("bias", this.affine ? zeros([numFeatures], t) : null);
+    this.runningMean = this.registerBuffer("running_mean", this.trackRunningStats ? zeros([numFeatures], t) : null);
+    this.runningVar = this.registerBuffer("running_var", this.trackRunningStats ? ones([numFeatures], t) : null);
+    this.numBatchesTracked = this.registerBuffer(
+      "num_batches_tracked",
+      this.trackRunningStats ? tensor(0, { dtype: "int64", device: opts.device }) : null,
+    );
+  }
+
+  protected abstract checkInputDim(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    this.checkInputDim(x);
+    let factor = this.momentum ?? 0.0;
+    if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
+      const nbt = this.numBatchesTracked;
+      noGrad(() => nbt.add_(1));
+      factor = this.momentum === null ? 1.0 / nbt.item() : this.momentum;
+    }
+    // in eval mode without running statistics, batch statistics are used (PyTorch's bn_training)
+    const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
+    const track = !this.training || this.trackRunningStats;
+    return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, {
+      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
+    });
+  }
+
+  /** Running statistics back to mean 0, variance 1, count 0. */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.runningMean?.zero_();
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.zero_();
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
+  }
+}
+
+/** Over [N, C] or [N, C, L] inputs. */
+export class BatchNorm1d extends BatchNormBase {
+  protected checkInputDim(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`tstorch: BatchNorm1d expected 2D or 3D input (got ${x.ndim}D input)`);
+  }
+}
+
+/** Over [N, C, H, W] inputs. */
+export class BatchNorm2d extends BatchNormBase {
+  protected checkInputDim(x: Tensor): void {
+    if (x.ndim !== 4) throw new Error(`tstorch: BatchNorm2d expected 4D input (got ${x.ndim}D input)`);
+  }
+}
+
+export interface LayerNormOptions {
+  eps?: number;
+  elementwiseAffine?: boolean;
+  dtype?: DType;
+  device?: DeviceLike;
+}
+
+export class LayerNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.eps = opts.eps ?? 1e-5;
+    const affine = opts.elementwiseAffine ?? true;
+    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
+    this.weight = this.registerParameter("weight", affine ? ones(this.normalizedShape, t) : null);
+    this.bias = this.registerParameter("bias", affine ? zeros(this.normalizedShape, t) : null);
+  }
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+  override extraRepr(): string {
+    return `(${this.normalizedShape.join(", ")},), eps=${this.eps}, elementwise_affine=${this.weight !== null ? "True" : "False"}`;
+  }
+}

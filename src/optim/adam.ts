@@ -1,0 +1,127 @@
+// Adam and AdamW: torch/optim/adam.py and adamw.py (_single_tensor_adam / _single_tensor_adamw,
+// PyTorch 1.13, the CPU default) operation for operation, in float32, in place, under noGrad.
+// Bias corrections are computed in doubles exactly as the Python code does.
+import { noGrad } from "../core/autograd.js";
+import { zerosLike } from "../core/creation.js";
+import { native } from "../core/native.js";
+import { Tensor } from "../core/tensor.js";
+import { persist } from "../nn/persist.js";
+import { Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+export interface AdamGroup extends ParamGroup {
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+let maximumOutId: number | null = null;
+/** torch.maximum(a, b, out=a): the running maximum without a temporary. */
+function maximumInto(a: Tensor, b: Tensor): void {
+  maximumOutId ??= native.opId("maximum", "out");
+  native.dispose(native.call(maximumOutId, a._h, b._h, a._h));
+}
+
+abstract class AdamBase extends Optimizer<AdamGroup> {
+  /** AdamW decays the weights directly instead of adding weightDecay·param to the gradient. */
+  protected abstract readonly decoupled: boolean;
+
+  protected constructor(params: ParamsInput, opts: AdamOptions, defaultWeightDecay: number) {
+    const betas = opts.betas ?? [0.9, 0.999];
+    super(params, {
+      lr: opts.lr ?? 1e-3,
+      betas: [betas[0], betas[1]],
+      eps: opts.eps ?? 1e-8,
+      weightDecay: opts.weightDecay ?? defaultWeightDecay,
+      amsgrad: opts.amsgrad ?? false,
+      maximize: opts.maximize ?? false,
+    });
+  }
+
+  protected override validateGroup(g: AdamGroup): void {
+    super.validateGroup(g);
+    if (!(g.eps >= 0)) throw new Error(`tstorch: invalid epsilon value: ${g.eps}`);
+    if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new Error(`tstorch: invalid beta parameter at index 0: ${g.betas[0]}`);
+    if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new Error(`tstorch: invalid beta parameter at index 1: ${g.betas[1]}`);
+    if (!(g.weightDecay >= 0)) throw new Error(`tstorch: invalid weight_decay value: ${g.weightDecay}`);
+  }
+
+  step(): void {
+    noGrad(() => {
+      for (const g of this.paramGroups) {
+        const [beta1, beta2] = g.betas;
+        const { lr, eps, weightDecay, amsgrad } = g;
+        for (const p of g.params) {
+          const grad = p.grad;
+          if (grad === null) continue;
+          const temps: Tensor[] = [grad];
+          try {
+            const state = this.stateOf(p);
+            if (state.step === undefined) {
+              state.step = 0;
+              state.exp_avg = persist(zerosLike(p));
+              state.exp_avg_sq = persist(zerosLike(p));
+            }
+            if (amsgrad && state.max_exp_avg_sq == null) state.max_exp_avg_sq = persist(zerosLike(p));
+            const expAvg = state.exp_avg as Tensor;
+            const expAvgSq = state.exp_avg_sq as Tensor;
+            let gr = grad;
+            if (g.maximize) temps.push((gr = gr.neg()));
+            const step = (state.step as number) + 1;
+            state.step = step;
+            if (this.decoupled) {
+              if (weightDecay !== 0) p.mul_(1 - lr * weightDecay);
+            } else if (weightDecay !== 0) {
+              temps.push((gr = gr.add(p, weightDecay)));
+            }
+            expAvg.mul_(beta1).add_(gr, 1 - beta1);
+            expAvgSq.mul_(beta2).addcmul_(gr, gr, 1 - beta2);
+            const biasCorrection1 = 1 - beta1 ** step;
+            const biasCorrection2 = 1 - beta2 ** step;
+            const stepSize = lr / biasCorrection1;
+            const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+            let denom: Tensor;
+            if (amsgrad) {
+              const maxSq = state.max_exp_avg_sq as Tensor;
+              maximumInto(maxSq, expAvgSq);
+              denom = maxSq.sqrt();
+            } else {
+              denom = expAvgSq.sqrt();
+            }
+            temps.push(denom);
+            denom.div_(biasCorrection2Sqrt).add_(eps);
+            p.addcdiv_(expAvg, denom, -stepSize);
+          } finally {
+            for (const t of temps) t.dispose();
+          }
+        }
+      }
+    });
+  }
+}
+
+/** Adam (L2 weight decay added to the gradient). */
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: ParamsInput, opts: AdamOptions = {}) {
+    super(params, opts, 0);
+  }
+}
+
+/** AdamW (decoupled weight decay, default 1e-2). */
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: ParamsInput, opts: AdamOptions = {}) {
+    super(params, opts, 1e-2);
+  }
+}
