@@ -304,3 +304,25 @@ test("module fields are registered children; registration rejects bad names", ()
   assert.match(String(two), /TwoLayer\(\n {2}\(layer1\): Linear\(in_features=6, out_features=5, bias=True\)/);
   two.dispose();
 });
+
+test("loss and metric functions: crossEntropyForLogits, accuracyForLogits, mseLoss equal PyTorch's", () => {
+  const logits = [[2.0, -1.0, 0.5], [0.1, 0.2, 3.0], [1.5, 1.0, -2.0], [-0.5, 2.5, 0.0]];
+  const targets = [0, 1, 1, 1];
+  const py = runPython(
+    dedent(`
+    import torch, torch.nn.functional as F
+    l = torch.tensor(INPUT["logits"]); t = torch.tensor(INPUT["targets"])
+    OUTPUT = [F.cross_entropy(l, t).item(), (l.argmax(-1) == t).float().mean().item(), F.mse_loss(l, l.flip(0)).item(),
+              F.mse_loss(l, l.flip(0), reduction="sum").item()]
+    `),
+    { logits, targets },
+  ) as number[];
+  torch.scope(() => {
+    const l = torch.tensor(logits, { dtype: "float32" });
+    const t = torch.tensor(targets);
+    assertClose([nn.crossEntropyForLogits(l, t).item()], [py[0]], "cross entropy");
+    assert.equal(nn.accuracyForLogits(l, t).item(), 0.5);
+    assert.equal(py[1], 0.5);
+    assertClose([nn.mseLoss(l, l.flip(0)).item(), nn.mseLoss(l, l.flip(0), { reduction: "sum" }).item()], [py[2], py[3]], "mse");
+  });
+});
