@@ -10,7 +10,7 @@ export {
 } from "./core/creation.js";
 export type { TensorOptions, NestedArray } from "./core/creation.js";
 export { noGrad, enableGrad, noGradGuard, isGradEnabled, setGradEnabled } from "./core/autograd.js";
-export { scope, keep, dispose } from "./core/scope.js";
+export { scope, keep, persist, isPersistent, dispose } from "./core/scope.js";
 export { ops, listOps } from "./core/ops.js";
 export { manualSeed, setNumThreads, getNumThreads, versions, cpuMemoryStats, cpuEmptyCache } from "./core/runtime.js";
 export type { CpuMemoryStats } from "./core/native.js";

@@ -31,7 +31,7 @@ inline void check(napi_status s, const char* what) {
 
 struct Holder {
   at::Tensor tensor;
-  int64_t bytes;  // what was reported to V8 as external memory
+  int64_t bytes;  // bytes this handle reported to V8 (0 when its storage was already counted)
 };
 
 // Wraps a tensor into a new handle (an External). Undefined tensors become null.

@@ -1,11 +1,52 @@
 // Tensor handles and small value conversions (see common.h for the memory design).
+#include <unordered_map>
+
 #include "common.h"
 
 namespace tstorch {
 
+// Bytes reported to V8 are counted once per storage, however many handles (views, grads, in-place
+// aliases) point at it: counting each handle made V8 see phantom gigabytes and run full collections
+// every few optimiser steps. handlesPerStorage is only touched on the JS thread (wrapping, dispose,
+// and basic finalizers, which V8 runs on that thread during GC).
+struct StorageCount {
+  int64_t handles;
+  int64_t reported;  // bytes reported when first counted (a storage can be resized later)
+};
+static std::unordered_map<const c10::StorageImpl*, StorageCount>& handlesPerStorage() {
+  static std::unordered_map<const c10::StorageImpl*, StorageCount> m;
+  return m;
+}
+
+static const c10::StorageImpl* storageOf(const at::Tensor& t) {
+  if (!t.defined() || !t.has_storage()) return nullptr;
+  return t.storage().unsafeGetStorageImpl();
+}
+
+// Called when a handle starts holding `t`: returns the bytes to report (0 if already counted).
+static int64_t acquireBytes(const at::Tensor& t) {
+  const c10::StorageImpl* s = storageOf(t);
+  if (!s) return 0;
+  auto [it, fresh] = handlesPerStorage().try_emplace(s, StorageCount{0, static_cast<int64_t>(s->nbytes())});
+  return it->second.handles++ == 0 ? it->second.reported : 0;
+}
+
+// Called when a handle lets go of `t` (dispose or finalizer): returns the bytes to un-report.
+static int64_t releaseBytes(const at::Tensor& t) {
+  const c10::StorageImpl* s = storageOf(t);
+  if (!s) return 0;
+  auto& m = handlesPerStorage();
+  auto it = m.find(s);
+  if (it == m.end()) return 0;
+  if (--it->second.handles > 0) return 0;
+  int64_t bytes = it->second.reported;
+  m.erase(it);
+  return bytes;
+}
+
 static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
   auto* h = static_cast<Holder*>(data);
-  int64_t bytes = h->bytes;
+  int64_t bytes = h->tensor.defined() ? releaseBytes(h->tensor) : 0;
   delete h;  // drops this reference to the tensor
   if (bytes) {
     int64_t ignored;
@@ -13,18 +54,14 @@ static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
   }
 }
 
-static int64_t storageBytes(const at::Tensor& t) {
-  if (!t.defined() || !t.has_storage()) return 0;
-  return static_cast<int64_t>(t.storage().nbytes());
-}
-
 napi_value wrapTensor(napi_env env, at::Tensor t) {
   if (!t.defined()) return makeNull(env);
-  int64_t bytes = storageBytes(t);
+  int64_t bytes = acquireBytes(t);
   auto* h = new Holder{std::move(t), bytes};
   napi_value v;
   napi_status s = napi_create_external(env, h, finalizeHolder, nullptr, &v);
   if (s != napi_ok) {
+    releaseBytes(h->tensor);
     delete h;
     throw JsError("tstorch: could not create a tensor handle");
   }
@@ -52,11 +89,13 @@ const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what) {
 
 void disposeHandle(napi_env env, napi_value v) {
   Holder* h = holderOf(env, v, "dispose");
+  if (!h->tensor.defined()) return;
+  int64_t bytes = releaseBytes(h->tensor);
   h->tensor.reset();
-  if (h->bytes) {
+  h->bytes = 0;
+  if (bytes) {
     int64_t ignored;
-    napi_adjust_external_memory(env, -h->bytes, &ignored);
-    h->bytes = 0;
+    napi_adjust_external_memory(env, -bytes, &ignored);
   }
 }
 

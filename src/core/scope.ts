@@ -6,6 +6,8 @@ export interface Disposable {
   dispose(): void;
   /** @internal set by keep(): the tensor outlives the scope it was made in. */
   _kept?: boolean;
+  /** @internal set by persist(): no scope ever disposes the tensor; its owner does. */
+  _persistent?: boolean;
 }
 
 let current: Disposable[] | null = null;
@@ -21,6 +23,22 @@ export function keep<T>(value: T): T {
     t._kept = true;
   });
   return value;
+}
+
+/**
+ * Makes tensors long-lived: no enclosing or later scope disposes them (module parameters, optimiser
+ * state). Their owner frees them with dispose(); the collector backstop covers the rest.
+ */
+export function persist<T>(value: T): T {
+  visit(value, (t) => {
+    t._persistent = true;
+  });
+  return value;
+}
+
+/** True for tensors made long-lived by persist(). */
+export function isPersistent(t: Disposable): boolean {
+  return t._persistent === true;
 }
 
 /**
@@ -52,6 +70,7 @@ export function scope<T>(fn: () => T): T {
 
 function release(mine: Disposable[], survivors: Set<Disposable>, outer: Disposable[] | null): void {
   for (const t of mine) {
+    if (t._persistent) continue; // owned elsewhere: not this scope's to free or hand on
     if (survivors.has(t) || t._kept) {
       t._kept = false;
       if (outer !== null) outer.push(t);

@@ -60,6 +60,8 @@ export class Tensor {
   _h: Handle;
   /** @internal see scope.keep */
   _kept?: boolean;
+  /** @internal see scope.persist */
+  _persistent?: boolean;
 
   /** @internal use torch.tensor(), torch.zeros(), ... */
   constructor(h: Handle) {

@@ -4,6 +4,7 @@
 import { Tensor } from "../core/tensor.js";
 import { Lambda } from "./activation.js";
 import { Module } from "./module.js";
+import { isPersistent } from "./persist.js";
 
 export class Sequential extends Module {
   constructor(...modules: Module[]) {
@@ -46,7 +47,7 @@ export class Sequential extends Module {
     let cur = x;
     for (const m of this._modules.values()) {
       const next = m.forward(cur);
-      if (cur !== x && cur !== next && cur._kept !== true) cur.dispose();
+      if (cur !== x && cur !== next && !isPersistent(cur)) cur.dispose();
       cur = next;
     }
     return cur;
