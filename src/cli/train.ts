@@ -1,0 +1,195 @@
+// The training loop: epochs of full-batch or shuffled mini-batch steps, a test evaluation
+// under no-grad after each epoch, the CSV row on stdout, progress on stderr. Every step and
+// every evaluation runs inside a torch.scope, so memory stays flat over thousands of epochs.
+// A stop request (Ctrl-C, seen by the main thread) is read between steps.
+import * as torch from "../index.js";
+import { Rng } from "../data/rng.js";
+import type { Cifar10Options } from "./args.js";
+import type { MetricsRow } from "./chart.js";
+import type { Best, Position } from "./checkpoint.js";
+import type { RunData } from "./data.js";
+import type { Reporter } from "./progress.js";
+import type { StopController } from "./signals.js";
+
+export interface TrainState {
+  position: Position;
+  history: MetricsRow[];
+  best: Best | null;
+  /** The best epoch's weights (device copies), or null before the first evaluation. */
+  bestState: Map<string, torch.Tensor> | null;
+}
+
+export interface TrainHooks {
+  /** One stdout CSV line (without newline). */
+  csv(line: string): void;
+  /** After each epoch (cheap; the caller rate-limits file writes). */
+  epochEnd(state: TrainState): void | Promise<void>;
+}
+
+export interface TrainSetup {
+  o: Cifar10Options;
+  model: torch.nn.Module;
+  optimizer: torch.optim.Optimizer;
+  data: RunData;
+  reporter: Reporter;
+  stop: StopController;
+  hooks: TrainHooks;
+}
+
+export function csvHeader(classifier: boolean): string {
+  return classifier ? "epoch,time,acc" : "epoch,time,loss";
+}
+
+export function csvRow(classifier: boolean, r: MetricsRow): string {
+  return `${r.epoch},${r.time.toFixed(3)},${classifier ? r.testAcc.toFixed(5) : r.trainLoss.toFixed(6)}`;
+}
+
+/** Steps per epoch and the batch size actually used. */
+export function batching(o: Cifar10Options, n: number): { bs: number; steps: number } {
+  const bs = o.batchSize === "full" ? n : Math.min(o.batchSize, n);
+  return { bs, steps: Math.ceil(n / bs) };
+}
+
+/** Runs until --epochs or a stop request; `state` is updated in place and is always checkpointable. */
+export async function train(s: TrainSetup, state: TrainState): Promise<void> {
+  const { o, model, optimizer, data, reporter, stop, hooks } = s;
+  const classifier = o.model !== "autoencoder";
+  const n = data.trainX.shape[0];
+  const { bs, steps } = batching(o, n);
+  const device = data.trainX.device;
+  const runStart = performance.now();
+  const elapsed0 = state.position.elapsed;
+  const now = (): number => elapsed0 + (performance.now() - runStart) / 1000;
+  let epochsThisRun = 0;
+  let secondsThisRun = 0;
+  let lastAcc = state.history.length > 0 ? state.history[state.history.length - 1].testAcc : NaN;
+
+  model.train();
+  while (state.position.epoch < o.epochs && stop.requested === null) {
+    const pos = state.position;
+    const epoch = pos.epoch + 1;
+    const epochStart = performance.now();
+    const epochElapsed0 = pos.elapsed;
+    // This epoch's order: a pure function of (seed, epoch), so a resume mid-epoch continues exactly.
+    const perm = o.batchSize === "full" ? null : torch.fromTypedArray(new Rng(o.seed, epoch).permutation(n), [n]).to(device);
+    const lossAcc = torch.zeros([], { device });
+    const samplesAtStart = pos.samples;
+    const progress = (step: number): void =>
+      reporter.update({
+        epoch, epochs: o.epochs, step, steps,
+        samples: pos.samples - samplesAtStart,
+        epochSeconds: (performance.now() - epochStart) / 1000,
+        loss: pos.samples > 0 ? (pos.lossSum + lossAcc.item()) / pos.samples : NaN,
+        acc: lastAcc,
+        secondsPerEpoch: epochsThisRun > 0 ? secondsThisRun / epochsThisRun : NaN,
+      });
+    try {
+      for (let step = pos.step; step < steps; step++) {
+        if (stop.requested !== null) break;
+        const len = Math.min(bs, n - step * bs);
+        torch.scope(() => {
+          let x = data.trainX;
+          let y = data.trainY;
+          if (perm !== null) {
+            const idx = perm.narrow(0, step * bs, len);
+            x = x.indexSelect(0, idx);
+            y = y === null ? null : y.indexSelect(0, idx);
+          }
+          const out = model.forward(x);
+          const loss = y !== null ? out.crossEntropyForLogits(y) : out.mseLoss(x);
+          optimizer.backwardStep(loss);
+          torch.noGrad(() => lossAcc.add_(loss.detach(), len));
+        });
+        pos.step = step + 1;
+        pos.samples += len;
+        if (reporter.wantsUpdate()) progress(pos.step);
+      }
+      // Fold this run's part of the epoch's loss into the position (a checkpoint may follow).
+      pos.lossSum += lossAcc.item();
+      pos.elapsed = epochElapsed0 + (performance.now() - epochStart) / 1000;
+      lossAcc.zero_();
+      if (pos.step < steps) break; // stopped mid-epoch: the position says where to resume
+    } finally {
+      perm?.dispose();
+      lossAcc.dispose();
+    }
+
+    const ev = evaluate(model, data.evalX, data.evalY, o.evalBatch);
+    model.train();
+    const row: MetricsRow = {
+      epoch,
+      time: now(),
+      trainLoss: pos.samples > 0 ? pos.lossSum / pos.samples : NaN,
+      testLoss: ev.loss,
+      testAcc: ev.acc,
+    };
+    state.history.push(row);
+    state.position = { epoch, step: 0, lossSum: 0, samples: 0, elapsed: row.time };
+    lastAcc = ev.acc;
+    epochsThisRun++;
+    secondsThisRun += (performance.now() - epochStart) / 1000;
+    reporter.clear();
+    hooks.csv(csvRow(classifier, row));
+
+    const better = state.best === null || (classifier ? ev.acc > state.best.acc : ev.loss < state.best.loss);
+    if (better) {
+      state.best = { epoch, acc: ev.acc, loss: ev.loss };
+      const old = state.bestState;
+      state.bestState = torch.noGrad(() => {
+        const m = new Map<string, torch.Tensor>();
+        for (const [k, t] of model.stateDict()) {
+          m.set(k, t.clone());
+          t.dispose();
+        }
+        return m;
+      });
+      if (old !== null) torch.dispose(old);
+    }
+    const epochSeconds = (performance.now() - epochStart) / 1000;
+    reporter.epochDone(
+      {
+        epoch, epochs: o.epochs, step: steps, steps, samples: pos.samples, epochSeconds, loss: row.trainLoss, acc: ev.acc,
+        secondsPerEpoch: secondsThisRun / epochsThisRun,
+      },
+      `train loss ${row.trainLoss.toFixed(4)}, test loss ${ev.loss.toFixed(4)}` +
+        (classifier ? `, test acc ${ev.acc.toFixed(5)}` : "") +
+        `, ${epochSeconds.toFixed(1)} s`,
+    );
+    await hooks.epochEnd(state);
+  }
+}
+
+export interface EvalResult {
+  /** Mean cross-entropy (classifiers) or MSE (autoencoder) over the set. */
+  loss: number;
+  /** Fraction correct; NaN for the autoencoder. */
+  acc: number;
+}
+
+/** Loss and accuracy over a whole set, under no-grad, in chunks of `chunk` images (default: all at once). */
+export function evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor | null, chunk: number | null): EvalResult {
+  model.eval();
+  return torch.noGrad(() =>
+    torch.scope(() => {
+      const n = x.shape[0];
+      const c = Math.min(chunk ?? n, n);
+      const lossSum = torch.zeros([], { device: x.device });
+      const correct = torch.zeros([], { device: x.device, dtype: "int64" });
+      for (let i = 0; i < n; i += c) {
+        torch.scope(() => {
+          const len = Math.min(c, n - i);
+          const xb = len === n ? x : x.narrow(0, i, len);
+          const out = model.forward(xb);
+          if (y !== null) {
+            const yb = len === n ? y : y.narrow(0, i, len);
+            lossSum.add_(out.crossEntropyForLogits(yb), len);
+            correct.add_(out.argmax(-1).eq(yb).sum());
+          } else {
+            lossSum.add_(out.mseLoss(xb), len);
+          }
+        });
+      }
+      return { loss: lossSum.item() / n, acc: y !== null ? correct.item() / n : NaN };
+    }),
+  );
+}
