@@ -90,8 +90,8 @@ function items(o: Options): ItemSpec[] {
   const nTrain = q ? 512 : 50_000;
   const mm = q ? 512 : 2048;
   const mmIters = 3;
-  const addIters = q ? 2000 : 50_000;
-  const chainIters = q ? 100 : 2000;
+  const addIters = q ? 10_000 : 50_000;
+  const chainIters = q ? 300 : 2000;
   const nTest = q ? 500 : 10_000;
   const small = q ? 8 : 128;
   const step = (model: "cnn" | "mlp" | "ae", n: number): Bench => ({ kind: "step", model, n });
@@ -216,6 +216,10 @@ async function main(): Promise<void> {
   log(`${machine.cpu}, ${machine.logicalCores} cores, ${machine.memTotalGiB.toFixed(1)} GiB, ${machine.os}, Node ${machine.node}`);
   log(`threads ${o.threads}; load average ${meta.loadStart}; data ${o.data}`);
   if (!o.quick && o.only === null) log("A complete run takes about 15–20 minutes on a quiet 2-core machine.");
+  const load1 = Number(meta.loadStart.split(" ")[0]);
+  if (load1 > machine.logicalCores / 2) {
+    log(`warning: the machine is busy (load ${load1.toFixed(2)} on ${machine.logicalCores} cores): timings will be noisy`);
+  }
 
   const results: ItemResult[] = [];
   const shared = new Map<Side, WorkerClient>();
