@@ -25,7 +25,7 @@ export interface Reporter {
   warn(line: string): void;
   /** Redraws the bar (rate-limited) or prints a plain line now and then. */
   update(s: ProgressState, force?: boolean): void;
-  /** An epoch finished: the plain mode prints one line; the bar mode keeps drawing. */
+  /** An epoch finished: the plain mode prints a line (rate-limited); the bar mode redraws. */
   epochDone(s: ProgressState, summary: string): void;
   /** Call before writing to stdout when both are the same terminal, so the bar does not mangle the CSV. */
   clear(): void;
@@ -107,7 +107,11 @@ function barReporter(columns: number, write: (s: string) => void): Reporter {
   };
 }
 
-function plainReporter(write: (s: string) => void, interval: number): Reporter {
+/**
+ * Plain lines for logs: one per epoch, at most one every `epochInterval` seconds (the first
+ * and last epochs always), and one every `interval` seconds inside long epochs.
+ */
+function plainReporter(write: (s: string) => void, interval: number, epochInterval = 5): Reporter {
   let last = Date.now();
   return {
     info: (l) => write(`${l}\n`),
@@ -121,6 +125,7 @@ function plainReporter(write: (s: string) => void, interval: number): Reporter {
       );
     },
     epochDone(s, summary) {
+      if (Date.now() - last < epochInterval * 1000 && s.epoch !== 1 && s.epoch !== s.epochs) return;
       last = Date.now();
       write(`epoch ${s.epoch}/${s.epochs}: ${summary}, ETA ${fmtDuration(eta(s))}\n`);
     },

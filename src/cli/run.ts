@@ -22,7 +22,7 @@ const INHERITED: readonly OptionKey[] = [
   "data", "epochs", "batchSize", "lr", "optimizer", "momentum", "weightDecay", "init", "seed", "limitTrain", "limitTest", "evalBatch",
 ];
 /** Optimiser hyper-parameters a resumed run may override (the checkpoint's are restored first). */
-const OPTIM_OVERRIDES: readonly [OptionKey, string][] = [["lr", "lr"], ["momentum", "momentum"], ["weightDecay", "weightDecay"]];
+const OPTIM_OVERRIDES = ["lr", "weightDecay", "momentum"] as const;
 /** Full checkpoint refresh interval while training (also written at the end and on a stop). */
 const SAVE_INTERVAL_S = 600;
 /** metrics.csv refresh interval while training. */
@@ -61,7 +61,8 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
 
     // ---- data (every file checked before anything is written)
     const dataDir = resolveDataDir(o.data);
-    const bytes = readData(dataDir);
+    // The tensors are built here; the 180 MB of file bytes are garbage once this line is done.
+    const data = dataTensors(readData(dataDir), o, device);
     o = { ...o, data: path.resolve(dataDir) }; // recorded absolute, so a resume from anywhere finds it
 
     // ---- model and optimiser, restored from the checkpoint if any
@@ -69,14 +70,13 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     const model = buildModel(o.model, o.init);
     model.to(device);
     const optimizer = buildOptimizer(model, o);
-    const nTrain = Math.min(o.limitTrain ?? Infinity, o.model === "autoencoder" ? bytes.testCount : bytes.trainCount);
+    const nTrain = data.trainX.shape[0];
     let state: TrainState = { position: { epoch: 0, step: 0, lossSum: 0, samples: 0, elapsed: 0 }, history: [], best: null, bestState: null };
     if (ckpt !== null) {
       state = restore(ckpt, o, explicit, model, optimizer, nTrain, device, reporter);
       ckpt = null;
     }
 
-    const data = dataTensors(bytes, o, device);
     const classifier = o.model !== "autoencoder";
 
     // ---- from here on files are written
@@ -111,8 +111,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
       reporter.info(`the checkpoint is at epoch ${state.position.epoch}, already at --epochs ${o.epochs}: nothing to train`);
     }
 
-    const writeOut = io.csv;
-    writeOut(csvHeader(classifier));
+    io.csv(csvHeader(classifier));
 
     const meta = (): CheckpointMeta => ({
       kind: "final",
@@ -142,7 +141,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     try {
       await train(
         { o, model, optimizer, data, reporter, stop, hooks: {
-          csv: writeOut,
+          csv: io.csv,
           epochEnd: async () => {
             const t = performance.now();
             if (t - lastSave >= SAVE_INTERVAL_S * 1000) {
@@ -170,7 +169,6 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
       }
     }
     await writeAll();
-    reporter.close();
     summarize(reporter, o, state, out, stop.requested, steps, data);
     disposeAll(model, data, state);
     return stop.requested === null ? 0 : SIGNAL_EXIT_CODE[stop.requested];
@@ -234,8 +232,9 @@ function restore(
     } catch (err) {
       throw new UsageError(`${what}: its optimiser state does not fit (${oneLine(err)})`);
     }
-    for (const [key, group] of OPTIM_OVERRIDES) {
-      if (explicit.has(key)) for (const g of optimizer.paramGroups) (g as Record<string, unknown>)[group] = o[key];
+    for (const key of OPTIM_OVERRIDES) {
+      if (!explicit.has(key) || (key === "momentum" && o.optimizer !== "sgd")) continue;
+      for (const g of optimizer.paramGroups) (g as Record<string, unknown>)[key] = o[key];
     }
   } finally {
     torch.dispose([ck.model, ck.optim]);
@@ -324,7 +323,7 @@ function summarize(
   const p = s.position;
   if (stoppedBy !== null) {
     const at = p.step > 0 ? `epoch ${p.epoch} + step ${p.step}/${steps} of epoch ${p.epoch + 1}` : `epoch ${p.epoch}`;
-    r.info(`stopped by ${stoppedBy} at ${at}; ${best}; ${where}`);
+    r.info(`stopped (${stoppedBy === "SIGPIPE" ? "stdout was closed" : stoppedBy}) at ${at}; ${best}; ${where}`);
     r.info(`resume with: tstorch cifar10 ${o.model} --resume ${path.join(out, FILES.final)}`);
   } else {
     r.info(`done: epoch ${p.epoch} in ${fmtDuration(p.elapsed)}; ${best}; ${where}`);
