@@ -3,14 +3,15 @@
 // Why: with glibc, every large tensor is an mmap that free() returns to the kernel, and the next
 // training step faults the same memory back in page by page. On the seed's full-batch workloads
 // that page-fault tax dominated PyTorch's step time on the CPU (see docs/benchmarks.md). Here large
-// blocks are kept after free and handed out again for the same (rounded) size, and they are backed
-// by transparent huge pages where the kernel allows it (madvise), so the few faults left are 2 MiB
-// ones. Small blocks go straight to posix_memalign/free, as libtorch's own allocator does.
+// blocks are kept after free and handed out again for the same (rounded) size.
 //
-// Cached (free) bytes are capped (TSTORCH_CPU_CACHE_MB, default half of physical memory); beyond
-// the cap blocks are freed at once. TSTORCH_CPU_ALLOCATOR=default keeps libtorch's allocator.
+// Memory policy: a request that the cache cannot serve first frees cached blocks (of other sizes)
+// worth at least its own size. So live + cached bytes never exceed the peak of live bytes, which is
+// what a non-caching allocator peaks at too: the speed of reuse without growing the footprint.
+// (Transparent huge pages were tried and dropped: on this project's VMs first touch of a huge page
+// cost ~6x more than of 4 KiB pages.) Small blocks go straight to posix_memalign/free, as libtorch's
+// own allocator does. TSTORCH_CPU_ALLOCATOR=default keeps libtorch's allocator.
 #include <c10/core/CPUAllocator.h>
-#include <sys/mman.h>
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
@@ -34,10 +35,9 @@ namespace {
 
 constexpr size_t kAlign = 64;                  // libtorch's alignment (gAlignment)
 constexpr size_t kLarge = 1 << 20;             // from 1 MiB on, blocks are cached
-constexpr size_t kHuge = 2 << 20;              // a transparent huge page
 
 size_t roundSize(size_t n) {
-  size_t unit = n >= (16u << 20) ? kHuge : (64u << 10);
+  size_t unit = n >= (16u << 20) ? (1u << 20) : (64u << 10);
   return (n + unit - 1) / unit * unit;
 }
 
@@ -105,6 +105,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
   void* allocLarge(size_t size) {
+    std::vector<void*> evicted;
     {
       std::lock_guard<std::mutex> g(mu_);
       auto it = free_.find(size);
@@ -118,19 +119,27 @@ class CachingCpuAllocator final : public c10::Allocator {
         ++stats_.hits;
         return p;
       }
+      // a miss: give back cached blocks worth this request, so the footprint does not grow
+      int64_t need = static_cast<int64_t>(size);
+      for (auto f = free_.begin(); f != free_.end() && need > 0;) {
+        while (!f->second.empty() && need > 0) {
+          evicted.push_back(f->second.back());
+          f->second.pop_back();
+          stats_.cached -= f->first;
+          need -= static_cast<int64_t>(f->first);
+        }
+        f = f->second.empty() ? free_.erase(f) : std::next(f);
+      }
     }
+    for (void* e : evicted) std::free(e);
     void* p = nullptr;
-    size_t align = size >= kHuge ? kHuge : kAlign;
-    if (posix_memalign(&p, align, size) != 0 || !p) {
+    if (posix_memalign(&p, kAlign, size) != 0 || !p) {
       emptyCache();  // give cached blocks back and try once more
-      if (posix_memalign(&p, align, size) != 0 || !p) {
+      if (posix_memalign(&p, kAlign, size) != 0 || !p) {
         throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
                          "tstorch: out of CPU memory allocating " + std::to_string(size) + " bytes");
       }
     }
-#ifdef MADV_HUGEPAGE
-    if (size >= kHuge) madvise(p, size, MADV_HUGEPAGE);
-#endif
     std::lock_guard<std::mutex> g(mu_);
     live_[p] = size;
     stats_.allocated += size;
