@@ -33,7 +33,7 @@ export function chartSpec(rows: readonly MetricsRow[], title: string, classifier
     axis: { format: "d", tickMinStep: 1 }, scale: { nice: false, zero: false },
   };
   const color = (domain: string[], range: string[]) => ({
-    field: "series", type: "nominal" as const, title: null, scale: { domain, range }, legend: { orient: "top-right" as const },
+    field: "series", type: "nominal" as const, title: null, scale: { domain, range }, legend: { orient: "right" as const },
   });
   const lossPanel = {
     width: 640, height: 220,
@@ -41,7 +41,8 @@ export function chartSpec(rows: readonly MetricsRow[], title: string, classifier
     mark,
     encoding: {
       x,
-      y: { field: "value", type: "quantitative" as const, title: classifier ? "cross-entropy" : "MSE", scale: { zero: false } },
+      // Log scale: losses fall by orders of magnitude (and the seed's MLP spikes first).
+      y: { field: "value", type: "quantitative" as const, title: classifier ? "cross-entropy (log)" : "MSE (log)", scale: { type: "log" as const } },
       color: color(["train loss", testLossLabel], ["#e45756", "#f58518"]),
     },
   };
