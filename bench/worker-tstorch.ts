@@ -7,36 +7,19 @@
 import { join } from "node:path";
 import * as torch from "../src/index.js";
 import { readBatchInto, resolveCifar10BinDir } from "../src/data/cifar10-files.js";
+import { buildModel as buildSeedModel } from "../src/cli/models.js";
 import { Bench, Info, Memory, RunResult, SeedModel, procMemory, serve } from "./protocol.js";
 
-const { nn } = torch;
 const threads = Number(process.env.BENCH_THREADS ?? "0");
 if (threads > 0) torch.setNumThreads(threads);
 const seed = Number(process.env.BENCH_SEED ?? "0");
 /** The seed's learning rates (torch_reference.py DEFAULT_LR). */
 const LR: Record<SeedModel, number> = { mlp: 1e-2, cnn: 1e-3, ae: 1e-2 };
 
-function buildModel(name: SeedModel): torch.nn.Sequential {
+// The same builder the CLI uses (src/cli/models.ts): PyTorch's draws, then tch's redraw.
+function buildModel(name: SeedModel): torch.nn.Module {
   torch.manualSeed(seed);
-  let m: torch.nn.Sequential;
-  if (name === "mlp") {
-    m = nn.seq()
-      .addFn((x) => x.flatten(1))
-      .add(new nn.Linear(3072, 3072))
-      .addFn((x) => x.relu())
-      .add(new nn.Linear(3072, 10));
-  } else {
-    m = nn.seq()
-      .add(new nn.Conv2d(3, 16, 3, { padding: 1 }))
-      .addFn((x) => x.relu())
-      .addFn((x) => x.maxPool2d(2))
-      .add(new nn.Conv2d(16, 8, 3, { padding: 1 }))
-      .addFn((x) => x.relu())
-      .addFn((x) => x.maxPool2d(2));
-    if (name === "cnn") m.addFn((x) => x.reshape([-1, 512])).add(new nn.Linear(512, 10));
-    else m.add(new nn.ConvTranspose2d(8, 16, 2, { stride: 2 })).add(new nn.ConvTranspose2d(16, 3, 2, { stride: 2 }));
-  }
-  return nn.reinit(m, "tch");
+  return buildSeedModel(name === "ae" ? "autoencoder" : name, "tch");
 }
 
 // ---------------------------------------------------------------- data (loaded once, on first use)
@@ -75,7 +58,7 @@ function head(t: torch.Tensor, n: number): torch.Tensor {
 
 // ---------------------------------------------------------------- state kept between requests
 interface Trainer {
-  model: torch.nn.Sequential;
+  model: torch.nn.Module;
   opt: torch.optim.Adam;
   x: torch.Tensor;
   y: torch.Tensor | null;
