@@ -5,9 +5,10 @@
 // that page-fault tax dominated PyTorch's step time on the CPU (see docs/benchmarks.md). Here large
 // blocks are kept after free and handed out again for the same (rounded) size.
 //
-// Memory policy: a request that the cache cannot serve first frees cached blocks (of other sizes)
-// worth at least its own size. So live + cached bytes never exceed the peak of live bytes, which is
-// what a non-caching allocator peaks at too: the speed of reuse without growing the footprint.
+// Memory policy: a request that the cache cannot serve may grow the footprint (live + cached bytes)
+// only up to the peak of live bytes plus 5 % and 64 MiB; past that it first frees cached blocks,
+// smallest first. A non-caching allocator peaks at the peak of live bytes too, so this keeps the
+// speed of reuse without growing the footprint beyond a few percent.
 // (Transparent huge pages were tried and dropped: on this project's VMs first touch of a huge page
 // cost ~6x more than of 4 KiB pages.) Small blocks go straight to posix_memalign/free, as libtorch's
 // own allocator does. TSTORCH_CPU_ALLOCATOR=default keeps libtorch's allocator.
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -119,8 +121,13 @@ class CachingCpuAllocator final : public c10::Allocator {
         ++stats_.hits;
         return p;
       }
-      // a miss: give back cached blocks worth this request, so the footprint does not grow
-      int64_t need = static_cast<int64_t>(size);
+      // A miss. The footprint (live + cached) may grow to the peak of live bytes plus a small slack
+      // (5 % + 64 MiB, room for an optimiser's temporaries beside cached activations); beyond
+      // that, cached blocks are given back, smallest first, so the big blocks that the next step
+      // will ask for again stay.
+      int64_t liveAfter = stats_.allocated + static_cast<int64_t>(size);
+      int64_t allowed = std::max(stats_.peakAllocated, liveAfter) / 20 * 21 + (int64_t(64) << 20);
+      int64_t need = liveAfter + stats_.cached - allowed;
       for (auto f = free_.begin(); f != free_.end() && need > 0;) {
         while (!f->second.empty() && need > 0) {
           evicted.push_back(f->second.back());
@@ -171,7 +178,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   const int64_t cacheLimit_;
   std::mutex mu_;
   std::unordered_map<void*, size_t> live_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
+  std::map<size_t, std::vector<void*>> free_;  // ordered: eviction takes small blocks first
   Stats stats_;
 };
 

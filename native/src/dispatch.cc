@@ -24,10 +24,20 @@ struct ArgSpec {
   c10::optional<c10::IValue> defaultValue;
 };
 
+// Unboxed fast paths for the commonest signatures (a Tensor result from Tensor and Scalar
+// arguments): skipping the IValue stack saves a good part of the per-call cost of small ops.
+using SigT = at::Tensor(const at::Tensor&);
+using SigTT = at::Tensor(const at::Tensor&, const at::Tensor&);
+using SigTS = at::Tensor(const at::Tensor&, const at::Scalar&);
+using SigTTS = at::Tensor(const at::Tensor&, const at::Tensor&, const at::Scalar&);
+using SigTSS = at::Tensor(const at::Tensor&, const at::Scalar&, const at::Scalar&);
+enum class Fast : uint8_t { None, T, TT, TS, TTS, TSS };
+
 struct CompiledOp {
   c10::OperatorHandle handle;
   std::string fullName;
   std::vector<ArgSpec> args;
+  Fast fast = Fast::None;
 };
 
 std::vector<CompiledOp>& ops() {
@@ -227,6 +237,78 @@ napi_value typeString(napi_env env, const c10::Argument& a) {
 
 }  // namespace
 
+namespace {
+
+Fast fastPattern(const c10::OperatorHandle& h, const std::vector<ArgSpec>& args) {
+  const auto& fs = h.schema();
+  if (fs.returns().size() != 1 || fs.returns()[0].type()->kind() != c10::TypeKind::TensorType) return Fast::None;
+  if (fs.returns()[0].alias_info() && fs.returns()[0].alias_info()->isWrite()) return Fast::None;
+  std::string code;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const ArgSpec& a = args[i];
+    if (a.optional || (fs.arguments()[i].alias_info() && fs.arguments()[i].alias_info()->isWrite())) return Fast::None;
+    if (a.kind == Kind::Tensor) code += 'T';
+    else if (a.kind == Kind::Scalar) code += 'S';
+    else return Fast::None;
+  }
+  Fast f = code == "T" ? Fast::T : code == "TT" ? Fast::TT : code == "TS" ? Fast::TS : code == "TTS" ? Fast::TTS
+         : code == "TSS" ? Fast::TSS : Fast::None;
+  // typed<>() checks the C++ signature against the registered kernels: no fast path on mismatch
+  try {
+    switch (f) {
+      case Fast::T: h.typed<SigT>(); break;
+      case Fast::TT: h.typed<SigTT>(); break;
+      case Fast::TS: h.typed<SigTS>(); break;
+      case Fast::TTS: h.typed<SigTTS>(); break;
+      case Fast::TSS: h.typed<SigTSS>(); break;
+      case Fast::None: break;
+    }
+  } catch (const std::exception&) {
+    return Fast::None;
+  }
+  return f;
+}
+
+const at::Tensor& tensorArg(napi_env env, napi_value v, const ArgSpec& s) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, v, &data) != napi_ok || data == nullptr)
+    throw JsError("tstorch: expected a Tensor for '" + s.name + "'");
+  const at::Tensor& t = static_cast<Holder*>(data)->tensor;
+  if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + ")");
+  return t;
+}
+
+c10::Scalar scalarArg(napi_env env, napi_value v, const ArgSpec& s, const std::string& op) {
+  napi_valuetype vt = typeOf(env, v);
+  if (vt == napi_undefined || vt == napi_null) {
+    if (vt == napi_undefined && s.defaultValue) return s.defaultValue->toScalar();
+    throw JsError("tstorch: " + op + ": missing argument '" + s.name + "'");
+  }
+  return scalarOf(env, v, s.name);
+}
+
+at::Tensor callFast(napi_env env, const CompiledOp& op, napi_value* a) {
+  const auto& x = op.args;
+  switch (op.fast) {
+    case Fast::T:
+      return op.handle.typed<SigT>().call(tensorArg(env, a[0], x[0]));
+    case Fast::TT:
+      return op.handle.typed<SigTT>().call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]));
+    case Fast::TS:
+      return op.handle.typed<SigTS>().call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName));
+    case Fast::TTS:
+      return op.handle.typed<SigTTS>().call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]),
+                                            scalarArg(env, a[2], x[2], op.fullName));
+    case Fast::TSS:
+      return op.handle.typed<SigTSS>().call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName),
+                                            scalarArg(env, a[2], x[2], op.fullName));
+    case Fast::None: break;
+  }
+  throw JsError("tstorch: internal: no fast path");
+}
+
+}  // namespace
+
 // schemas() -> [[name, overload, [[argName, type, hasDefault, kwargOnly, writes]...], [returnType...]], ...]
 static napi_value schemas(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -280,6 +362,7 @@ static napi_value opId(napi_env env, napi_callback_info info) {
     if (!h) throw JsError("tstorch: unknown operator " + full);
     CompiledOp op{*h, full, {}};
     for (const auto& arg : h->schema().arguments()) op.args.push_back(specOf(arg));
+    op.fast = fastPattern(*h, op.args);
     uint32_t id = static_cast<uint32_t>(ops().size());
     ops().push_back(std::move(op));
     opIds().emplace(full, id);
@@ -304,9 +387,14 @@ static napi_value call(napi_env env, napi_callback_info info) {
     if (given > op.args.size())
       throw JsError("tstorch: " + op.fullName + " takes " + std::to_string(op.args.size()) + " arguments, got " +
                     std::to_string(given));
+    napi_value undef = makeUndefined(env);
+    if (op.fast != Fast::None) {
+      napi_value a[3];
+      for (size_t i = 0; i < 3; ++i) a[i] = i < given ? argv[i + 1] : undef;
+      return wrapTensor(env, callFast(env, op, a));
+    }
     torch::jit::Stack stack;
     stack.reserve(op.args.size());
-    napi_value undef = makeUndefined(env);
     for (size_t i = 0; i < op.args.size(); ++i)
       stack.push_back(toIValue(env, i < given ? argv[i + 1] : undef, op.args[i], op.fullName));
     op.handle.callBoxed(&stack);

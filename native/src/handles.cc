@@ -18,9 +18,14 @@ static std::unordered_map<const c10::StorageImpl*, StorageCount>& handlesPerStor
   return m;
 }
 
+// Storages under this size are not reported at all: they cannot create memory pressure worth a
+// collection, and skipping the bookkeeping keeps small ops cheap.
+constexpr size_t kReportedBytesMin = 64 << 10;
+
 static const c10::StorageImpl* storageOf(const at::Tensor& t) {
   if (!t.defined() || !t.has_storage()) return nullptr;
-  return t.storage().unsafeGetStorageImpl();
+  const c10::StorageImpl* s = t.storage().unsafeGetStorageImpl();
+  return s->nbytes() >= kReportedBytesMin ? s : nullptr;
 }
 
 // Called when a handle starts holding `t`: returns the bytes to report (0 if already counted).
