@@ -1,7 +1,7 @@
 // The seed's second experiment: conv(3→16)→relu→maxpool→conv(16→8)→relu→maxpool→linear(512→10).
 //   npm run build && node dist/examples/cnn.js [--epochs 10] [--batch-size 128|full] [--lr 1e-3] [--data DIR]
 import * as torch from "../src/index.js";
-import { accuracy, options, trainEpoch } from "./common.js";
+import { options, trainClassifier } from "./common.js";
 
 const o = options({ epochs: 10, batchSize: 128, lr: 1e-3 });
 const m = torch.vision.cifar10.loadDir(o.data);
@@ -21,11 +21,4 @@ const net = torch.nn
   .to(device);
 const opt = new torch.optim.Adam(net.parameters(), { lr: o.lr });
 
-const [trainX, trainY, testX, testY] = [m.trainImages, m.trainLabels, m.testImages, m.testLabels].map((t) => t.to(device));
-const start = performance.now();
-console.log("epoch,time,acc");
-for (let epoch = 1; epoch <= o.epochs; epoch++) {
-  trainEpoch(net, opt, trainX, trainY, o.batchSize, epoch, (out, _x, y) => out.crossEntropyForLogits(y));
-  const acc = accuracy(net, testX, testY);
-  console.log(`${epoch},${((performance.now() - start) / 1000).toFixed(3)},${acc.toFixed(5)}`);
-}
+trainClassifier(net, opt, m, device, o); // prints epoch,time,acc as the seed does

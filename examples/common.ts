@@ -66,3 +66,15 @@ export function accuracy(net: torch.nn.Module, images: torch.Tensor, labels: tor
     }),
   );
 }
+
+/** The seed's loop for the two classifiers: train, evaluate, print `epoch,time,acc`. */
+export function trainClassifier(net: torch.nn.Module, opt: torch.optim.Optimizer, m: torch.data.Cifar10, device: torch.Device, o: ExampleOptions): void {
+  const [trainX, trainY, testX, testY] = [m.trainImages, m.trainLabels, m.testImages, m.testLabels].map((t) => t.to(device));
+  const start = performance.now();
+  console.log("epoch,time,acc");
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    trainEpoch(net, opt, trainX, trainY, o.batchSize, epoch, (out, _x, y) => out.crossEntropyForLogits(y));
+    const acc = accuracy(net, testX, testY);
+    console.log(`${epoch},${((performance.now() - start) / 1000).toFixed(3)},${acc.toFixed(5)}`);
+  }
+}
