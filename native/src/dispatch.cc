@@ -3,6 +3,9 @@
 //
 // JS resolves overloads (it has the schemas, see `schemas`) and asks once for an op id; each call
 // then converts JS values into IValues following the argument kinds compiled for that id.
+#include <ATen/ScalarOps.h>
+
+#include <algorithm>
 #include <unordered_map>
 
 #include "common.h"
@@ -31,13 +34,17 @@ using SigTT = at::Tensor(const at::Tensor&, const at::Tensor&);
 using SigTS = at::Tensor(const at::Tensor&, const at::Scalar&);
 using SigTTS = at::Tensor(const at::Tensor&, const at::Tensor&, const at::Scalar&);
 using SigTSS = at::Tensor(const at::Tensor&, const at::Scalar&, const at::Scalar&);
-enum class Fast : uint8_t { None, T, TT, TS, TTS, TSS };
+// ScalarAsTensor / ScalarAsTensorAlpha: `x * 0.5` as PyTorch's Python front end runs it, the
+// Tensor overload with the number wrapped into a 0-d "wrapped number" tensor (same type promotion),
+// one dispatch instead of the Scalar overload's two.
+enum class Fast : uint8_t { None, T, TT, TS, TTS, TSS, ScalarAsTensor, ScalarAsTensorAlpha };
 
 struct CompiledOp {
   c10::OperatorHandle handle;
   std::string fullName;
   std::vector<ArgSpec> args;
   Fast fast = Fast::None;
+  c10::optional<c10::OperatorHandle> tensorOverload;  // for the ScalarAsTensor paths
 };
 
 std::vector<CompiledOp>& ops() {
@@ -302,6 +309,14 @@ at::Tensor callFast(napi_env env, const CompiledOp& op, napi_value* a) {
     case Fast::TSS:
       return op.handle.typed<SigTSS>().call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName),
                                             scalarArg(env, a[2], x[2], op.fullName));
+    case Fast::ScalarAsTensor:
+    case Fast::ScalarAsTensorAlpha: {
+      const at::Tensor& self = tensorArg(env, a[0], x[0]);
+      at::Tensor other = c10::scalar_to_tensor(scalarArg(env, a[1], x[1], op.fullName), self.device());
+      other.unsafeGetTensorImpl()->set_wrapped_number(true);
+      if (op.fast == Fast::ScalarAsTensor) return op.tensorOverload->typed<SigTT>().call(self, other);
+      return op.tensorOverload->typed<SigTTS>().call(self, other, scalarArg(env, a[2], x[2], op.fullName));
+    }
     case Fast::None: break;
   }
   throw JsError("tstorch: internal: no fast path");
@@ -363,6 +378,25 @@ static napi_value opId(napi_env env, napi_callback_info info) {
     CompiledOp op{*h, full, {}};
     for (const auto& arg : h->schema().arguments()) op.args.push_back(specOf(arg));
     op.fast = fastPattern(*h, op.args);
+    // add/sub/mul/div with a number: run the Tensor overload on a wrapped number, as Python does
+    static const std::vector<std::string> kWrapped = {"aten::add", "aten::sub", "aten::mul", "aten::div"};
+    if (overload == "Scalar" && std::find(kWrapped.begin(), kWrapped.end(), name) != kWrapped.end()) {
+      auto t = c10::Dispatcher::singleton().findSchema({name, "Tensor"});
+      if (t) {
+        try {
+          if (op.fast == Fast::TS) {
+            t->typed<SigTT>();
+            op.fast = Fast::ScalarAsTensor;
+            op.tensorOverload = *t;
+          } else if (op.fast == Fast::TSS) {
+            t->typed<SigTTS>();
+            op.fast = Fast::ScalarAsTensorAlpha;
+            op.tensorOverload = *t;
+          }
+        } catch (const std::exception&) {
+        }
+      }
+    }
     uint32_t id = static_cast<uint32_t>(ops().size());
     ops().push_back(std::move(op));
     opIds().emplace(full, id);
