@@ -284,6 +284,12 @@ export function markdown(results: ItemResult[], meta: RunMeta): string {
   out.push("wait for descheduled threads, and small or per-sample-looping workloads (the autoencoder's transposed convolutions, a");
   out.push("`tanh` on a [64,64] tensor with 2 threads) then swing several-fold between repetitions, on both sides alike.");
   out.push("");
+  out.push(`The "CNN step, batch 128" row times a few steps right after the other sides' repetitions (tfjs's take ~10 s), i.e.`);
+  out.push("after the tstorch process sat idle. This VM runs a DAMON `pageout` scheme (kdamond; /sys/kernel/mm/damon) that pages out");
+  out.push("memory left idle for a few seconds, so the caching allocator's idle blocks fault back in on those first steps. In a");
+  out.push(`continuous loop that does not happen: the "CNN epoch" row (391 such steps) is the one to read, and a standalone loop of`);
+  out.push("batch-128 steps measured 13 ms a step in tstorch against 17–24 ms in PyTorch on this machine.");
+  out.push("");
   out.push("## What is measured");
   out.push("");
   out.push("Each side runs in its own worker process, driven over stdin/stdout JSON lines by `bench/run.ts`: tstorch in Node");

@@ -191,7 +191,8 @@ describe("devices", () => {
     expectError(() => torch.zeros([2], { device: "tpu" }), /unknown device 'tpu'/, /'cpu', 'cuda' or 'cuda:N'/);
     expectError(() => torch.ones([2], { device: "cuda:x" }), /unknown device 'cuda:x'/);
     const t = torch.zeros([2]);
-    expectError(() => t.to("gpu0"), /unknown device 'gpu0'/);
+    expectError(() => t.to("gpu0"), /to\('gpu0'\): neither a dtype .* nor a device/);
+    expectError(() => t.to("float128"), /to\('float128'\): neither a dtype/);
     expectError(() => torch.Device.parse(""), /unknown device ''/);
     t.dispose();
   });

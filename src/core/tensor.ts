@@ -197,7 +197,9 @@ export class Tensor {
     if (target instanceof Tensor) return wrap(call(K.to_other, this._h, target._h, opts.nonBlocking, opts.copy));
     let o: ToOptions;
     if (typeof target === "string" && isDTypeName(target)) o = { dtype: target as DType, ...opts };
-    else if (typeof target === "string" || target instanceof Device) o = { device: target, ...opts };
+    else if (typeof target === "string" && !/^(cpu|cuda)(:\d+)?$/.test(target.trim())) {
+      throw new Error(`tstorch: to('${target}'): neither a dtype (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool) nor a device ('cpu', 'cuda', 'cuda:N')`);
+    } else if (typeof target === "string" || target instanceof Device) o = { device: target, ...opts };
     else o = { ...target, ...opts };
     return wrap(
       call(
