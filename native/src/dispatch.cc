@@ -408,10 +408,17 @@ static napi_value opId(napi_env env, napi_callback_info info) {
 // defaults; null stands for an absent optional.
 static napi_value call(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
+    // Most calls pass few arguments: read 8 first (N-API pads the rest of the buffer with
+    // undefined), and only re-read with room for 32 when there are more.
     constexpr size_t kMax = 32;
     napi_value argv[kMax];
-    size_t argc = kMax;
+    size_t argc = 8;
     check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
+    if (argc > 8) {
+      argc = kMax;
+      check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
+      if (argc > kMax) argc = kMax;
+    }
     if (argc < 1) throw JsError("tstorch: call needs an op id");
     uint32_t id = 0;
     if (napi_get_value_uint32(env, argv[0], &id) != napi_ok || id >= ops().size())

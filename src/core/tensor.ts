@@ -59,9 +59,9 @@ export class Tensor {
   /** @internal the addon's handle; after dispose() the addon reports any use of it. */
   _h: Handle;
   /** @internal see scope.keep */
-  _kept?: boolean;
+  declare _kept?: boolean;
   /** @internal see scope.persist */
-  _persistent?: boolean;
+  declare _persistent?: boolean;
 
   /** @internal use torch.tensor(), torch.zeros(), ... */
   constructor(h: Handle) {
