@@ -30,8 +30,7 @@ inline void check(napi_status s, const char* what) {
 }
 
 struct Holder {
-  at::Tensor tensor;
-  int64_t bytes;  // bytes this handle reported to V8 (0 when its storage was already counted)
+  at::Tensor tensor;  // undefined after dispose()
 };
 
 // Wraps a tensor into a new handle (an External). Undefined tensors become null.

@@ -406,7 +406,7 @@ static napi_value opId(napi_env env, napi_callback_info info) {
 
 // call(id, ...args) -> undefined | value | [values]. Missing trailing arguments take the schema's
 // defaults; null stands for an absent optional.
-static napi_value call(napi_env env, napi_callback_info info) {
+static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult) {
   return guarded(env, [&]() -> napi_value {
     // Most calls pass few arguments: read 8 first (N-API pads the rest of the buffer with
     // undefined), and only re-read with room for 32 when there are more.
@@ -432,14 +432,15 @@ static napi_value call(napi_env env, napi_callback_info info) {
     if (op.fast != Fast::None) {
       napi_value a[3];
       for (size_t i = 0; i < 3; ++i) a[i] = i < given ? argv[i + 1] : undef;
-      return wrapTensor(env, callFast(env, op, a));
+      at::Tensor r = callFast(env, op, a);
+      return wantResult ? wrapTensor(env, std::move(r)) : undef;
     }
     torch::jit::Stack stack;
     stack.reserve(op.args.size());
     for (size_t i = 0; i < op.args.size(); ++i)
       stack.push_back(toIValue(env, i < given ? argv[i + 1] : undef, op.args[i], op.fullName));
     op.handle.callBoxed(&stack);
-    if (stack.empty()) return makeUndefined(env);
+    if (stack.empty() || !wantResult) return undef;
     if (stack.size() == 1) return fromIValue(env, stack[0]);
     napi_value arr;
     check(napi_create_array_with_length(env, stack.size(), &arr), "create_array");
@@ -448,8 +449,14 @@ static napi_value call(napi_env env, napi_callback_info info) {
   });
 }
 
+static napi_value call(napi_env env, napi_callback_info info) { return runOp(env, info, true); }
+
+// callInPlace(id, ...args) -> undefined: for in-place ops, whose result is only an alias of `self`;
+// skips creating a handle that the caller would dispose at once.
+static napi_value callInPlace(napi_env env, napi_callback_info info) { return runOp(env, info, false); }
+
 std::vector<Export> dispatchExports() {
-  return {{"schemas", schemas}, {"opId", opId}, {"call", call}};
+  return {{"schemas", schemas}, {"opId", opId}, {"call", call}, {"callInPlace", callInPlace}};
 }
 
 }  // namespace tstorch

@@ -62,7 +62,7 @@ static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
 napi_value wrapTensor(napi_env env, at::Tensor t) {
   if (!t.defined()) return makeNull(env);
   int64_t bytes = acquireBytes(t);
-  auto* h = new Holder{std::move(t), bytes};
+  auto* h = new Holder{std::move(t)};
   napi_value v;
   napi_status s = napi_create_external(env, h, finalizeHolder, nullptr, &v);
   if (s != napi_ok) {
@@ -97,7 +97,6 @@ void disposeHandle(napi_env env, napi_value v) {
   if (!h->tensor.defined()) return;
   int64_t bytes = releaseBytes(h->tensor);
   h->tensor.reset();
-  h->bytes = 0;
   if (bytes) {
     int64_t ignored;
     napi_adjust_external_memory(env, -bytes, &ignored);

@@ -33,6 +33,8 @@ export interface NativeAddon {
   schemas(): [string, string, [string, string, boolean, boolean, boolean][], string[]][];
   opId(name: string, overload: string): number;
   call(id: number, ...args: unknown[]): any;
+  /** Runs an in-place op and returns nothing (no alias handle to create and dispose). */
+  callInPlace(id: number, ...args: unknown[]): void;
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
   manualSeed(seed: number | bigint): void;

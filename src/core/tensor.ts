@@ -30,6 +30,7 @@ export function memoryFormatCode(m: MemoryFormat): number {
 }
 
 const call = native.call;
+const callInPlace = native.callInPlace;
 /** @internal wraps a handle from the addon (null stays null). */
 export function wrap(h: Handle): Tensor {
   return new Tensor(h);
@@ -284,33 +285,33 @@ export class Tensor {
   clamp(min?: Scalar | null, max?: Scalar | null): Tensor { return wrap(call(K.clamp, this._h, min ?? null, max ?? null)); }
 
   // in place (return this, like PyTorch)
-  private inplace(h: Handle): this {
-    native.dispose(h); // the returned alias of self is not needed
+  /** In-place ops run through native.callInPlace: no alias handle is made; they return `this`. */
+  private inplace(_ran: void): this {
     return this;
   }
   add_(o: Tensor | Scalar, alpha?: Scalar): this {
-    return this.inplace(o instanceof Tensor ? call(K.add__Tensor, this._h, o._h, alpha) : call(K.add__Scalar, this._h, o, alpha));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.add__Tensor, this._h, o._h, alpha) : callInPlace(K.add__Scalar, this._h, o, alpha));
   }
   sub_(o: Tensor | Scalar, alpha?: Scalar): this {
-    return this.inplace(o instanceof Tensor ? call(K.sub__Tensor, this._h, o._h, alpha) : call(K.sub__Scalar, this._h, o, alpha));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.sub__Tensor, this._h, o._h, alpha) : callInPlace(K.sub__Scalar, this._h, o, alpha));
   }
   mul_(o: Tensor | Scalar): this {
-    return this.inplace(o instanceof Tensor ? call(K.mul__Tensor, this._h, o._h) : call(K.mul__Scalar, this._h, o));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.mul__Tensor, this._h, o._h) : callInPlace(K.mul__Scalar, this._h, o));
   }
   div_(o: Tensor | Scalar): this {
-    return this.inplace(o instanceof Tensor ? call(K.div__Tensor, this._h, o._h) : call(K.div__Scalar, this._h, o));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.div__Tensor, this._h, o._h) : callInPlace(K.div__Scalar, this._h, o));
   }
-  addcmul_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(call(K.addcmul_, this._h, a._h, b._h, value)); }
-  addcdiv_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(call(K.addcdiv_, this._h, a._h, b._h, value)); }
-  lerp_(end: Tensor, weight: Scalar): this { return this.inplace(call(K.lerp__Scalar, this._h, end._h, weight)); }
-  zero_(): this { return this.inplace(call(K.zero_, this._h)); }
-  fill_(v: Scalar): this { return this.inplace(call(K.fill__Scalar, this._h, v)); }
-  copy_(src: Tensor): this { return this.inplace(call(K.copy_, this._h, src._h)); }
-  uniform_(from = 0, to = 1): this { return this.inplace(call(K.uniform_, this._h, from, to, null)); }
-  normal_(mean = 0, std = 1): this { return this.inplace(call(K.normal_, this._h, mean, std, null)); }
-  clamp_(min?: Scalar | null, max?: Scalar | null): this { return this.inplace(call(K.clamp_, this._h, min ?? null, max ?? null)); }
-  sqrt_(): this { return this.inplace(call(K.sqrt_, this._h)); }
-  relu_(): this { return this.inplace(call(K.relu_, this._h)); }
+  addcmul_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(callInPlace(K.addcmul_, this._h, a._h, b._h, value)); }
+  addcdiv_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(callInPlace(K.addcdiv_, this._h, a._h, b._h, value)); }
+  lerp_(end: Tensor, weight: Scalar): this { return this.inplace(callInPlace(K.lerp__Scalar, this._h, end._h, weight)); }
+  zero_(): this { return this.inplace(callInPlace(K.zero_, this._h)); }
+  fill_(v: Scalar): this { return this.inplace(callInPlace(K.fill__Scalar, this._h, v)); }
+  copy_(src: Tensor): this { return this.inplace(callInPlace(K.copy_, this._h, src._h)); }
+  uniform_(from = 0, to = 1): this { return this.inplace(callInPlace(K.uniform_, this._h, from, to, null)); }
+  normal_(mean = 0, std = 1): this { return this.inplace(callInPlace(K.normal_, this._h, mean, std, null)); }
+  clamp_(min?: Scalar | null, max?: Scalar | null): this { return this.inplace(callInPlace(K.clamp_, this._h, min ?? null, max ?? null)); }
+  sqrt_(): this { return this.inplace(callInPlace(K.sqrt_, this._h)); }
+  relu_(): this { return this.inplace(callInPlace(K.relu_, this._h)); }
 
   // ---------------------------------------------------------------- comparison and logic
   eq(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.eq_Tensor, this._h, o._h) : call(K.eq_Scalar, this._h, o)); }
@@ -419,7 +420,7 @@ export class Tensor {
     return wrap(call(K.index, this._h, indices.map((t) => (t === null ? null : t._h))));
   }
   indexPut_(indices: readonly (Tensor | null)[], values: Tensor, accumulate = false): this {
-    return this.inplace(call(K.index_put_, this._h, indices.map((t) => (t === null ? null : t._h)), values._h, accumulate));
+    return this.inplace(callInPlace(K.index_put_, this._h, indices.map((t) => (t === null ? null : t._h)), values._h, accumulate));
   }
   split(size: number | readonly number[], dim = 0): Tensor[] {
     return wrapAll(typeof size === "number" ? call(K.split, this._h, size, dim) : call(K.split_with_sizes, this._h, [...size], dim));
