@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findLibtorch } from "./find-libtorch.mjs";
 
@@ -23,6 +23,32 @@ function nodeIncludeDir() {
   ].filter(Boolean);
   for (const c of candidates) if (existsSync(join(c, "node_api.h"))) return c;
   throw new Error(`tstorch: Node's headers (node_api.h) not found in ${candidates.join(", ")}; set NODE_INCLUDE_DIR`);
+}
+
+// The C++ standard a libtorch's headers want: 2.11 and later are written for C++20 (and 2.13 requires it).
+function cxxStandard(torch) {
+  for (const dir of torch.includeDirs) {
+    const f = join(dir, "torch", "version.h");
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, "utf8");
+    const major = Number(/TORCH_VERSION_MAJOR\s+(\d+)/.exec(text)?.[1] ?? 0);
+    const minor = Number(/TORCH_VERSION_MINOR\s+(\d+)/.exec(text)?.[1] ?? 0);
+    return major > 2 || (major === 2 && minor >= 11) ? "c++20" : "c++17";
+  }
+  return "c++17";
+}
+
+// CUDA's runtime headers, which CUDA graphs (native/src/cuda_graph.cc) need: $CUDA_HOME, the usual
+// install folder, or the nvidia-* pip packages beside a pip PyTorch.
+function cudaIncludeDir(torch) {
+  const site = resolve(torch.libDir, "..", "..");
+  const candidates = [
+    process.env.CUDA_HOME && join(process.env.CUDA_HOME, "include"),
+    "/usr/local/cuda/include",
+    join(site, "nvidia", "cu13", "include"),
+    join(site, "nvidia", "cuda_runtime", "include"),
+  ].filter(Boolean);
+  return candidates.find((c) => existsSync(join(c, "cuda_runtime_api.h"))) ?? null;
 }
 
 function run(cmd, args) {
@@ -43,7 +69,7 @@ async function main() {
   }
   const cxx = process.env.CXX || "g++";
   const cflags = [
-    "-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden", "-DNAPI_EXPERIMENTAL",
+    `-std=${cxxStandard(torch)}`, "-O2", "-fPIC", "-fvisibility=hidden", "-DNAPI_EXPERIMENTAL",
     "-Wno-deprecated-declarations", "-Wno-unused-parameter",
     ...(torch.cxx11Abi === null ? [] : [`-D_GLIBCXX_USE_CXX11_ABI=${torch.cxx11Abi}`]),
     ...(torch.cuda ? ["-DTSTORCH_CUDA=1"] : []),
@@ -55,8 +81,14 @@ async function main() {
   // kernels register themselves at load); -z now makes a C++ ABI mismatch fail at load, not mid-call.
   const ldflags = ["-shared", `-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`, "-Wl,--no-as-needed", ...libs, "-Wl,-z,now"];
 
+  // Optional parts: compiled with extra flags when possible, else without them (a stub).
+  const cudaInc = torch.cuda ? cudaIncludeDir(torch) : null;
+  const optional = {
+    "cuda_graph.cc": cudaInc ? ["-DTSTORCH_WITH_CUDA_GRAPHS=1", `-I${cudaInc}`] : [],
+  };
+
   mkdirSync(objDir, { recursive: true });
-  const flagHash = createHash("sha1").update(JSON.stringify([cxx, cflags])).digest("hex").slice(0, 12);
+  const flagHash = createHash("sha1").update(JSON.stringify([cxx, cflags, optional])).digest("hex").slice(0, 12);
   const headers = readdirSync(srcDir).filter((f) => f.endsWith(".h")).map((f) => join(srcDir, f));
   const newestHeader = Math.max(0, ...headers.map((h) => statSync(h).mtimeMs));
   const sources = readdirSync(srcDir).filter((f) => f.endsWith(".cc")).sort();
@@ -75,7 +107,17 @@ async function main() {
     Array.from({ length: parallel }, async () => {
       while (next < todo.length) {
         const j = todo[next++];
-        await run(cxx, [...cflags, "-c", j.src, "-o", `${j.obj}.tmp`]);
+        const extra = optional[basename(j.src)] ?? [];
+        if (extra.length > 0) {
+          try {
+            await run(cxx, [...cflags, ...extra, "-c", j.src, "-o", `${j.obj}.tmp`]);
+          } catch (e) {
+            console.error(`tstorch: ${basename(j.src)} did not build with ${extra.join(" ")}; building it without (${e.message})`);
+            await run(cxx, [...cflags, "-c", j.src, "-o", `${j.obj}.tmp`]);
+          }
+        } else {
+          await run(cxx, [...cflags, "-c", j.src, "-o", `${j.obj}.tmp`]);
+        }
         renameSync(`${j.obj}.tmp`, j.obj);
       }
     }),

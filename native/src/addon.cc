@@ -9,6 +9,8 @@ static napi_value init(napi_env env, napi_value exports) {
     registerExports(env, exports, dispatchExports());
     registerExports(env, exports, runtimeExports());
     registerExports(env, exports, allocatorExports());
+    registerExports(env, exports, ampExports());
+    registerExports(env, exports, cudaGraphExports());
     installCpuAllocator();
     return exports;
   });

@@ -99,6 +99,9 @@ std::vector<Export> tensorExports();
 std::vector<Export> dispatchExports();
 std::vector<Export> runtimeExports();
 std::vector<Export> allocatorExports();
+std::vector<Export> ampExports();
+// CUDA graphs (cuda_graph.cc): empty when the addon was built without CUDA's headers.
+std::vector<Export> cudaGraphExports();
 // Installs the caching CPU allocator (cpu_allocator.cc) unless TSTORCH_CPU_ALLOCATOR=default.
 void installCpuAllocator();
 

@@ -312,7 +312,9 @@ at::Tensor callFast(napi_env env, const CompiledOp& op, napi_value* a) {
     case Fast::ScalarAsTensor:
     case Fast::ScalarAsTensorAlpha: {
       const at::Tensor& self = tensorArg(env, a[0], x[0]);
-      at::Tensor other = c10::scalar_to_tensor(scalarArg(env, a[1], x[1], op.fullName), self.device());
+      // On the CPU whatever self's device: CUDA kernels take a 0-d CPU tensor as a kernel argument
+      // (as PyTorch's Python front end passes it), where a CUDA one would cost a fill kernel more.
+      at::Tensor other = c10::scalar_to_tensor(scalarArg(env, a[1], x[1], op.fullName));
       other.unsafeGetTensorImpl()->set_wrapped_number(true);
       if (op.fast == Fast::ScalarAsTensor) return op.tensorOverload->typed<SigTT>().call(self, other);
       return op.tensorOverload->typed<SigTTS>().call(self, other, scalarArg(env, a[2], x[2], op.fullName));

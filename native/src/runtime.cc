@@ -1,5 +1,6 @@
 // Process-wide settings: grad mode, random seed, threads, CUDA presence, versions.
 #include <ATen/Parallel.h>
+#include <torch/csrc/api/include/torch/cuda.h>
 #include <torch/csrc/api/include/torch/version.h>
 
 #include "common.h"
@@ -48,6 +49,52 @@ static napi_value cudaDeviceCount(napi_env env, napi_callback_info) {
   });
 }
 
+// Waits for every queued CUDA kernel of the current device (torch.cuda.synchronize()); a no-op
+// without CUDA. Timings of GPU work need it: launches return before the kernels run.
+static napi_value cudaSynchronize(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    if (at::hasCUDA() && at::getNumGPUs() > 0) torch::cuda::synchronize();
+    return makeUndefined(env);
+  });
+}
+
+// Backend switches (torch.backends.*): get(name) -> bool, set(name, bool) -> previous value.
+// "cudnn.benchmark": let cuDNN time its algorithms on first use of a shape (PyTorch's default: off);
+// "cuda.matmul.allow_tf32" (default off) and "cudnn.allow_tf32" (default on): TF32 tensor cores for
+// float32 matrix products and convolutions.
+static bool backendFlag(const std::string& name, const bool* set) {
+  auto& ctx = at::globalContext();
+  bool prev;
+  if (name == "cudnn.benchmark") {
+    prev = ctx.benchmarkCuDNN();
+    if (set) ctx.setBenchmarkCuDNN(*set);
+  } else if (name == "cuda.matmul.allow_tf32") {
+    prev = ctx.allowTF32CuBLAS();
+    if (set) ctx.setAllowTF32CuBLAS(*set);
+  } else if (name == "cudnn.allow_tf32") {
+    prev = ctx.allowTF32CuDNN();
+    if (set) ctx.setAllowTF32CuDNN(*set);
+  } else {
+    throw JsError("tstorch: unknown backend flag '" + name + "'");
+  }
+  return prev;
+}
+
+static napi_value getBackendFlag(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeBool(env, backendFlag(getString(env, a[0], "name"), nullptr));
+  });
+}
+
+static napi_value setBackendFlag(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    bool v = getBool(env, a[1], "value");
+    return makeBool(env, backendFlag(getString(env, a[0], "name"), &v));
+  });
+}
+
 static napi_value versions(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     napi_value o;
@@ -63,7 +110,8 @@ std::vector<Export> runtimeExports() {
   return {
       {"setGradEnabled", setGradEnabled}, {"isGradEnabled", isGradEnabled}, {"manualSeed", manualSeed},
       {"setNumThreads", setNumThreads},   {"getNumThreads", getNumThreads}, {"cudaDeviceCount", cudaDeviceCount},
-      {"versions", versions},
+      {"versions", versions},           {"cudaSynchronize", cudaSynchronize},
+      {"getBackendFlag", getBackendFlag}, {"setBackendFlag", setBackendFlag},
   };
 }
 

@@ -1,4 +1,5 @@
 // Devices: 'cpu', 'cuda', 'cuda:N', as PyTorch spells them.
+import { CUDAGraph, graphsAvailable, warmup } from "./cuda-graph.js";
 import { native } from "./native.js";
 
 export type DeviceLike = string | Device;
@@ -50,4 +51,12 @@ export const cuda = {
     if (cachedCount === null) cachedCount = native.cudaDeviceCount();
     return cachedCount;
   },
+  /** Waits until every kernel queued on the GPU has finished (a no-op without CUDA). */
+  synchronize(): void {
+    native.cudaSynchronize();
+  },
+  /** Whether this build can capture CUDA graphs (built against a CUDA libtorch with CUDA's headers). */
+  graphsAvailable,
+  CUDAGraph,
+  warmup,
 };

@@ -44,6 +44,19 @@ export interface NativeAddon {
   versions(): { libtorch: string; cxx11Abi: boolean; parallel: string };
   cpuMemoryStats(): CpuMemoryStats;
   cpuEmptyCache(): void;
+  cudaSynchronize(): void;
+  getBackendFlag(name: string): boolean;
+  setBackendFlag(name: string, value: boolean): boolean;
+  autocastEnter(deviceType: string, enabled: boolean, dtype: number): [boolean, number];
+  autocastExit(deviceType: string, enabled: boolean, dtype: number): void;
+  // CUDA graphs: present only when the addon was built with CUDA's headers (native/src/cuda_graph.cc)
+  cudaSideStreamBegin?(): void;
+  cudaSideStreamEnd?(): void;
+  cudaGraphCreate?(): unknown;
+  cudaGraphCaptureBegin?(g: unknown): void;
+  cudaGraphCaptureEnd?(g: unknown): void;
+  cudaGraphReplay?(g: unknown): void;
+  cudaGraphReset?(g: unknown): void;
 }
 
 /** The caching CPU allocator's counters (large blocks only; see native/src/cpu_allocator.cc). */

@@ -5,7 +5,7 @@ import { noGrad } from "../core/autograd.js";
 import { Device, DeviceLike } from "../core/device.js";
 import { DType, isDTypeName, isFloatingDType } from "../core/dtype.js";
 import { native } from "../core/native.js";
-import { Tensor } from "../core/tensor.js";
+import { MemoryFormat, Tensor } from "../core/tensor.js";
 import { persist } from "./persist.js";
 
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
@@ -19,8 +19,11 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-/** What Module.to() accepts: a device, a floating dtype, or both. */
-export type ModuleTarget = DeviceLike | DType | { device?: DeviceLike; dtype?: DType };
+/**
+ * What Module.to() accepts: a device, a floating dtype, or an object with either and/or a memory
+ * format for the 4-D parameters (PyTorch's `model.to(memory_format=torch.channels_last)`).
+ */
+export type ModuleTarget = DeviceLike | DType | { device?: DeviceLike; dtype?: DType; memoryFormat?: MemoryFormat };
 
 export abstract class Module {
   /** Training mode (Dropout drops, BatchNorm uses and updates batch statistics). */
@@ -227,11 +230,13 @@ export abstract class Module {
   to(target: ModuleTarget): this {
     let device: Device | undefined;
     let dtype: DType | undefined;
+    let memoryFormat: MemoryFormat | undefined;
     if (typeof target === "string" && isDTypeName(target)) dtype = target as DType;
     else if (typeof target === "string" || target instanceof Device) device = Device.parse(target);
     else {
       device = target.device === undefined ? undefined : Device.parse(target.device);
       dtype = target.dtype;
+      memoryFormat = target.memoryFormat;
     }
     const seen = new Set<Tensor>();
     noGrad(() => {
@@ -240,7 +245,7 @@ export abstract class Module {
           for (const t of slots.values()) {
             if (t === null || seen.has(t)) continue;
             seen.add(t);
-            moveInPlace(t, device, isFloatingDType(t.dtype) ? dtype : undefined);
+            moveInPlace(t, device, isFloatingDType(t.dtype) ? dtype : undefined, t.dim() === 4 ? memoryFormat : undefined);
           }
         }
       }
@@ -302,12 +307,12 @@ function quote(keys: string[]): string {
 }
 
 /** Converts t in place by giving its JS object the converted tensor's native handle. */
-function moveInPlace(t: Tensor, device: Device | undefined, dtype: DType | undefined): void {
+function moveInPlace(t: Tensor, device: Device | undefined, dtype: DType | undefined, memoryFormat?: MemoryFormat): void {
   const cur = t.device;
   const needDevice = device !== undefined && (device.type !== cur.type || (device.index !== null && device.index !== (cur.index ?? 0)));
   const needDtype = dtype !== undefined && dtype !== t.dtype;
-  if (!needDevice && !needDtype) return;
-  const opts = { device: needDevice ? device : undefined, dtype: needDtype ? dtype : undefined };
+  if (!needDevice && !needDtype && memoryFormat === undefined) return;
+  const opts = { device: needDevice ? device : undefined, dtype: needDtype ? dtype : undefined, memoryFormat };
   const requiresGrad = t.requiresGrad;
   const grad = t.grad;
   const moved = t.to(opts);

@@ -2,7 +2,7 @@
 // PyTorch 1.13, the CPU default) operation for operation, in float32, in place, under noGrad.
 // Bias corrections are computed in doubles exactly as the Python code does.
 import { noGrad } from "../core/autograd.js";
-import { zerosLike } from "../core/creation.js";
+import { ones, zerosLike } from "../core/creation.js";
 import { native } from "../core/native.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
@@ -15,6 +15,12 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
   maximize?: boolean;
+  /**
+   * Keep the bias corrections on the parameters' device (PyTorch's `capturable=True`), so that a
+   * CUDA graph can capture the step: no number computed on the host changes between replays.
+   * Results agree with the default form to float32 rounding.
+   */
+  capturable?: boolean;
 }
 
 export interface AdamGroup extends ParamGroup {
@@ -23,6 +29,7 @@ export interface AdamGroup extends ParamGroup {
   weightDecay: number;
   amsgrad: boolean;
   maximize: boolean;
+  capturable: boolean;
 }
 
 let maximumOutId: number | null = null;
@@ -45,6 +52,7 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
       weightDecay: opts.weightDecay ?? defaultWeightDecay,
       amsgrad: opts.amsgrad ?? false,
       maximize: opts.maximize ?? false,
+      capturable: opts.capturable ?? false,
     });
   }
 
@@ -86,6 +94,10 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
             }
             expAvg.mul_(beta1).add_(gr, 1 - beta1);
             expAvgSq.mul_(beta2).addcmul_(gr, gr, 1 - beta2);
+            if (g.capturable) {
+              capturableUpdate(p, state, expAvg, expAvgSq, beta1, beta2, lr, eps, amsgrad, temps);
+              continue;
+            }
             const biasCorrection1 = 1 - beta1 ** step;
             const biasCorrection2 = 1 - beta2 ** step;
             const stepSize = lr / biasCorrection1;
@@ -108,6 +120,47 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
       }
     });
   }
+}
+
+/**
+ * The parameter update with the bias corrections as device tensors (PyTorch's capturable branch of
+ * _single_tensor_adam): beta1^step and beta2^step are running products kept in the state.
+ */
+function capturableUpdate(
+  p: Tensor, state: Record<string, unknown>, expAvg: Tensor, expAvgSq: Tensor,
+  beta1: number, beta2: number, lr: number, eps: number, amsgrad: boolean, temps: Tensor[],
+): void {
+  if (state.beta1_power == null) {
+    state.beta1_power = persist(ones([], { device: p.device }));
+    state.beta2_power = persist(ones([], { device: p.device }));
+  }
+  const b1p = (state.beta1_power as Tensor).mul_(beta1);
+  const b2p = (state.beta2_power as Tensor).mul_(beta2);
+  const biasCorrection1 = b1p.neg();
+  temps.push(biasCorrection1);
+  biasCorrection1.add_(1); // 1 - beta1^step
+  const stepSizeNeg = biasCorrection1.reciprocal();
+  temps.push(stepSizeNeg);
+  stepSizeNeg.mul_(-lr); // -lr / (1 - beta1^step)
+  const bc2Sqrt = b2p.neg();
+  temps.push(bc2Sqrt);
+  bc2Sqrt.add_(1).sqrt_();
+  let denom: Tensor;
+  if (amsgrad) {
+    const maxSq = state.max_exp_avg_sq as Tensor;
+    maximumInto(maxSq, expAvgSq);
+    denom = maxSq.sqrt();
+  } else {
+    denom = expAvgSq.sqrt();
+  }
+  temps.push(denom);
+  const scale = bc2Sqrt.mul(stepSizeNeg);
+  const epsTerm = stepSizeNeg.reciprocal();
+  temps.push(scale, epsTerm);
+  epsTerm.mul_(eps);
+  // denom = sqrt(v) / (sqrt(bc2) * stepSizeNeg) + eps / stepSizeNeg; p += m / denom
+  denom.div_(scale).add_(epsTerm);
+  p.addcdiv_(expAvg, denom);
 }
 
 /** Adam (L2 weight decay added to the gradient). */
