@@ -21,6 +21,19 @@ export interface Machine {
   node: string;
   thp: string;
   gitCommit: string;
+  /** nvidia-smi's name, driver and memory of each GPU, when there is one. */
+  gpu: string | null;
+}
+
+function gpuDescription(): string | null {
+  try {
+    const out = execFileSync("nvidia-smi", ["--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"], {
+      encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 20_000,
+    }).trim();
+    return out === "" ? null : out.split("\n").join("; ");
+  } catch {
+    return null;
+  }
 }
 
 export function describeMachine(repoRoot: string): Machine {
@@ -55,6 +68,7 @@ export function describeMachine(repoRoot: string): Machine {
     node: process.version,
     thp: `enabled=${thpSel("/sys/kernel/mm/transparent_hugepage/enabled")}, defrag=${thpSel("/sys/kernel/mm/transparent_hugepage/defrag")}`,
     gitCommit,
+    gpu: gpuDescription(),
   };
 }
 

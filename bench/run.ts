@@ -28,6 +28,9 @@ const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/run.js [
   --quick          tiny sizes, 2 repetitions: validates the harness in about a minute
   --only NAMES     comma-separated benchmarks: ${"add,chain,matmul,cnn-epoch,cnn-eval,cnn-b128,ae-step,mlp-step,cnn-step"}
   --reps N         timed repetitions per side for every benchmark (default: 5 light, 3 epoch, 2 full-batch)
+  --device D       cpu (default) or cuda: both libraries run every workload there (tfjs and the
+                   glibc-allocator variant are CPU-only and left out on cuda); set BENCH_PYTHON to
+                   the python3 that has a CUDA PyTorch
   --threads N      libtorch threads of every tstorch and PyTorch process (default: all cores)
   --data DIR       CIFAR-10 folder (default: $CIFAR10_DIR, ./data, ./.cache/cifar10)
   --out FILE       where to write the Markdown report (default: docs/benchmarks.md for a complete
@@ -40,6 +43,7 @@ interface Options {
   threads: number;
   data: string;
   out: string | null;
+  device: "cpu" | "cuda";
 }
 
 function options(): Options {
@@ -51,6 +55,7 @@ function options(): Options {
       threads: { type: "string" },
       data: { type: "string" },
       out: { type: "string" },
+      device: { type: "string", default: "cpu" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: false,
@@ -78,13 +83,32 @@ function options(): Options {
     threads: int(values.threads, "threads") ?? availableParallelism(),
     data: resolve(data),
     out: values.out ?? null,
+    device: deviceOption(values.device ?? "cpu"),
   };
+}
+
+function deviceOption(d: string): "cpu" | "cuda" {
+  if (d !== "cpu" && d !== "cuda") throw new Error(`--device takes cpu or cuda, got '${d}'`);
+  return d;
 }
 
 // ---------------------------------------------------------------- the benchmarks
 const LIBTORCH: Side[] = ["tstorch", "pytorch", "tstorch-glibc"];
 
 function items(o: Options): ItemSpec[] {
+  const list = cpuItems(o);
+  if (o.device === "cpu") return list;
+  // On a GPU: tstorch and PyTorch only; full-batch steps take milliseconds, so they run in the
+  // long-lived processes with more repetitions (peak RSS says nothing about GPU memory).
+  return list.map((i) => ({
+    ...i,
+    sides: i.sides.filter((s) => s === "tstorch" || s === "pytorch"),
+    mode: "shared" as const,
+    reps: o.reps ?? (o.quick ? 2 : i.name.endsWith("-step") ? 10 : i.reps * 2),
+  }));
+}
+
+function cpuItems(o: Options): ItemSpec[] {
   const q = o.quick;
   const reps = (full: number): number => o.reps ?? (q ? 2 : full);
   const nTrain = q ? 512 : 50_000;
@@ -167,6 +191,7 @@ function spawnWorker(side: Side, o: Options, tag: string): WorkerClient {
     BENCH_SEED: "0",
     // --quick: the workers read data_batch_1 and test_batch only
     BENCH_SUBSET: o.quick ? "1" : "0",
+    BENCH_DEVICE: o.device,
   };
   delete env.TSTORCH_CPU_ALLOCATOR;
   const label = `${side}${tag}`;
@@ -208,12 +233,13 @@ async function main(): Promise<void> {
   const selected = o.only ? all.filter((i) => o.only!.includes(i.name)) : all;
   const machine = describeMachine(repoRoot);
   const meta: RunMeta = {
-    machine, infos: {}, quick: o.quick, threads: o.threads, started: new Date(), finished: new Date(),
+    machine, device: o.device, infos: {}, quick: o.quick, threads: o.threads, started: new Date(), finished: new Date(),
     loadStart: loadAverage(), loadEnd: "", dataDir: o.data,
     command: `node dist/bench/run.js ${process.argv.slice(2).join(" ")}`.trim(),
   };
   log(`tstorch benchmark${o.quick ? " (QUICK: tiny sizes, not results)" : ""}: ${selected.map((i) => i.name).join(", ")}`);
   log(`${machine.cpu}, ${machine.logicalCores} cores, ${machine.memTotalGiB.toFixed(1)} GiB, ${machine.os}, Node ${machine.node}`);
+  if (o.device === "cuda") log(`device cuda: ${machine.gpu ?? "no nvidia-smi answer"}`);
   log(`threads ${o.threads}; load average ${meta.loadStart}; data ${o.data}`);
   if (!o.quick && o.only === null) log("A complete run takes about 15–20 minutes on a quiet 2-core machine.");
   const load1 = Number(meta.loadStart.split(" ")[0]);
@@ -324,7 +350,7 @@ async function main(): Promise<void> {
   log(`\nload average: ${meta.loadStart} at start, ${meta.loadEnd} at end; ` +
     `${((meta.finished.getTime() - meta.started.getTime()) / 1000).toFixed(0)} s in all`);
 
-  const complete = !o.quick && o.only === null;
+  const complete = !o.quick && o.only === null && o.device === "cpu";
   const out = o.out ?? (complete ? join(repoRoot, "docs/benchmarks.md") : join(tmpdir(), `tstorch-bench${o.quick ? "-quick" : ""}.md`));
   if (!existsSync(dirname(out))) mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, markdown(results, meta));

@@ -13,13 +13,18 @@ import { Bench, Info, Memory, RunResult, SeedModel, procMemory, serve } from "./
 const threads = Number(process.env.BENCH_THREADS ?? "0");
 if (threads > 0) torch.setNumThreads(threads);
 const seed = Number(process.env.BENCH_SEED ?? "0");
+const DEVICE = process.env.BENCH_DEVICE ?? "cpu";
+/** GPU work is queued: wait for it before reading the clock. */
+const sync = (): void => {
+  if (DEVICE !== "cpu") torch.cuda.synchronize();
+};
 /** The seed's learning rates (torch_reference.py DEFAULT_LR). */
 const LR: Record<SeedModel, number> = { mlp: 1e-2, cnn: 1e-3, ae: 1e-2 };
 
 // The same builder the CLI uses (src/cli/models.ts): PyTorch's draws, then tch's redraw.
 function buildModel(name: SeedModel): torch.nn.Module {
   torch.manualSeed(seed);
-  return buildSeedModel(name === "ae" ? "autoencoder" : name, "tch");
+  return buildSeedModel(name === "ae" ? "autoencoder" : name, "tch").to(DEVICE);
 }
 
 // ---------------------------------------------------------------- data (loaded once, on first use)
@@ -46,6 +51,14 @@ function data(): torch.data.Cifar10 {
       const [trainImages, trainLabels] = part("data_batch_1.bin");
       const [testImages, testLabels] = part("test_batch.bin");
       cifar = { trainImages, trainLabels, testImages, testLabels };
+    }
+    if (DEVICE !== "cpu") {
+      const c: torch.data.Cifar10 = cifar;
+      cifar = torch.scope(() => ({
+        trainImages: c.trainImages.to(DEVICE), trainLabels: c.trainLabels.to(DEVICE),
+        testImages: c.testImages.to(DEVICE), testLabels: c.testLabels.to(DEVICE),
+      }));
+      torch.dispose([c.trainImages, c.trainLabels, c.testImages, c.testLabels]);
     }
   }
   return cifar;
@@ -87,18 +100,21 @@ let epochs = 0;
 function run(b: Bench): RunResult {
   switch (b.kind) {
     case "add": {
-      const x = torch.rand([4]);
-      const y = torch.rand([4]);
+      const x = torch.rand([4], { device: DEVICE });
+      const y = torch.rand([4], { device: DEVICE });
+      sync();
       const t0 = performance.now();
       for (let i = 0; i < b.iters; i++) x.add(y).dispose();
+      sync();
       const seconds = (performance.now() - t0) / 1000;
       x.dispose();
       y.dispose();
       return { seconds };
     }
     case "chain": {
-      small ??= { a: torch.rand([64, 64]), b: torch.rand([64, 64]), c: torch.rand([64, 64]) };
+      small ??= { a: torch.rand([64, 64], { device: DEVICE }), b: torch.rand([64, 64], { device: DEVICE }), c: torch.rand([64, 64], { device: DEVICE }) };
       const { a, b: bb, c } = small;
+      sync();
       const t0 = performance.now();
       for (let i = 0; i < b.iters; i++) {
         torch.scope(() => {
@@ -106,15 +122,18 @@ function run(b: Bench): RunResult {
           for (let k = 0; k < 4; k++) x = x.add(bb).mul(c).sub(bb).relu().mul(0.5);
         });
       }
+      sync();
       return { seconds: (performance.now() - t0) / 1000 };
     }
     case "matmul": {
       if (mm === null || mm.n !== b.n) {
         if (mm !== null) torch.dispose([mm.a, mm.b]);
-        mm = { n: b.n, a: torch.rand([b.n, b.n]), b: torch.rand([b.n, b.n]) };
+        mm = { n: b.n, a: torch.rand([b.n, b.n], { device: DEVICE }), b: torch.rand([b.n, b.n], { device: DEVICE }) };
       }
+      sync();
       const t0 = performance.now();
       for (let i = 0; i < b.iters; i++) mm.a.matmul(mm.b).dispose();
+      sync();
       return { seconds: (performance.now() - t0) / 1000 };
     }
     case "step": {
@@ -164,6 +183,7 @@ function run(b: Bench): RunResult {
       const d = data();
       const x = head(d.testImages, b.n);
       const y = head(d.testLabels, b.n);
+      sync();
       const t0 = performance.now();
       const acc = torch.noGrad(() => torch.scope(() => model.forward(x).accuracyForLogits(y).item()));
       const seconds = (performance.now() - t0) / 1000;
@@ -180,7 +200,7 @@ function info(): Info {
     impl: "tstorch",
     version: v.tstorch,
     threads: torch.getNumThreads(),
-    detail: { libtorch: v.libtorch, cachingAllocator: mem.caching, node: process.version },
+    detail: { libtorch: v.libtorch, cachingAllocator: mem.caching, node: process.version, device: DEVICE },
   };
 }
 

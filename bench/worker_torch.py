@@ -97,6 +97,14 @@ def tch_init_copy(model):
 
 load_dir, make_model, tch_init_, REFERENCE = _load_reference()
 SEED = int(os.environ.get("BENCH_SEED", "0"))
+DEVICE = os.environ.get("BENCH_DEVICE", "cpu")
+
+
+def sync():
+    """GPU work is queued: wait for it before reading the clock."""
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
+
 THREADS = int(os.environ.get("BENCH_THREADS", "0"))
 if THREADS > 0:
     torch.set_num_threads(THREADS)
@@ -104,7 +112,7 @@ if THREADS > 0:
 
 def build(name):
     torch.manual_seed(SEED)
-    model = tch_init_(make_model(name))
+    model = tch_init_(make_model(name)).to(DEVICE)
     return model, torch.optim.Adam(model.parameters(), lr=DEFAULT_LR[name])
 
 
@@ -125,6 +133,7 @@ def data():
             _data = (tr_x, tr_y, te_x, te_y)
         else:
             _data = load_dir(root)
+        _data = tuple(t.to(DEVICE) for t in _data)
     return _data
 
 
@@ -155,29 +164,35 @@ _state = {"small": None, "mm": None, "epochs": 0, "gen": None}
 def run(b):
     kind = b["kind"]
     if kind == "add":
-        x, y = torch.rand(4), torch.rand(4)
+        x, y = torch.rand(4, device=DEVICE), torch.rand(4, device=DEVICE)
+        sync()
         t0 = time.perf_counter()
         for _ in range(b["iters"]):
             x + y
+        sync()
         return dict(seconds=time.perf_counter() - t0)
     if kind == "chain":
         if _state["small"] is None:
-            _state["small"] = (torch.rand(64, 64), torch.rand(64, 64), torch.rand(64, 64))
+            _state["small"] = tuple(torch.rand(64, 64, device=DEVICE) for _ in range(3))
         a, bb, c = _state["small"]
+        sync()
         t0 = time.perf_counter()
         for _ in range(b["iters"]):
             x = a
             for _k in range(4):
                 x = (((x + bb) * c) - bb).relu() * 0.5
+        sync()
         return dict(seconds=time.perf_counter() - t0)
     if kind == "matmul":
         n = b["n"]
         if _state["mm"] is None or _state["mm"][0] != n:
-            _state["mm"] = (n, torch.rand(n, n), torch.rand(n, n))
+            _state["mm"] = (n, torch.rand(n, n, device=DEVICE), torch.rand(n, n, device=DEVICE))
         _, x, y = _state["mm"]
+        sync()
         t0 = time.perf_counter()
         for _ in range(b["iters"]):
             x @ y
+        sync()
         return dict(seconds=time.perf_counter() - t0)
     if kind == "step":
         name = b["model"]
@@ -192,6 +207,7 @@ def run(b):
         opt.step()
         t3 = time.perf_counter()
         del o
+        sync()
         t4 = time.perf_counter()
         return dict(seconds=t4 - t0, fwd=t1 - t0, bwd=t2 - t1, opt=t3 - t2, loss=loss.item())
     if kind == "epoch":
@@ -201,7 +217,7 @@ def run(b):
         bs, limit, n = b["batchSize"], b.get("limit"), len(tr_x)
         tot, cnt = 0.0, 0
         t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=_state["gen"])
+        perm = torch.randperm(n, generator=_state["gen"]).to(DEVICE)
         for k, i in enumerate(range(0, n, bs)):
             if limit is not None and k >= limit:
                 break
@@ -219,6 +235,7 @@ def run(b):
         model = cnn[0][0] if cnn else trainer("cnn", 1)[0]
         _, _, te_x, te_y = data()
         x, y = head(te_x, b["n"]), head(te_y, b["n"])
+        sync()
         t0 = time.perf_counter()
         with torch.no_grad():
             acc = (model(x).argmax(-1) == y).float().mean().item()
@@ -240,7 +257,8 @@ def info():
     backend = [l.split(":", 1)[1].strip() for l in torch.__config__.parallel_info().splitlines()
                if l.startswith("ATen parallel backend")]
     return dict(impl="pytorch", version=torch.__version__, threads=torch.get_num_threads(),
-                detail=dict(python=sys.version.split()[0], numpy=np.__version__,
+                detail=dict(device=DEVICE,
+                            gpu=torch.cuda.get_device_name() if DEVICE != "cpu" else None,python=sys.version.split()[0], numpy=np.__version__,
                             parallel=backend[0] if backend else "?",
                             interop_threads=torch.get_num_interop_threads(),
                             reference=REFERENCE or "embedded copy"))

@@ -28,14 +28,16 @@ test("defaults are the seed's: full batch, Adam, per-model lr, tch init, auto de
 
 test("every option parses in both --opt value and --opt=value forms", () => {
   const { options, explicit } = parseCifar10Args([
-    "cnn", "--data", "d", "--epochs=7", "--batch-size", "32", "--lr", "3e-4", "--optimizer=sgd", "--momentum", "0.5",
+    "cnn", "--data", "d", "--epochs=7", "--lr", "3e-4", "--optimizer=sgd", "--momentum", "0.5",
     "--weight-decay", "0", "--init", "torch", "--device", "cuda:1", "--seed", "0", "--threads", "3", "--out", "o",
     "--resume", "r.safetensors", "--quiet", "--limit-train", "100", "--limit-test=50", "--eval-batch", "25",
+    "--amp", "bf16", "--channels-last", "--cudnn-benchmark", "--tf32", "--cuda-graph", "--batch-size=full",
   ]);
   assert.deepEqual(options, {
-    model: "cnn", data: "d", epochs: 7, batchSize: 32, lr: 3e-4, optimizer: "sgd", momentum: 0.5, weightDecay: 0,
+    model: "cnn", data: "d", epochs: 7, batchSize: "full", lr: 3e-4, optimizer: "sgd", momentum: 0.5, weightDecay: 0,
     init: "torch", device: "cuda:1", seed: 0, threads: 3, out: "o", resume: "r.safetensors", quiet: true,
     limitTrain: 100, limitTest: 50, evalBatch: 25,
+    amp: "bf16", channelsLast: true, cudnnBenchmark: true, tf32: true, cudaGraph: true,
   });
   assert.equal(explicit.size, OPTION_SPECS.length);
 });

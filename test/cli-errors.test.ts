@@ -51,6 +51,10 @@ test("bad inputs: output folder, checkpoints, data", async (t) => {
     [["--resume", path.join(good, "best.safetensors"), "--out", out], /holds weights only/, "weights-only checkpoint"],
     [["--resume", path.join(good, "final.safetensors"), "--optimizer", "sgd", "--out", out], /trained with adam/, "another optimizer"],
     [["--device", "cuda:7", "--out", out], /--device cuda:7/, "absent CUDA device"],
+    [["--device", "cpu", "--cuda-graph", "--out", out], /--cuda-graph needs a CUDA device; the run is on cpu/, "CUDA graph on the CPU"],
+    [["--cuda-graph", "--batch-size", "32", "--out", out], /--cuda-graph needs --batch-size full/, "CUDA graph with mini-batches"],
+    [["--amp", "fp8", "--out", out], /--amp: expected off, bf16 or fp16, got 'fp8'/, "unknown --amp"],
+    [["--channels-last=yes", "--out", out], /--channels-last takes no value/, "a value for a flag"],
   ];
   for (const [extra, re, what] of cases) assertUsageError(await runCli([...base, ...extra]), re, what);
   assert.ok(!fs.existsSync(out), "nothing written");

@@ -110,3 +110,28 @@ test("autoencoder: epoch,time,loss CSV, org/defer PNGs and the grid", async (t) 
   const config = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
   assert.equal(config.data.sampleIndices.length, 5);
 });
+
+test("speed-up flags on the CPU: --channels-last --cudnn-benchmark --tf32 learn as the default does; --amp bf16 trains", async (t) => {
+  const data = cifarDirOrSkip(t);
+  if (data === null) return;
+  const dir = tmpDir(t);
+  const args = ["cifar10", "cnn", "--data", data, ...SMALL, "--batch-size", "64", "--epochs", "2", "--quiet"];
+  const base = await runCli([...args, "--out", path.join(dir, "base")]);
+  assert.equal(base.code, 0, base.stderr);
+  const fast = await runCli([...args, "--channels-last", "--cudnn-benchmark", "--tf32", "--out", path.join(dir, "fast")]);
+  assert.equal(fast.code, 0, fast.stderr);
+  const b = parseCsv(base.stdout, "acc");
+  const f = parseCsv(fast.stdout, "acc");
+  assert.equal(f.length, 2);
+  // NHWC convolutions sum in another order: the same learning, up to a couple of flipped predictions
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(f[i].value - b[i].value) <= 3 / 256, `epoch ${i + 1}: ${f[i].value} vs ${b[i].value}`);
+  const amp = await runCli([...args, "--amp", "bf16", "--out", path.join(dir, "amp")]);
+  assert.equal(amp.code, 0, amp.stderr);
+  const a = parseCsv(amp.stdout, "acc");
+  assert.equal(a.length, 2);
+  // bf16 rounds the convolutions' inputs: after 16 small steps the predictions barely differ
+  for (let i = 0; i < 2; i++) assert.ok(Math.abs(a[i].value - b[i].value) <= 8 / 256, `epoch ${i + 1}: bf16 ${a[i].value} vs ${b[i].value}`);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "amp", "config.json"), "utf8"));
+  assert.equal(config.options.amp, "bf16");
+  assert.equal(config.options.channelsLast, false);
+});

@@ -9,6 +9,8 @@ export const MODEL_ALIASES: Record<string, ModelName> = { ae: "autoencoder" };
 export const OPTIMIZERS = ["adam", "adamw", "sgd"] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const INITS = ["tch", "torch"] as const;
+export const AMPS = ["off", "bf16", "fp16"] as const;
+export type AmpName = (typeof AMPS)[number];
 export type InitName = (typeof INITS)[number];
 
 /** The seed's Adam learning rates. */
@@ -48,6 +50,12 @@ export interface Cifar10Options {
   limitTrain: number | null;
   limitTest: number | null;
   evalBatch: number | null;
+  /** Opt-in GPU speed-ups (the defaults are the seed's float32 eager steps). */
+  amp: AmpName;
+  channelsLast: boolean;
+  cudnnBenchmark: boolean;
+  tf32: boolean;
+  cudaGraph: boolean;
 }
 
 export type OptionKey = Exclude<keyof Cifar10Options, "model">;
@@ -63,6 +71,8 @@ interface OptionSpec {
   help: string;
   /** Listed under "Testing and CI" in --help. */
   testing?: boolean;
+  /** Listed under "Speed-ups" in --help. */
+  speed?: boolean;
 }
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
@@ -95,6 +105,18 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "Continue from a checkpoint (final.safetensors) at its epoch and position, with its options; " +
       "options given on the command line override them (not the model or the optimizer)." },
   { flag: "--quiet", key: "quiet", kind: "flag", help: "No progress or summary on stderr (errors and warnings only). stdout is unchanged." },
+  { flag: "--amp", key: "amp", kind: "choice", choices: AMPS, metavar: "off|bf16|fp16", speed: true,
+    help: "Mixed precision (torch.autocast) for forward and loss: bf16 or fp16 convolutions and matrix products, " +
+      "float32 weights, Adam and evaluation. Default off. fp16 has no loss scaling: prefer bf16." },
+  { flag: "--channels-last", key: "channelsLast", kind: "flag", speed: true,
+    help: "Channels-last (NHWC) memory format for the images and the convolution weights." },
+  { flag: "--cudnn-benchmark", key: "cudnnBenchmark", kind: "flag", speed: true,
+    help: "Let cuDNN time its convolution algorithms on the first step and keep the fastest." },
+  { flag: "--tf32", key: "tf32", kind: "flag", speed: true,
+    help: "TF32 tensor cores for float32 matrix products (convolutions use them by default, as in PyTorch)." },
+  { flag: "--cuda-graph", key: "cudaGraph", kind: "flag", speed: true,
+    help: "Capture the whole full-batch training step (forward, backward, Adam) as a CUDA graph after two eager " +
+      "steps and replay it: one launch per step. Needs CUDA and --batch-size full." },
   { flag: "--limit-train", key: "limitTrain", kind: "posInt", metavar: "N", testing: true,
     help: "Train on the first N training images only (the autoencoder: the first N test images, its training set)." },
   { flag: "--limit-test", key: "limitTest", kind: "posInt", metavar: "N", testing: true,
@@ -124,8 +146,11 @@ export function cifar10Help(): string {
     "after every step without gradients, tch's initialisation, CUDA if available.",
     "",
     "Options:",
-    ...OPTION_SPECS.filter((s) => !s.testing).map(fmt),
+    ...OPTION_SPECS.filter((s) => !s.testing && !s.speed).map(fmt),
     "  -h, --help              This help.",
+    "",
+    "Speed-ups on a GPU (opt-in; without them every step is the seed's float32 eager step):",
+    ...OPTION_SPECS.filter((s) => s.speed).map(fmt),
     "",
     "Testing and CI (a small real subset):",
     ...OPTION_SPECS.filter((s) => s.testing).map(fmt),
@@ -264,7 +289,15 @@ export function parseCifar10Args(argv: readonly string[]): ParsedCifar10 {
     limitTrain: (values.limitTrain as number | undefined) ?? null,
     limitTest: (values.limitTest as number | undefined) ?? null,
     evalBatch: (values.evalBatch as number | undefined) ?? null,
+    amp: (values.amp as AmpName | undefined) ?? "off",
+    channelsLast: (values.channelsLast as boolean | undefined) ?? false,
+    cudnnBenchmark: (values.cudnnBenchmark as boolean | undefined) ?? false,
+    tf32: (values.tf32 as boolean | undefined) ?? false,
+    cudaGraph: (values.cudaGraph as boolean | undefined) ?? false,
   };
+  if (options.cudaGraph && options.batchSize !== "full") {
+    throw new UsageError("--cuda-graph needs --batch-size full (a graph replays one fixed-shape step)");
+  }
   return { options, explicit, given };
 }
 

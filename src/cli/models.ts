@@ -48,9 +48,9 @@ export function buildOptimizer(model: torch.nn.Module, o: Cifar10Options): torch
   const params = model.parameters();
   switch (o.optimizer) {
     case "adam":
-      return new torch.optim.Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
+      return new torch.optim.Adam(params, { lr: o.lr, weightDecay: o.weightDecay, capturable: o.cudaGraph });
     case "adamw":
-      return new torch.optim.AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
+      return new torch.optim.AdamW(params, { lr: o.lr, weightDecay: o.weightDecay, capturable: o.cudaGraph });
     case "sgd":
       return new torch.optim.SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay });
   }

@@ -69,6 +69,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     torch.manualSeed(o.seed);
     const model = buildModel(o.model, o.init);
     model.to(device);
+    applySpeedOptions(o, device, model, data);
     const optimizer = buildOptimizer(model, o);
     const nTrain = data.trainX.shape[0];
     let state: TrainState = { position: { epoch: 0, step: 0, lossSum: 0, samples: 0, elapsed: 0 }, history: [], best: null, bestState: null };
@@ -188,6 +189,28 @@ function mergeResumeOptions(o: Cifar10Options, m: CheckpointMeta, explicit: Set<
     throw new UsageError(`--resume ${o.resume}: the checkpoint was trained with ${m.optimizer?.name}; --optimizer ${r.optimizer} cannot continue it`);
   }
   return r;
+}
+
+/** The opt-in GPU speed-ups (--cudnn-benchmark, --tf32, --channels-last; --amp and --cuda-graph act in train.ts). */
+function applySpeedOptions(o: Cifar10Options, device: torch.Device, model: torch.nn.Module, data: RunData): void {
+  if (o.cudaGraph) {
+    if (device.type !== "cuda") throw new UsageError(`--cuda-graph needs a CUDA device; the run is on ${device}`);
+    if (!torch.cuda.graphsAvailable()) {
+      throw new UsageError("--cuda-graph: this build of tstorch has no CUDA graphs (its addon was built without CUDA's headers)");
+    }
+  }
+  torch.backends.cudnn.benchmark = o.cudnnBenchmark;
+  torch.backends.cuda.matmul.allowTf32 = o.tf32;
+  if (o.channelsLast) {
+    model.to({ memoryFormat: "channelsLast" });
+    const cl = (t: torch.Tensor): torch.Tensor => {
+      const c = t.contiguous("channelsLast");
+      if (c !== t) t.dispose();
+      return c;
+    };
+    data.trainX = cl(data.trainX);
+    data.evalX = cl(data.evalX);
+  }
 }
 
 function resolveDevice(d: string): torch.Device {

@@ -64,98 +64,139 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
   let secondsThisRun = 0;
   let lastAcc = state.history.length > 0 ? state.history[state.history.length - 1].testAcc : NaN;
 
-  model.train();
-  while (state.position.epoch < o.epochs && stop.requested === null) {
-    const pos = state.position;
-    const epoch = pos.epoch + 1;
-    const epochStart = performance.now();
-    const epochElapsed0 = pos.elapsed;
-    // This epoch's order: a pure function of (seed, epoch), so a resume mid-epoch continues exactly.
-    const perm = o.batchSize === "full" ? null : torch.fromTypedArray(new Rng(o.seed, epoch).permutation(n), [n]).to(device);
-    const lossAcc = torch.zeros([], { device });
-    const samplesAtStart = pos.samples;
-    const progress = (step: number): void =>
-      reporter.update({
-        epoch, epochs: o.epochs, step, steps,
-        samples: pos.samples - samplesAtStart,
-        epochSeconds: (performance.now() - epochStart) / 1000,
-        loss: pos.samples > 0 ? (pos.lossSum + lossAcc.item()) / pos.samples : NaN,
-        acc: lastAcc,
-        secondsPerEpoch: epochsThisRun > 0 ? secondsThisRun / epochsThisRun : NaN,
-      });
-    try {
-      for (let step = pos.step; step < steps; step++) {
-        if (stop.requested !== null) break;
-        const len = Math.min(bs, n - step * bs);
-        torch.scope(() => {
-          let x = data.trainX;
-          let y = data.trainY;
-          if (perm !== null) {
-            const idx = perm.narrow(0, step * bs, len);
-            x = x.indexSelect(0, idx);
-            y = y === null ? null : y.indexSelect(0, idx);
-          }
-          const out = model.forward(x);
-          const loss = y !== null ? out.crossEntropyForLogits(y) : out.mseLoss(x);
-          optimizer.backwardStep(loss);
-          torch.noGrad(() => lossAcc.add_(loss.detach(), len));
-        });
-        pos.step = step + 1;
-        pos.samples += len;
-        if (reporter.wantsUpdate()) progress(pos.step);
-      }
-      // Fold this run's part of the epoch's loss into the position (a checkpoint may follow).
-      pos.lossSum += lossAcc.item();
-      pos.elapsed = epochElapsed0 + (performance.now() - epochStart) / 1000;
-      lossAcc.zero_();
-      if (pos.step < steps) break; // stopped mid-epoch: the position says where to resume
-    } finally {
-      perm?.dispose();
-      lossAcc.dispose();
-    }
-
-    const ev = evaluate(model, data.evalX, data.evalY, o.evalBatch);
-    model.train();
-    const row: MetricsRow = {
-      epoch,
-      time: now(),
-      trainLoss: pos.samples > 0 ? pos.lossSum / pos.samples : NaN,
-      testLoss: ev.loss,
-      testAcc: ev.acc,
+  // --amp: forward and loss under autocast; backward and the optimiser step outside, as PyTorch advises.
+  const amp = o.amp === "off" ? null
+    : { deviceType: device.type, dtype: o.amp === "bf16" ? ("bfloat16" as const) : ("float16" as const) };
+  const forwardLoss = (x: torch.Tensor, y: torch.Tensor | null): torch.Tensor => {
+    const f = (): torch.Tensor => {
+      const out = model.forward(x);
+      return y !== null ? out.crossEntropyForLogits(y) : out.mseLoss(x);
     };
-    state.history.push(row);
-    state.position = { epoch, step: 0, lossSum: 0, samples: 0, elapsed: row.time };
-    lastAcc = ev.acc;
-    epochsThisRun++;
-    secondsThisRun += (performance.now() - epochStart) / 1000;
-    reporter.clear();
-    hooks.csv(csvRow(classifier, row));
-
-    const better = state.best === null || (classifier ? ev.acc > state.best.acc : ev.loss < state.best.loss);
-    if (better) {
-      state.best = { epoch, acc: ev.acc, loss: ev.loss };
-      const old = state.bestState;
-      state.bestState = torch.noGrad(() => {
-        const m = new Map<string, torch.Tensor>();
-        for (const [k, t] of model.stateDict()) {
-          m.set(k, t.clone());
-          t.dispose();
-        }
-        return m;
-      });
-      if (old !== null) torch.dispose(old);
+    return amp === null ? f() : torch.autocast(amp, f);
+  };
+  // --cuda-graph (full batch): two eager steps on a side stream (lazy initialisations, optimiser
+  // state), then the step is captured once and each later step is one replay.
+  let graph: InstanceType<typeof torch.cuda.CUDAGraph> | null = null;
+  let graphLoss: torch.Tensor | null = null;
+  let warmSteps = 0;
+  const eagerStep = (x: torch.Tensor, y: torch.Tensor | null, len: number, lossAcc: torch.Tensor): void => {
+    const loss = forwardLoss(x, y);
+    optimizer.backwardStep(loss);
+    torch.noGrad(() => lossAcc.add_(loss.detach(), len));
+  };
+  const graphedStep = (len: number, lossAcc: torch.Tensor): void => {
+    if (warmSteps < 2) {
+      torch.cuda.warmup(() => torch.scope(() => eagerStep(data.trainX, data.trainY, len, lossAcc)));
+      warmSteps++;
+      return;
     }
-    const epochSeconds = (performance.now() - epochStart) / 1000;
-    reporter.epochDone(
-      {
-        epoch, epochs: o.epochs, step: steps, steps, samples: pos.samples, epochSeconds, loss: row.trainLoss, acc: ev.acc,
-        secondsPerEpoch: secondsThisRun / epochsThisRun,
-      },
-      `train loss ${row.trainLoss.toFixed(4)}, test loss ${ev.loss.toFixed(4)}` +
-        (classifier ? `, test acc ${ev.acc.toFixed(5)}` : "") +
-        `, ${epochSeconds.toFixed(1)} s`,
-    );
-    await hooks.epochEnd(state);
+    if (graph === null) {
+      graph = new torch.cuda.CUDAGraph();
+      graphLoss = graph.capture(() => {
+        const loss = forwardLoss(data.trainX, data.trainY);
+        optimizer.backwardStep(loss);
+        return loss.detach();
+      });
+    }
+    graph.replay();
+    torch.noGrad(() => lossAcc.add_(graphLoss as torch.Tensor, len));
+  };
+
+  model.train();
+  try {
+    while (state.position.epoch < o.epochs && stop.requested === null) {
+      const pos = state.position;
+      const epoch = pos.epoch + 1;
+      const epochStart = performance.now();
+      const epochElapsed0 = pos.elapsed;
+      // This epoch's order: a pure function of (seed, epoch), so a resume mid-epoch continues exactly.
+      const perm = o.batchSize === "full" ? null : torch.fromTypedArray(new Rng(o.seed, epoch).permutation(n), [n]).to(device);
+      const lossAcc = torch.zeros([], { device });
+      const samplesAtStart = pos.samples;
+      const progress = (step: number): void =>
+        reporter.update({
+          epoch, epochs: o.epochs, step, steps,
+          samples: pos.samples - samplesAtStart,
+          epochSeconds: (performance.now() - epochStart) / 1000,
+          loss: pos.samples > 0 ? (pos.lossSum + lossAcc.item()) / pos.samples : NaN,
+          acc: lastAcc,
+          secondsPerEpoch: epochsThisRun > 0 ? secondsThisRun / epochsThisRun : NaN,
+        });
+      try {
+        for (let step = pos.step; step < steps; step++) {
+          if (stop.requested !== null) break;
+          const len = Math.min(bs, n - step * bs);
+          torch.scope(() => {
+            if (o.cudaGraph) return graphedStep(len, lossAcc);
+            let x = data.trainX;
+            let y = data.trainY;
+            if (perm !== null) {
+              const idx = perm.narrow(0, step * bs, len);
+              x = x.indexSelect(0, idx);
+              y = y === null ? null : y.indexSelect(0, idx);
+            }
+            eagerStep(x, y, len, lossAcc);
+          });
+          pos.step = step + 1;
+          pos.samples += len;
+          if (reporter.wantsUpdate()) progress(pos.step);
+        }
+        // Fold this run's part of the epoch's loss into the position (a checkpoint may follow).
+        pos.lossSum += lossAcc.item();
+        pos.elapsed = epochElapsed0 + (performance.now() - epochStart) / 1000;
+        lossAcc.zero_();
+        if (pos.step < steps) break; // stopped mid-epoch: the position says where to resume
+      } finally {
+        perm?.dispose();
+        lossAcc.dispose();
+      }
+
+      const ev = evaluate(model, data.evalX, data.evalY, o.evalBatch);
+      model.train();
+      const row: MetricsRow = {
+        epoch,
+        time: now(),
+        trainLoss: pos.samples > 0 ? pos.lossSum / pos.samples : NaN,
+        testLoss: ev.loss,
+        testAcc: ev.acc,
+      };
+      state.history.push(row);
+      state.position = { epoch, step: 0, lossSum: 0, samples: 0, elapsed: row.time };
+      lastAcc = ev.acc;
+      epochsThisRun++;
+      secondsThisRun += (performance.now() - epochStart) / 1000;
+      reporter.clear();
+      hooks.csv(csvRow(classifier, row));
+
+      const better = state.best === null || (classifier ? ev.acc > state.best.acc : ev.loss < state.best.loss);
+      if (better) {
+        state.best = { epoch, acc: ev.acc, loss: ev.loss };
+        const old = state.bestState;
+        state.bestState = torch.noGrad(() => {
+          const m = new Map<string, torch.Tensor>();
+          for (const [k, t] of model.stateDict()) {
+            m.set(k, t.clone());
+            t.dispose();
+          }
+          return m;
+        });
+        if (old !== null) torch.dispose(old);
+      }
+      const epochSeconds = (performance.now() - epochStart) / 1000;
+      reporter.epochDone(
+        {
+          epoch, epochs: o.epochs, step: steps, steps, samples: pos.samples, epochSeconds, loss: row.trainLoss, acc: ev.acc,
+          secondsPerEpoch: secondsThisRun / epochsThisRun,
+        },
+        `train loss ${row.trainLoss.toFixed(4)}, test loss ${ev.loss.toFixed(4)}` +
+          (classifier ? `, test acc ${ev.acc.toFixed(5)}` : "") +
+          `, ${epochSeconds.toFixed(1)} s`,
+      );
+      await hooks.epochEnd(state);
+    }
+  } finally {
+    (graph as InstanceType<typeof torch.cuda.CUDAGraph> | null)?.reset();
+    (graphLoss as torch.Tensor | null)?.dispose();
   }
 }
 

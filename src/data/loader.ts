@@ -39,7 +39,13 @@ export function* batches(images: Tensor, labels: Tensor, o: BatchOptions): Gener
   const n = images.shape[0];
   if (labels.shape[0] !== n) throw new Error(`tstorch: ${n} images but ${labels.shape[0]} labels`);
   const rng = new Rng(o.seed ?? 0, o.epoch ?? 0);
-  const order = o.shuffle === false ? null : fromTypedArray(rng.permutation(n), [n]);
+  let order = o.shuffle === false ? null : fromTypedArray(rng.permutation(n), [n]);
+  if (order !== null && images.device.type !== "cpu") {
+    // data kept on the GPU (as the seed does): the indices go there too
+    const moved = order.to(images.device);
+    order.dispose();
+    order = moved;
+  }
   const count = batchCount(n, o);
   try {
     for (let b = 0; b < count; b++) {

@@ -2,7 +2,7 @@
 // PyTorch 1.13, the CPU default) operation for operation, in float32, in place, under noGrad.
 // Bias corrections are computed in doubles exactly as the Python code does.
 import { noGrad } from "../core/autograd.js";
-import { ones, zerosLike } from "../core/creation.js";
+import { full, zerosLike } from "../core/creation.js";
 import { native } from "../core/native.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
@@ -131,8 +131,10 @@ function capturableUpdate(
   beta1: number, beta2: number, lr: number, eps: number, amsgrad: boolean, temps: Tensor[],
 ): void {
   if (state.beta1_power == null) {
-    state.beta1_power = persist(ones([], { device: p.device }));
-    state.beta2_power = persist(ones([], { device: p.device }));
+    // beta^(step-1): the products so far, also when resuming a run that was not capturable
+    const done = (state.step as number) - 1;
+    state.beta1_power = persist(full([], beta1 ** done, { device: p.device }));
+    state.beta2_power = persist(full([], beta2 ** done, { device: p.device }));
   }
   const b1p = (state.beta1_power as Tensor).mul_(beta1);
   const b2p = (state.beta2_power as Tensor).mul_(beta2);

@@ -14,7 +14,13 @@ import { before, describe, it } from "node:test";
 import * as torch from "../../src/index.js";
 import type { DType, Tensor } from "../../src/index.js";
 
-export const PYTHON = "/usr/bin/python3";
+/** The Python with PyTorch (TSTORCH_TEST_PYTHON; Debian's by default). */
+export const PYTHON = process.env.TSTORCH_TEST_PYTHON ?? "/usr/bin/python3";
+/**
+ * Where both sides compute: TSTORCH_TEST_DEVICE=cuda runs every case on the GPU in tstorch and in
+ * PyTorch (scripts/gpu-check.sh); inputs are drawn on the CPU and copied there, so the data match.
+ */
+export const DEVICE = process.env.TSTORCH_TEST_DEVICE ?? "cpu";
 
 /** How an input's values are drawn: randn, uniform in [lo, hi), integers in [lo, hi), bools, or given values. */
 export type Dist =
@@ -137,6 +143,8 @@ def enc(t):
     return {"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""),
             "requiresGrad": bool(t.requires_grad), "data": flat(t)}
 
+import os
+DEVICE = os.environ.get("TSTORCH_TEST_DEVICE", "cpu")
 spec = json.load(sys.stdin)
 results = []
 for case in spec:
@@ -144,7 +152,7 @@ for case in spec:
         env = {"torch": torch, "F": F, "math": math}
         leaves = {}
         for inp in case["inputs"]:
-            t = torch.tensor(inp["data"], dtype=DT[inp["dtype"]]).reshape(inp["shape"])
+            t = torch.tensor(inp["data"], dtype=DT[inp["dtype"]]).reshape(inp["shape"]).to(DEVICE)
             if inp["grad"]:
                 t.requires_grad_(True)
                 leaves[inp["name"]] = t
@@ -155,7 +163,7 @@ for case in spec:
         for o, w in zip(outs, case["weights"]):
             if w is None or not o.requires_grad:
                 continue
-            term = (o * torch.tensor(w, dtype=o.dtype).reshape(o.shape)).sum()
+            term = (o * torch.tensor(w, dtype=o.dtype).reshape(o.shape).to(o.device)).sum()
             loss = term if loss is None else loss + term
         encoded = [enc(o) for o in outs]
         if loss is not None:
@@ -220,7 +228,8 @@ export function computeTs(c: ParityCase): TsComputed {
       torch.manualSeed(seed);
       const x: Record<string, Tensor> = {};
       for (const [name, spec] of Object.entries(c.inputs)) {
-        const t = makeInput(spec);
+        let t = makeInput(spec);
+        if (DEVICE !== "cpu") t = t.to(DEVICE);
         const grad = spec.grad ?? isFloating(t.dtype);
         computed.inputs.push({ name, shape: t.shape, dtype: t.dtype, grad, data: toNumbers(t) });
         if (grad) t.requiresGrad_(true);
@@ -237,7 +246,7 @@ export function computeTs(c: ParityCase): TsComputed {
           continue;
         }
         torch.manualSeed(seed + 1 + i);
-        const w = torch.randn(o.shape).to(o.dtype);
+        const w = torch.randn(o.shape).to(o.dtype).to(o.device);
         computed.weights.push(toNumbers(w));
         const term = o.mul(w).sum();
         loss = loss === null ? term : loss.add(term);
