@@ -36,6 +36,45 @@ const g2 = m.clone().requiresGrad_();
 g2.tanh().pow(2).sum().backward();
 check("autograd tanh^2", g1.grad, g2.grad);
 
+// autocast and channels-last on cuda
+const conv = (t) => torch.functional.conv2d(t, cw, null, { padding: 1 });
+const bf = torch.autocast({ deviceType: "cuda", dtype: "bfloat16" }, () => conv(ca));
+out(`${bf.dtype === "bfloat16" ? "ok  " : "FAIL"} autocast bf16 conv2d gives ${bf.dtype}`);
+if (bf.dtype !== "bfloat16") failures++;
+check("autocast bf16 conv2d values", bf.to("float32"), conv(ca), 2e-2);
+check("channels-last conv2d", conv(ca.contiguous("channelsLast")), conv(ca), 1e-3);
+
+// CUDA graph: 6 steps of a small MLP, eager vs (2 eager warm-up + captured + replayed), capturable Adam
+if (torch.cuda.graphsAvailable()) {
+  const xs = torch.randn([256, 32], { device: "cuda" });
+  const ys = torch.randint(0, 4, [256], { device: "cuda" });
+  const make = () => {
+    torch.manualSeed(5);
+    const m = new torch.nn.Sequential(new torch.nn.Linear(32, 64), new torch.nn.ReLU(), new torch.nn.Linear(64, 4)).to("cuda");
+    return { m, opt: new torch.optim.Adam(m.parameters(), { lr: 1e-2, capturable: true }) };
+  };
+  const step = ({ m, opt }) => {
+    const l = m.forward(xs).crossEntropyForLogits(ys);
+    opt.backwardStep(l);
+    return l;
+  };
+  const a = make();
+  for (let i = 0; i < 6; i++) torch.scope(() => step(a));
+  const b = make();
+  torch.cuda.warmup(() => { for (let i = 0; i < 2; i++) torch.scope(() => step(b)); });
+  const g = new torch.cuda.CUDAGraph();
+  const loss = g.capture(() => step(b));
+  for (let i = 0; i < 4; i++) g.replay();
+  torch.cuda.synchronize();
+  const pa = a.m.parameters(), pb = b.m.parameters();
+  for (let i = 0; i < pa.length; i++) check(`CUDA graph: parameter ${i} after 6 steps`, pb[i], pa[i], 1e-5);
+  out(`graph loss after 6 steps ${loss.item().toFixed(6)}`);
+  g.reset();
+} else {
+  out("FAIL CUDA graphs not built (no CUDA headers found at build time?)");
+  failures++;
+}
+
 // the seed's CNN, one full-batch step on 50,000 images
 const net = torch.nn.seq()
   .add(new torch.nn.Conv2d(3, 16, 3, { padding: 1, init: "tch" })).addFn((x) => x.relu()).addFn((x) => x.maxPool2d(2))

@@ -424,7 +424,7 @@ static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult) 
     if (argc < 1) throw JsError("tstorch: call needs an op id");
     uint32_t id = 0;
     if (napi_get_value_uint32(env, argv[0], &id) != napi_ok || id >= ops().size())
-      throw JsError("tstorch: bad op id");
+      throw JsError("tstorch: bad op id (an operator this libtorch does not have?)");
     const CompiledOp& op = ops()[id];
     size_t given = argc - 1;
     if (given > op.args.size())

@@ -92,11 +92,12 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
     }
     if (graph === null) {
       graph = new torch.cuda.CUDAGraph();
-      graphLoss = graph.capture(() => {
+      // persist: the static output outlives this step's scope (each replay rewrites it)
+      graphLoss = torch.persist(graph.capture(() => {
         const loss = forwardLoss(data.trainX, data.trainY);
         optimizer.backwardStep(loss);
         return loss.detach();
-      });
+      }));
     }
     graph.replay();
     torch.noGrad(() => lossAcc.add_(graphLoss as torch.Tensor, len));

@@ -50,7 +50,8 @@ export class CUDAGraph {
   /**
    * Captures the kernels `fn` launches. Its return value (tensors, arrays or objects of them) is
    * kept and returned: the static outputs that each replay() refreshes. Other tensors made inside
-   * are freed (their memory stays in the graph's private pool).
+   * are freed (their memory stays in the graph's private pool). Like any returned tensor, the
+   * outputs belong to the enclosing scope: persist() them to use them beyond it.
    */
   capture<T>(fn: () => T): T {
     native.cudaSideStreamBegin!();

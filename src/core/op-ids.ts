@@ -2,7 +2,16 @@
 // overload so that a typed call skips overload resolution (torch.ops.aten does that generically).
 import { native } from "./native.js";
 
-const id = (name: string, overload = ""): number => native.opId(name, overload);
+/** Operators this libtorch does not have (another version): their methods fail when called, not at load. */
+export const missingOps: string[] = [];
+const id = (name: string, overload = ""): number => {
+  try {
+    return native.opId(name, overload);
+  } catch {
+    missingOps.push(overload ? `${name}.${overload}` : name);
+    return 0xffffffff; // not an id: calling it throws "bad op id"
+  }
+};
 
 export const K = {
   add_Tensor: id("add", "Tensor"), add_Scalar: id("add", "Scalar"),
@@ -58,3 +67,6 @@ export const K = {
   l1_loss: id("l1_loss"), binary_cross_entropy_with_logits: id("binary_cross_entropy_with_logits"),
   constant_pad_nd: id("constant_pad_nd"), flip: id("flip"),
 };
+if (missingOps.length > 0) {
+  process.emitWarning(`tstorch: this libtorch lacks ${missingOps.join(", ")}; the methods that use them will fail`);
+}

@@ -133,8 +133,8 @@ function capturableUpdate(
   if (state.beta1_power == null) {
     // beta^(step-1): the products so far, also when resuming a run that was not capturable
     const done = (state.step as number) - 1;
-    state.beta1_power = persist(full([], beta1 ** done, { device: p.device }));
-    state.beta2_power = persist(full([], beta2 ** done, { device: p.device }));
+    state.beta1_power = persist(full([], beta1 ** done, { device: p.device, dtype: "float32" }));
+    state.beta2_power = persist(full([], beta2 ** done, { device: p.device, dtype: "float32" }));
   }
   const b1p = (state.beta1_power as Tensor).mul_(beta1);
   const b2p = (state.beta2_power as Tensor).mul_(beta2);
