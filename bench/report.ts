@@ -264,7 +264,7 @@ export function markdown(results: ItemResult[], meta: RunMeta): string {
   out.push(`- OS: ${m.os}, Linux ${m.kernel}; Node ${m.node}`);
   if (ts) out.push(`- tstorch ${ts.version} (commit ${m.gitCommit}) on libtorch ${String(ts.detail.libtorch)}; ${ts.threads} libtorch threads`);
   if (py) {
-    out.push(`- PyTorch ${py.version} (Debian python3-torch, \`/usr/bin/python3\` ${String(py.detail.python)}, numpy ${String(py.detail.numpy)}, ` +
+    out.push(`- PyTorch ${py.version} (\`${String(py.detail.executable ?? "python3")}\` ${String(py.detail.python)}, numpy ${String(py.detail.numpy)}, ` +
       `${String(py.detail.parallel)}); ${py.threads} threads, ${String(py.detail.interop_threads)} inter-op; models from ${String(py.detail.reference)}`);
   }
   if (tfjs) out.push(`- TensorFlow.js ${tfjs.version}, backend \`${String(tfjs.detail.backend)}\` (single-threaded JavaScript)`);

@@ -257,7 +257,7 @@ def info():
     backend = [l.split(":", 1)[1].strip() for l in torch.__config__.parallel_info().splitlines()
                if l.startswith("ATen parallel backend")]
     return dict(impl="pytorch", version=torch.__version__, threads=torch.get_num_threads(),
-                detail=dict(device=DEVICE,
+                detail=dict(device=DEVICE, executable=sys.executable,
                             gpu=torch.cuda.get_device_name() if DEVICE != "cpu" else None,python=sys.version.split()[0], numpy=np.__version__,
                             parallel=backend[0] if backend else "?",
                             interop_threads=torch.get_num_interop_threads(),

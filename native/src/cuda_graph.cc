@@ -45,7 +45,11 @@ static napi_value cudaSideStreamBegin(napi_env env, napi_callback_info) {
     if (savedStream()) throw JsError("tstorch: a side-stream region is already open");
     c10::cuda::device_synchronize();
     savedStream() = c10::cuda::getCurrentCUDAStream();
-    c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromPool());
+    // Always the same side stream: warm-up and capture must share it, or autograd's AccumulateGrad
+    // nodes (which remember the stream of their first use) see a stream change inside the capture.
+    static c10::optional<c10::cuda::CUDAStream> side;
+    if (!side || side->device_index() != savedStream()->device_index()) side = c10::cuda::getStreamFromPool();
+    c10::cuda::setCurrentCUDAStream(*side);
     return makeUndefined(env);
   });
 }

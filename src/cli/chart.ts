@@ -5,6 +5,9 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { Resvg } from "@resvg/resvg-js";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
 
 export interface MetricsRow {
   epoch: number;
@@ -76,12 +79,25 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Rasterises an SVG to PNG at `scale`× (2 keeps text crisp). Text uses the system's fonts. */
+/**
+ * DejaVu Sans from the dejavu-fonts-ttf package: a machine without fonts (a bare GPU image, say)
+ * still gets labelled axes. Missing files just leave the system's fonts.
+ */
+function bundledFonts(): string[] {
+  try {
+    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/package.json")), "ttf");
+    return ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
+  } catch {
+    return [];
+  }
+}
+
+/** Rasterises an SVG to PNG at `scale`× (2 keeps text crisp). Text: DejaVu Sans, bundled. */
 export function svgToPng(svg: string, scale = 2): Buffer {
   const r = new Resvg(svg, {
     fitTo: { mode: "zoom", value: scale },
     background: "white",
-    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+    font: { loadSystemFonts: true, fontFiles: bundledFonts(), defaultFontFamily: "DejaVu Sans" },
   });
   return r.render().asPng();
 }
