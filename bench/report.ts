@@ -228,6 +228,10 @@ export function markdown(results: ItemResult[], meta: RunMeta): string {
   out.push("");
   out.push(mdTable(mainTable(results)));
   out.push("");
+  if (meta.device !== "cuda") {
+    out.push("The same comparison on an NVIDIA H100, with the opt-in GPU speed-ups: [benchmarks-h100.md](benchmarks-h100.md).");
+    out.push("");
+  }
   const mem = memoryTable(results);
   if (mem.length > 0) {
     out.push("## Peak resident memory (VmHWM of each fresh process: data set, model, one warm-up and one timed step)");
