@@ -130,3 +130,24 @@ test("the caching CPU allocator reuses freed blocks and gives them back on cpuEm
   assert.equal(torch.cpuMemoryStats().cachedBytes, 0);
   assert.ok(rssCached - rssMiB() > 200, `emptyCache returned the memory to the system (${(rssCached - rssMiB()).toFixed(0)} MiB)`);
 });
+
+test("recycled handles: a disposed tensor never sees the tensor that reuses its handle", () => {
+  const a = torch.tensor([1, 2, 3]);
+  const inScope = torch.scope(() => {
+    const t = torch.tensor([7, 8]);
+    return { t, leak: t.add(1) }; // both survive; the next scope's temporaries are freed
+  });
+  torch.scope(() => {
+    torch.tensor([0]).add(1);
+  });
+  a.dispose();
+  // the next results take recycled handles (a's among them)
+  const made = Array.from({ length: 8 }, (_, i) => torch.tensor([i]).add(10));
+  assert.throws(() => a.toArray(), /used after dispose/);
+  assert.equal(a.isDisposed, true);
+  a.dispose(); // a second dispose must not free what now lives in a's old handle
+  assert.deepEqual(made.map((t) => t.item()), [10, 11, 12, 13, 14, 15, 16, 17]);
+  assert.deepEqual(inScope.leak.toArray(), [8, 9]);
+  torch.dispose([made, inScope]);
+  assert.throws(() => made[3].add(1), /used after dispose/);
+});

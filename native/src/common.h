@@ -35,6 +35,9 @@ struct Holder {
 
 // Wraps a tensor into a new handle (an External). Undefined tensors become null.
 napi_value wrapTensor(napi_env env, at::Tensor t);
+// Puts a tensor into a disposed handle (recycled by JS, see src/core/handle-pool.ts) and returns
+// that handle: no new External, no new finalizer. Undefined tensors become null.
+napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t);
 // The tensor behind a handle; throws a JsError for non-handles and disposed handles.
 const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what = "argument");
 // Frees the tensor behind a handle now (idempotent).

@@ -39,13 +39,35 @@ using SigTSS = at::Tensor(const at::Tensor&, const at::Scalar&, const at::Scalar
 // one dispatch instead of the Scalar overload's two.
 enum class Fast : uint8_t { None, T, TT, TS, TTS, TSS, ScalarAsTensor, ScalarAsTensorAlpha };
 
+// Typed handles made once (typed() checks the C++ signature against the schema on every call).
+struct TypedHandles {
+  c10::optional<c10::TypedOperatorHandle<SigT>> t;
+  c10::optional<c10::TypedOperatorHandle<SigTT>> tt;
+  c10::optional<c10::TypedOperatorHandle<SigTS>> ts;
+  c10::optional<c10::TypedOperatorHandle<SigTTS>> tts;
+  c10::optional<c10::TypedOperatorHandle<SigTSS>> tss;
+};
+
 struct CompiledOp {
   c10::OperatorHandle handle;
   std::string fullName;
   std::vector<ArgSpec> args;
   Fast fast = Fast::None;
   c10::optional<c10::OperatorHandle> tensorOverload;  // for the ScalarAsTensor paths
+  TypedHandles typed;  // the fast path's handle (of tensorOverload for ScalarAsTensor*)
 };
+
+void makeTyped(CompiledOp& op) {
+  const c10::OperatorHandle& h = op.tensorOverload ? *op.tensorOverload : op.handle;
+  switch (op.fast) {
+    case Fast::T: op.typed.t = h.typed<SigT>(); break;
+    case Fast::TT: case Fast::ScalarAsTensor: op.typed.tt = h.typed<SigTT>(); break;
+    case Fast::TS: op.typed.ts = h.typed<SigTS>(); break;
+    case Fast::TTS: case Fast::ScalarAsTensorAlpha: op.typed.tts = h.typed<SigTTS>(); break;
+    case Fast::TSS: op.typed.tss = h.typed<SigTSS>(); break;
+    case Fast::None: break;
+  }
+}
 
 std::vector<CompiledOp>& ops() {
   static std::vector<CompiledOp> v;
@@ -294,30 +316,37 @@ c10::Scalar scalarArg(napi_env env, napi_value v, const ArgSpec& s, const std::s
   return scalarOf(env, v, s.name);
 }
 
+// The 0-d "wrapped number" tensor of a scalar, as PyTorch's Python front end makes it. On the CPU
+// whatever self's device: CUDA kernels take a 0-d CPU tensor as a kernel argument, where a CUDA one
+// would cost a fill kernel more. (Caching these per value was tried: no measurable gain, the cost
+// of `x * 0.5` is in the kernel's scalar path, in PyTorch too.)
+at::Tensor wrappedNumber(const c10::Scalar& s) {
+  at::Tensor t = c10::scalar_to_tensor(s);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
 at::Tensor callFast(napi_env env, const CompiledOp& op, napi_value* a) {
   const auto& x = op.args;
+  const TypedHandles& h = op.typed;
   switch (op.fast) {
     case Fast::T:
-      return op.handle.typed<SigT>().call(tensorArg(env, a[0], x[0]));
+      return h.t->call(tensorArg(env, a[0], x[0]));
     case Fast::TT:
-      return op.handle.typed<SigTT>().call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]));
+      return h.tt->call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]));
     case Fast::TS:
-      return op.handle.typed<SigTS>().call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName));
+      return h.ts->call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName));
     case Fast::TTS:
-      return op.handle.typed<SigTTS>().call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]),
-                                            scalarArg(env, a[2], x[2], op.fullName));
+      return h.tts->call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]), scalarArg(env, a[2], x[2], op.fullName));
     case Fast::TSS:
-      return op.handle.typed<SigTSS>().call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName),
-                                            scalarArg(env, a[2], x[2], op.fullName));
+      return h.tss->call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName),
+                         scalarArg(env, a[2], x[2], op.fullName));
     case Fast::ScalarAsTensor:
     case Fast::ScalarAsTensorAlpha: {
       const at::Tensor& self = tensorArg(env, a[0], x[0]);
-      // On the CPU whatever self's device: CUDA kernels take a 0-d CPU tensor as a kernel argument
-      // (as PyTorch's Python front end passes it), where a CUDA one would cost a fill kernel more.
-      at::Tensor other = c10::scalar_to_tensor(scalarArg(env, a[1], x[1], op.fullName));
-      other.unsafeGetTensorImpl()->set_wrapped_number(true);
-      if (op.fast == Fast::ScalarAsTensor) return op.tensorOverload->typed<SigTT>().call(self, other);
-      return op.tensorOverload->typed<SigTTS>().call(self, other, scalarArg(env, a[2], x[2], op.fullName));
+      at::Tensor other = wrappedNumber(scalarArg(env, a[1], x[1], op.fullName));
+      if (op.fast == Fast::ScalarAsTensor) return h.tt->call(self, other);
+      return h.tts->call(self, other, scalarArg(env, a[2], x[2], op.fullName));
     }
     case Fast::None: break;
   }
@@ -399,6 +428,7 @@ static napi_value opId(napi_env env, napi_callback_info info) {
         }
       }
     }
+    makeTyped(op);
     uint32_t id = static_cast<uint32_t>(ops().size());
     ops().push_back(std::move(op));
     opIds().emplace(full, id);
@@ -408,7 +438,8 @@ static napi_value opId(napi_env env, napi_callback_info info) {
 
 // call(id, ...args) -> undefined | value | [values]. Missing trailing arguments take the schema's
 // defaults; null stands for an absent optional.
-static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult) {
+// `into`: argv[0] is a disposed handle to reuse for a single-tensor result (callInto).
+static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult, bool into = false) {
   return guarded(env, [&]() -> napi_value {
     // Most calls pass few arguments: read 8 first (N-API pads the rest of the buffer with
     // undefined), and only re-read with room for 32 when there are more.
@@ -421,29 +452,35 @@ static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult) 
       check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "get_cb_info");
       if (argc > kMax) argc = kMax;
     }
-    if (argc < 1) throw JsError("tstorch: call needs an op id");
+    const size_t first = into ? 1 : 0;  // index of the op id
+    if (argc < first + 1) throw JsError("tstorch: call needs an op id");
     uint32_t id = 0;
-    if (napi_get_value_uint32(env, argv[0], &id) != napi_ok || id >= ops().size())
+    if (napi_get_value_uint32(env, argv[first], &id) != napi_ok || id >= ops().size())
       throw JsError("tstorch: bad op id (an operator this libtorch does not have?)");
     const CompiledOp& op = ops()[id];
-    size_t given = argc - 1;
+    napi_value* args = argv + first + 1;
+    size_t given = argc - first - 1;
     if (given > op.args.size())
       throw JsError("tstorch: " + op.fullName + " takes " + std::to_string(op.args.size()) + " arguments, got " +
                     std::to_string(given));
     napi_value undef = makeUndefined(env);
     if (op.fast != Fast::None) {
       napi_value a[3];
-      for (size_t i = 0; i < 3; ++i) a[i] = i < given ? argv[i + 1] : undef;
+      for (size_t i = 0; i < 3; ++i) a[i] = i < given ? args[i] : undef;
       at::Tensor r = callFast(env, op, a);
-      return wantResult ? wrapTensor(env, std::move(r)) : undef;
+      if (!wantResult) return undef;
+      return into ? rewrapTensor(env, argv[0], std::move(r)) : wrapTensor(env, std::move(r));
     }
     torch::jit::Stack stack;
     stack.reserve(op.args.size());
     for (size_t i = 0; i < op.args.size(); ++i)
-      stack.push_back(toIValue(env, i < given ? argv[i + 1] : undef, op.args[i], op.fullName));
+      stack.push_back(toIValue(env, i < given ? args[i] : undef, op.args[i], op.fullName));
     op.handle.callBoxed(&stack);
     if (stack.empty() || !wantResult) return undef;
-    if (stack.size() == 1) return fromIValue(env, stack[0]);
+    if (stack.size() == 1) {
+      if (into && stack[0].isTensor()) return rewrapTensor(env, argv[0], std::move(stack[0]).toTensor());
+      return fromIValue(env, stack[0]);
+    }
     napi_value arr;
     check(napi_create_array_with_length(env, stack.size(), &arr), "create_array");
     for (size_t i = 0; i < stack.size(); ++i) check(napi_set_element(env, arr, i, fromIValue(env, stack[i])), "set");
@@ -457,8 +494,12 @@ static napi_value call(napi_env env, napi_callback_info info) { return runOp(env
 // skips creating a handle that the caller would dispose at once.
 static napi_value callInPlace(napi_env env, napi_callback_info info) { return runOp(env, info, false); }
 
+// callInto(recycledHandle, id, ...args): as call, but a single-tensor result comes back in the
+// recycled (disposed) handle, saving the creation of an External and its finalizer.
+static napi_value callInto(napi_env env, napi_callback_info info) { return runOp(env, info, true, true); }
+
 std::vector<Export> dispatchExports() {
-  return {{"schemas", schemas}, {"opId", opId}, {"call", call}, {"callInPlace", callInPlace}};
+  return {{"schemas", schemas}, {"opId", opId}, {"call", call}, {"callInPlace", callInPlace}, {"callInto", callInto}};
 }
 
 }  // namespace tstorch

@@ -77,6 +77,22 @@ napi_value wrapTensor(napi_env env, at::Tensor t) {
   return v;
 }
 
+napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, handle, &data) != napi_ok || data == nullptr)
+    throw JsError("tstorch: internal: a recycled handle is not a handle");
+  auto* h = static_cast<Holder*>(data);
+  if (h->tensor.defined()) throw JsError("tstorch: internal: a recycled handle still holds a tensor");
+  if (!t.defined()) return makeNull(env);
+  int64_t bytes = acquireBytes(t);
+  h->tensor = std::move(t);
+  if (bytes) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, bytes, &ignored);
+  }
+  return handle;
+}
+
 static Holder* holderOf(napi_env env, napi_value v, const char* what) {
   // One N-API call on the hot path: napi_get_value_external fails for anything but an External.
   void* data = nullptr;

@@ -1,6 +1,7 @@
 // Creating tensors: from JS data, and PyTorch's factory functions.
 import { DType, dtypeCode, dtypeOfTypedArray } from "./dtype.js";
 import { DeviceLike, deviceString } from "./device.js";
+import { callPooled } from "./handle-pool.js";
 import { native } from "./native.js";
 import { K } from "./op-ids.js";
 import { Scalar, Shape, Tensor, wrap } from "./tensor.js";
@@ -13,7 +14,7 @@ export interface TensorOptions {
 
 export type NestedArray = number | boolean | readonly NestedArray[];
 
-const call = native.call;
+const call = callPooled;
 
 /**
  * `torch.tensor(data, { dtype, device, requiresGrad })`. `data` is a (nested) array of numbers or

@@ -1,9 +1,10 @@
 // torch.nn.functional, camelCased. Thin calls into libtorch's own kernels.
+import { callPooled } from "./handle-pool.js";
 import { native } from "./native.js";
 import { K } from "./op-ids.js";
 import { checkClassTargets, Reduction, reductionCode, Tensor, wrap } from "./tensor.js";
 
-const call = native.call;
+const call = callPooled;
 type IntOrPair = number | readonly number[];
 
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {

@@ -12,6 +12,7 @@ export interface NativeAddon {
   fromBuffer(data: ArrayBufferView | ArrayBuffer, dtype: number, shape: number[], device?: string, requiresGrad?: boolean): Handle;
   toBuffer(h: Handle): ArrayBuffer;
   dispose(h: Handle): void;
+  disposeMany(hs: Handle[]): void;
   isDisposed(h: Handle): boolean;
   shape(h: Handle): number[];
   strides(h: Handle): number[];
@@ -35,6 +36,8 @@ export interface NativeAddon {
   call(id: number, ...args: unknown[]): any;
   /** Runs an in-place op and returns nothing (no alias handle to create and dispose). */
   callInPlace(id: number, ...args: unknown[]): void;
+  /** As call, with the single-tensor result put into `recycled` (a disposed handle), which is returned. */
+  callInto(recycled: Handle, id: number, ...args: unknown[]): any;
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
   manualSeed(seed: number | bigint): void;

@@ -2,6 +2,9 @@
 // ones returned or kept. Tensors register themselves here when created (see Tensor's constructor).
 // The collector backstop (finalizers + external-memory accounting) lives in the addon.
 
+import { releaseAll } from "./handle-pool.js";
+import type { Handle } from "./native.js";
+
 export interface Disposable {
   dispose(): void;
   /** @internal set by keep(): the tensor outlives the scope it was made in. */
@@ -69,15 +72,20 @@ export function scope<T>(fn: () => T): T {
 }
 
 function release(mine: Disposable[], survivors: Set<Disposable>, outer: Disposable[] | null): void {
+  const free: Disposable[] = [];
   for (const t of mine) {
     if (t._persistent) continue; // owned elsewhere: not this scope's to free or hand on
     if (survivors.has(t) || t._kept) {
       t._kept = false;
       if (outer !== null) outer.push(t);
     } else {
-      t.dispose();
+      free.push(t);
     }
   }
+  // tensors (the only things tracked) are freed in one native call; anything else one by one
+  const tensors = free.filter((t): t is Disposable & { _h: Handle } => "_h" in t);
+  releaseAll(tensors);
+  if (tensors.length !== free.length) for (const t of free) if (!("_h" in t)) t.dispose();
 }
 
 function visit(value: unknown, f: (t: Disposable) => void, depth = 0): void {

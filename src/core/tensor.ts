@@ -2,6 +2,7 @@
 import { inspect } from "node:util";
 import { DType, dtypeCode, dtypeName, isDTypeName, typedArrayFromBuffer, TypedArray } from "./dtype.js";
 import { DeviceLike, Device, deviceString } from "./device.js";
+import { DEAD, callPooled, releaseHandle } from "./handle-pool.js";
 import { Handle, native } from "./native.js";
 import { K } from "./op-ids.js";
 import { track } from "./scope.js";
@@ -29,7 +30,7 @@ export function memoryFormatCode(m: MemoryFormat): number {
   return c;
 }
 
-const call = native.call;
+const call = callPooled;
 const callInPlace = native.callInPlace;
 /** @internal wraps a handle from the addon (null stays null). */
 export function wrap(h: Handle): Tensor {
@@ -73,7 +74,10 @@ export class Tensor {
   // ---------------------------------------------------------------- memory
   /** Frees the native (CPU or GPU) memory now. Later use throws. Safe to call twice. */
   dispose(): void {
-    native.dispose(this._h);
+    const h = this._h;
+    if (h === DEAD) return;
+    this._h = DEAD; // later uses fail as "used after dispose"; h is recycled
+    releaseHandle(h);
   }
   [Symbol.dispose](): void {
     this.dispose();
