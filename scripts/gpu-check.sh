@@ -9,6 +9,8 @@
 #   4. the seed's full-batch CNN through the CLI until the deadline, beside the parity suite on cuda
 # Results in $OUT (default /tmp/gpu-out), at most 8 files: gpu.log (everything), bench-cuda.md,
 # options.json, parity.log, cnn-full.csv, cnn-metrics.csv, cnn-chart.svg, cnn-chart.png.
+# A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity), BENCH_ARGS (e.g.
+# "--only add,chain"), OPTIONS_ARGS (e.g. "--only mlp").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-/tmp/gpu-out}"
@@ -16,6 +18,8 @@ mkdir -p "$OUT"
 BUDGET="${GPU_CHECK_SECONDS:-430}"
 T0=$(date +%s)
 exec > >(tee -a "$OUT/gpu.log") 2>&1
+STAGES=",${GPU_CHECK_STAGES:-smoke,bench,options,cli,parity},"
+want() { [[ "$STAGES" == *",$1,"* ]]; }
 left() { echo $((BUDGET - ($(date +%s) - T0))); }
 log() { echo "[$(($(date +%s) - T0)) s] $*"; }
 box() { # box SECONDS command...: runs it, stopped (SIGINT, then KILL) at SECONDS or at the deadline
@@ -55,15 +59,16 @@ log "== build the addon"
 box 300 env JOBS="$(nproc)" node scripts/build-native.mjs || { log "BUILD FAILED"; exit 1; }
 cat native/build/libtorch.json
 
-log "== 1. CUDA smoke test"
-box 90 node scripts/cuda-check.mjs
+if want smoke; then
+  log "== 1. CUDA smoke test"
+  box 90 node scripts/cuda-check.mjs
+fi
 
 log "== waiting for CIFAR-10"
 wait $PREP; cat /tmp/cifar-prep.log
 export CIFAR10_DIR=$DATA
 
-log "== 1b. device-to-device copy bandwidth (PyTorch)"
-python3 - <<'PY'
+want bench && log "== 1b. device-to-device copy bandwidth (PyTorch)" && python3 - <<'PY'
 import torch
 x = torch.empty(2 * 1024**3 // 4, device="cuda"); y = torch.empty_like(x)
 for _ in range(3): y.copy_(x)
@@ -72,36 +77,48 @@ s.record()
 for _ in range(10): y.copy_(x)
 e.record(); torch.cuda.synchronize()
 ms = s.elapsed_time(e) / 10
-print(f"copy 2 GiB: {ms:.3f} ms -> {2 * 2 * 2**30 / ms / 1e9:.0f} GB/s (read + write)")
+print(f"copy 2 GiB: {ms:.3f} ms -> {2 * 2 * 2**30 / (ms / 1e3) / 1e12:.2f} TB/s (read + write)")
 PY
 
-log "== 2. benchmark on cuda vs PyTorch"
-box 150 env BENCH_PYTHON=python3 node dist/bench/run.js --device cuda --data "$DATA" --out "$OUT/bench-cuda.md"
-
-log "== 3. opt-in speed-ups"
-box 110 node dist/bench/gpu-options.js --data "$DATA" --out "$OUT/options.json"
-
-log "== 4. seed's full-batch CNN through the CLI (until the deadline), parity suite on cuda beside it"
-( TSTORCH_TEST_DEVICE=cuda TSTORCH_TEST_PYTHON=python3 timeout 120 node --test dist/test/parity.test.js > "$OUT/parity.log" 2>&1
-  echo "parity exit $?" >> "$OUT/parity.log" ) &
-PAR=$!
-CLI_START=$(date +%s)
-box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full \
-  ${CLI_FLAGS:---cudnn-benchmark --cuda-graph} > "$OUT/cnn-full.csv"
-rc=$?
-if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - CLI_START)) -lt 60 ]; then
-  log "the CLI failed at once: again without the speed-up flags"
-  rm -rf /tmp/cnn-full
-  box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full > "$OUT/cnn-full.csv"
+if want bench; then
+  log "== 2. benchmark on cuda vs PyTorch"
+  box 150 env BENCH_PYTHON=python3 node dist/bench/run.js --device cuda --data "$DATA" --out "$OUT/bench-cuda.md" ${BENCH_ARGS:-}
 fi
-wait $PAR
-grep -E "^# (tests|pass|fail)" "$OUT/parity.log"
-grep -B2 -A12 "^not ok" "$OUT/parity.log" | head -60
-cp /tmp/cnn-full/metrics.csv "$OUT/cnn-metrics.csv" 2>/dev/null
-cp /tmp/cnn-full/chart.svg "$OUT/cnn-chart.svg" 2>/dev/null
-cp /tmp/cnn-full/chart.png "$OUT/cnn-chart.png" 2>/dev/null
+
+if want options; then
+  log "== 3. opt-in speed-ups"
+  box 110 node dist/bench/gpu-options.js --data "$DATA" --out "$OUT/options.json" ${OPTIONS_ARGS:-}
+fi
+
+if want parity; then
+  ( TSTORCH_TEST_DEVICE=cuda TSTORCH_TEST_PYTHON=python3 timeout 120 node --test dist/test/parity.test.js > "$OUT/parity.log" 2>&1
+    echo "parity exit $?" >> "$OUT/parity.log" ) &
+  PAR=$!
+fi
+if want cli; then
+  log "== 4. seed's full-batch CNN through the CLI (until the deadline), parity suite on cuda beside it"
+  CLI_START=$(date +%s)
+  box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full \
+    ${CLI_FLAGS:---cudnn-benchmark --cuda-graph} > "$OUT/cnn-full.csv"
+  rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - CLI_START)) -lt 60 ]; then
+    log "the CLI failed at once: again without the speed-up flags"
+    rm -rf /tmp/cnn-full
+    box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full > "$OUT/cnn-full.csv"
+  fi
+  cp /tmp/cnn-full/metrics.csv "$OUT/cnn-metrics.csv" 2>/dev/null
+  cp /tmp/cnn-full/chart.svg "$OUT/cnn-chart.svg" 2>/dev/null
+  cp /tmp/cnn-full/chart.png "$OUT/cnn-chart.png" 2>/dev/null
+fi
+if want parity; then
+  wait $PAR
+  grep -E "^# (tests|pass|fail)" "$OUT/parity.log"
+  grep -B2 -A12 "^not ok" "$OUT/parity.log" | head -60
+fi
 log "== summary"
 grep -E "ok  |FAIL|median|copy" "$OUT/gpu.log" | grep -v "^\[" | tail -30
-tail -3 "$OUT/cnn-full.csv"
-sort -t, -k3 -n "$OUT/cnn-full.csv" | tail -1
+if want cli; then
+  tail -3 "$OUT/cnn-full.csv"
+  sort -t, -k3 -n "$OUT/cnn-full.csv" | tail -1
+fi
 log "done"
