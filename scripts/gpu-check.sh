@@ -8,7 +8,8 @@
 #   3. the opt-in speed-ups (bench/gpu-options.ts)
 #   4. the seed's full-batch CNN through the CLI until the deadline, beside the parity suite on cuda
 # Results in $OUT (default /tmp/gpu-out), at most 8 files: gpu.log (everything), bench-cuda.md,
-# options.json, parity.log, cnn-full.csv, cnn-metrics.csv, cnn-chart.svg, cnn-chart.png.
+# options.json, parity.log, cnn-metrics.csv, cnn-chart.svg, cnn-chart.png, cnn-final.safetensors (the
+# CLI's checkpoint: put it at .device/resume.safetensors and the next run continues from it).
 # A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity), BENCH_ARGS (e.g.
 # "--only add,chain"), OPTIONS_ARGS (e.g. "--only mlp").
 set -uo pipefail
@@ -98,17 +99,20 @@ fi
 if want cli; then
   log "== 4. seed's full-batch CNN through the CLI (until the deadline), parity suite on cuda beside it"
   CLI_START=$(date +%s)
-  box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full \
-    ${CLI_FLAGS:---cudnn-benchmark --cuda-graph} > "$OUT/cnn-full.csv"
+  RESUME=""
+  [ -f .device/resume.safetensors ] && RESUME="--resume .device/resume.safetensors --epochs ${CLI_EPOCHS:-50000}"
+  box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full $RESUME \
+    ${CLI_FLAGS:---cudnn-benchmark --cuda-graph} > /tmp/cnn-full.csv
   rc=$?
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - CLI_START)) -lt 60 ]; then
     log "the CLI failed at once: again without the speed-up flags"
     rm -rf /tmp/cnn-full
-    box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full > "$OUT/cnn-full.csv"
+    box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full $RESUME > /tmp/cnn-full.csv
   fi
   cp /tmp/cnn-full/metrics.csv "$OUT/cnn-metrics.csv" 2>/dev/null
   cp /tmp/cnn-full/chart.svg "$OUT/cnn-chart.svg" 2>/dev/null
   cp /tmp/cnn-full/chart.png "$OUT/cnn-chart.png" 2>/dev/null
+  cp /tmp/cnn-full/final.safetensors "$OUT/cnn-final.safetensors" 2>/dev/null
 fi
 if want parity; then
   wait $PAR
@@ -118,7 +122,7 @@ fi
 log "== summary"
 grep -E "ok  |FAIL|median|copy" "$OUT/gpu.log" | grep -v "^\[" | tail -30
 if want cli; then
-  tail -3 "$OUT/cnn-full.csv"
-  sort -t, -k3 -n "$OUT/cnn-full.csv" | tail -1
+  tail -3 /tmp/cnn-full.csv
+  sort -t, -k3 -n /tmp/cnn-full.csv | tail -1
 fi
 log "done"
