@@ -151,7 +151,7 @@ export class Tensor {
     };
     return build(0);
   }
-  /** The value of a one-element tensor. */
+  /** The value of a one-element tensor (a boolean for a bool tensor, as PyTorch's item() gives). */
   item(): number {
     return native.item(this._h) as number;
   }
