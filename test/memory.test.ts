@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
+import { native } from "../src/core/native.js";
 
 const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
 // Native bytes in use. With the caching CPU allocator a freed block stays mapped for reuse, so what
@@ -150,4 +151,23 @@ test("recycled handles: a disposed tensor never sees the tensor that reuses its 
   assert.deepEqual(inScope.leak.toArray(), [8, 9]);
   torch.dispose([made, inScope]);
   assert.throws(() => made[3].add(1), /used after dispose/);
+});
+
+test("V8 is told about tensors that outlive every scope, not about a scope's temporaries", () => {
+  const MiB = 2 ** 20;
+  const ext = (): number => native.reportedBytes();
+  const base = ext();
+  const n = (64 * MiB) / 4; // 64 MiB of float32
+  torch.scope(() => {
+    torch.zeros([n]).add(1);
+    assert.ok(ext() - base < 8 * MiB, `inside a scope: +${((ext() - base) / MiB).toFixed(1)} MiB reported`);
+  });
+  const escaped = torch.scope(() => torch.scope(() => torch.zeros([n])));
+  assert.ok(ext() - base >= 60 * MiB, `a tensor returned out of every scope is reported: +${((ext() - base) / MiB).toFixed(1)} MiB`);
+  const persisted = torch.scope(() => torch.persist(torch.zeros([n])));
+  assert.ok(ext() - base >= 124 * MiB, "a persisted tensor is reported");
+  const plain = torch.zeros([n]); // outside any scope: reported at once
+  assert.ok(ext() - base >= 188 * MiB, "a tensor made outside scopes is reported");
+  torch.dispose([escaped, persisted, plain]);
+  assert.ok(ext() - base < 8 * MiB, `all disposed: +${((ext() - base) / MiB).toFixed(1)} MiB`);
 });

@@ -31,6 +31,10 @@ inline void check(napi_status s, const char* what) {
 
 struct Holder {
   at::Tensor tensor;  // undefined after dispose()
+  // Whether this handle's storage bytes were reported to V8. Tensors made inside a torch.scope are
+  // not (the scope frees them; reporting their gigabytes would only make V8 collect for nothing);
+  // JS reports them when they outlive every scope (reportHandles).
+  bool reported = false;
 };
 
 // Wraps a tensor into a new handle (an External). Undefined tensors become null.
@@ -42,6 +46,10 @@ napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t);
 const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what = "argument");
 // Frees the tensor behind a handle now (idempotent).
 void disposeHandle(napi_env env, napi_value v);
+// Inside a torch.scope new handles do not report their bytes to V8 (see Holder::reported).
+void setInScope(bool on);
+// Reports a handle's bytes to V8 now (a tensor that outlived its scopes).
+void reportHandle(napi_env env, napi_value v);
 
 // Small conversions.
 napi_value makeNumber(napi_env env, double d);

@@ -49,9 +49,30 @@ static int64_t releaseBytes(const at::Tensor& t) {
   return bytes;
 }
 
+// True while JS runs inside a torch.scope (set by the outermost scope; per thread, like JS).
+static thread_local bool inScope = false;
+
+// Reports h's bytes to V8 if it holds a tensor and has not reported them yet.
+static void report(napi_env env, Holder* h) {
+  if (h->reported || !h->tensor.defined()) return;
+  h->reported = true;
+  int64_t bytes = acquireBytes(h->tensor);
+  if (bytes) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, bytes, &ignored);
+  }
+}
+
+// Drops h's tensor, un-reporting its bytes if they were reported.
+static int64_t releaseHolderBytes(Holder* h) {
+  if (!h->reported || !h->tensor.defined()) return 0;
+  h->reported = false;
+  return releaseBytes(h->tensor);
+}
+
 static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
   auto* h = static_cast<Holder*>(data);
-  int64_t bytes = h->tensor.defined() ? releaseBytes(h->tensor) : 0;
+  int64_t bytes = releaseHolderBytes(h);
   delete h;  // drops this reference to the tensor
   if (bytes) {
     int64_t ignored;
@@ -61,19 +82,14 @@ static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
 
 napi_value wrapTensor(napi_env env, at::Tensor t) {
   if (!t.defined()) return makeNull(env);
-  int64_t bytes = acquireBytes(t);
   auto* h = new Holder{std::move(t)};
   napi_value v;
   napi_status s = napi_create_external(env, h, finalizeHolder, nullptr, &v);
   if (s != napi_ok) {
-    releaseBytes(h->tensor);
     delete h;
     throw JsError("tstorch: could not create a tensor handle");
   }
-  if (bytes) {
-    int64_t ignored;
-    napi_adjust_external_memory(env, bytes, &ignored);
-  }
+  if (!inScope) report(env, h);
   return v;
 }
 
@@ -84,12 +100,9 @@ napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t) {
   auto* h = static_cast<Holder*>(data);
   if (h->tensor.defined()) throw JsError("tstorch: internal: a recycled handle still holds a tensor");
   if (!t.defined()) return makeNull(env);
-  int64_t bytes = acquireBytes(t);
   h->tensor = std::move(t);
-  if (bytes) {
-    int64_t ignored;
-    napi_adjust_external_memory(env, bytes, &ignored);
-  }
+  h->reported = false;
+  if (!inScope) report(env, h);
   return handle;
 }
 
@@ -108,10 +121,14 @@ const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what) {
   return h->tensor;
 }
 
+void setInScope(bool on) { inScope = on; }
+
+void reportHandle(napi_env env, napi_value v) { report(env, holderOf(env, v, "reportHandles")); }
+
 void disposeHandle(napi_env env, napi_value v) {
   Holder* h = holderOf(env, v, "dispose");
   if (!h->tensor.defined()) return;
-  int64_t bytes = releaseBytes(h->tensor);
+  int64_t bytes = releaseHolderBytes(h);
   h->tensor.reset();
   if (bytes) {
     int64_t ignored;

@@ -109,6 +109,34 @@ static napi_value disposeMany(napi_env env, napi_callback_info info) {
   });
 }
 
+static napi_value setScopeActive(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    setInScope(getBool(env, a[0], "active"));
+    return makeUndefined(env);
+  });
+}
+
+// reportHandles(handles[]): the collector backstop for tensors that outlived every scope.
+static napi_value reportHandles(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    if (!isArray(env, a[0])) throw JsError("tstorch: reportHandles expects an array of handles");
+    uint32_t n = arrayLength(env, a[0]);
+    for (uint32_t i = 0; i < n; ++i) reportHandle(env, arrayGet(env, a[0], i));
+    return makeUndefined(env);
+  });
+}
+
+// reportedBytes() -> the external memory V8 counts (what napi_adjust_external_memory has added up).
+static napi_value reportedBytes(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    int64_t total = 0;
+    check(napi_adjust_external_memory(env, 0, &total), "adjust_external_memory");
+    return makeNumber(env, static_cast<double>(total));
+  });
+}
+
 static napi_value shape(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<1> a(env, info);
@@ -278,6 +306,7 @@ static napi_value backward(napi_env env, napi_callback_info info) {
 std::vector<Export> tensorExports() {
   return {
       {"fromBuffer", fromBuffer}, {"toBuffer", toBuffer},       {"dispose", dispose}, {"disposeMany", disposeMany},
+      {"setScopeActive", setScopeActive}, {"reportHandles", reportHandles}, {"reportedBytes", reportedBytes},
       {"isDisposed", isDisposed}, {"shape", shape},             {"strides", strides},
       {"dim", dim},               {"numel", numel},             {"dtype", dtype},
       {"device", device},         {"isContiguous", isContiguous}, {"storageBytes", storageBytes},

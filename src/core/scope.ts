@@ -1,9 +1,12 @@
 // Deterministic memory: scopes free every tensor created inside them when they end, except the
 // ones returned or kept. Tensors register themselves here when created (see Tensor's constructor).
-// The collector backstop (finalizers + external-memory accounting) lives in the addon.
+// The collector backstop (finalizers + external-memory accounting) lives in the addon. Tensors made
+// inside a scope do not report their bytes to V8 (the scope frees them; gigabytes of activations
+// reported and un-reported every step made V8 run a full collection per step): only those that
+// outlive every scope, and persisted ones, are reported.
 
 import { releaseAll } from "./handle-pool.js";
-import type { Handle } from "./native.js";
+import { native, type Handle } from "./native.js";
 
 export interface Disposable {
   dispose(): void;
@@ -33,9 +36,12 @@ export function keep<T>(value: T): T {
  * state). Their owner frees them with dispose(); the collector backstop covers the rest.
  */
 export function persist<T>(value: T): T {
+  const hs: Handle[] = [];
   visit(value, (t) => {
     t._persistent = true;
+    if ("_h" in t) hs.push((t as { _h: Handle })._h);
   });
+  if (hs.length > 0) native.reportHandles(hs);
   return value;
 }
 
@@ -53,6 +59,7 @@ export function scope<T>(fn: () => T): T {
   const outer = current;
   const mine: Disposable[] = [];
   current = mine;
+  if (outer === null) native.setScopeActive(true);
   let result: T;
   try {
     result = fn();
@@ -61,10 +68,12 @@ export function scope<T>(fn: () => T): T {
     }
   } catch (e) {
     current = outer;
+    if (outer === null) native.setScopeActive(false);
     release(mine, new Set(), outer);
     throw e;
   }
   current = outer;
+  if (outer === null) native.setScopeActive(false);
   const survivors = new Set<Disposable>();
   visit(result, (t) => survivors.add(t));
   release(mine, survivors, outer);
@@ -73,11 +82,13 @@ export function scope<T>(fn: () => T): T {
 
 function release(mine: Disposable[], survivors: Set<Disposable>, outer: Disposable[] | null): void {
   const free: Disposable[] = [];
+  const escaped: Handle[] = [];
   for (const t of mine) {
     if (t._persistent) continue; // owned elsewhere: not this scope's to free or hand on
     if (survivors.has(t) || t._kept) {
       t._kept = false;
       if (outer !== null) outer.push(t);
+      else if ("_h" in t) escaped.push((t as { _h: Handle })._h); // out of every scope: the backstop's
     } else {
       free.push(t);
     }
@@ -86,6 +97,7 @@ function release(mine: Disposable[], survivors: Set<Disposable>, outer: Disposab
   const tensors = free.filter((t): t is Disposable & { _h: Handle } => "_h" in t);
   releaseAll(tensors);
   if (tensors.length !== free.length) for (const t of free) if (!("_h" in t)) t.dispose();
+  if (escaped.length > 0) native.reportHandles(escaped);
 }
 
 function visit(value: unknown, f: (t: Disposable) => void, depth = 0): void {
