@@ -10,7 +10,7 @@
 # Results in $OUT (default /tmp/gpu-out), at most 8 files: gpu.log (everything), bench-cuda.md,
 # options.json, parity.log, cnn-metrics.csv, cnn-chart.svg, cnn-chart.png, cnn-final.safetensors (the
 # CLI's checkpoint: put it at .device/resume.safetensors and the next run continues from it).
-# A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity), BENCH_ARGS (e.g.
+# A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity; also: example), BENCH_ARGS (e.g.
 # "--only add,chain"), OPTIONS_ARGS (e.g. "--only mlp").
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -84,6 +84,11 @@ PY
 if want bench; then
   log "== 2. benchmark on cuda vs PyTorch"
   box 150 env BENCH_PYTHON=python3 node dist/bench/run.js --device cuda --data "$DATA" --out "$OUT/bench-cuda.md" ${BENCH_ARGS:-}
+fi
+
+if want example; then
+  log "== 2b. examples/cnn-gpu-fast (channels-last, bf16, CUDA graph)"
+  box 60 node dist/examples/cnn-gpu-fast.js --epochs 200 --data "$DATA" | awk -F, 'NR <= 4 || NR % 50 == 1'
 fi
 
 if want options; then
