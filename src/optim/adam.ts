@@ -144,14 +144,7 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
             const biasCorrection2 = 1 - beta2 ** step;
             const stepSize = lr / biasCorrection1;
             const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-            let denom: Tensor;
-            if (amsgrad) {
-              const maxSq = state.max_exp_avg_sq as Tensor;
-              maximumInto(maxSq, expAvgSq);
-              denom = maxSq.sqrt();
-            } else {
-              denom = expAvgSq.sqrt();
-            }
+            const denom = sqrtSecondMoment(state, expAvgSq, amsgrad);
             temps.push(denom);
             denom.div_(biasCorrection2Sqrt).add_(eps);
             p.addcdiv_(expAvg, denom, -stepSize);
@@ -162,6 +155,14 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
       }
     });
   }
+}
+
+/** sqrt(v), or with amsgrad sqrt of the running maximum of v (updated first); a new tensor. */
+function sqrtSecondMoment(state: Record<string, unknown>, expAvgSq: Tensor, amsgrad: boolean): Tensor {
+  if (!amsgrad) return expAvgSq.sqrt();
+  const maxSq = state.max_exp_avg_sq as Tensor;
+  maximumInto(maxSq, expAvgSq);
+  return maxSq.sqrt();
 }
 
 const foreachIds: Record<string, number> = {};
@@ -228,14 +229,7 @@ function capturableUpdate(
   const bc2Sqrt = b2p.neg();
   temps.push(bc2Sqrt);
   bc2Sqrt.add_(1).sqrt_();
-  let denom: Tensor;
-  if (amsgrad) {
-    const maxSq = state.max_exp_avg_sq as Tensor;
-    maximumInto(maxSq, expAvgSq);
-    denom = maxSq.sqrt();
-  } else {
-    denom = expAvgSq.sqrt();
-  }
+  const denom = sqrtSecondMoment(state, expAvgSq, amsgrad);
   temps.push(denom);
   const scale = bc2Sqrt.mul(stepSizeNeg);
   const epsTerm = stepSizeNeg.reciprocal();
