@@ -260,6 +260,13 @@ export function markdown(results: ItemResult[], meta: RunMeta): string {
     out.push("");
     out.push(mdTable(per));
     out.push("");
+    const b128 = results.find((r) => r.spec.name === "cnn-b128");
+    const med = (side: Side): number => median((b128?.samples ?? []).filter((x) => x.side === side).map((x) => x.result.seconds));
+    const tfjsOverTstorch = med("tfjs") / med("tstorch");
+    if (Number.isFinite(tfjsOverTstorch)) {
+      out.push(`One batch-128 step: TensorFlow.js takes **${tfjsOverTstorch.toFixed(0)}×** tstorch's time (medians).`);
+      out.push("");
+    }
   }
   out.push("## Machine");
   out.push("");
