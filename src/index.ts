@@ -17,6 +17,7 @@ export type { CpuMemoryStats } from "./core/native.js";
 export { autocast } from "./core/amp.js";
 export type { AutocastOptions } from "./core/amp.js";
 export * as backends from "./core/backends.js";
+export * as amp from "./amp.js";
 export * as functional from "./core/functional.js";
 export * as vision from "./vision.js";
 export * as data from "./data/index.js";

@@ -96,3 +96,52 @@ test("CUDA graphs without a CUDA build: a clear error, and graphsAvailable() say
   assert.throws(() => new torch.cuda.CUDAGraph(), /CUDA graphs are not available: the addon was built without CUDA/);
   assert.doesNotThrow(() => torch.cuda.synchronize());
 });
+
+test("GradScaler: a clean step equals the unscaled step; an inf gradient skips the step and halves the scale; the scale grows", () => {
+  const make = (): { m: torch.nn.Sequential; opt: torch.optim.Adam } => {
+    torch.manualSeed(21);
+    const m = new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 2));
+    return { m, opt: new optim.Adam(m.parameters(), { lr: 1e-2 }) };
+  };
+  torch.manualSeed(22);
+  const x = torch.randn([16, 6]);
+  const y = torch.randint(0, 2, [16]);
+  const plain = make();
+  const scaled = make();
+  const scaler = new torch.amp.GradScaler({ growthInterval: 3 });
+  assert.equal(scaler.getScale(), 65536);
+  for (let i = 0; i < 3; i++) {
+    torch.scope(() => plain.opt.backwardStep(plain.m.forward(x).crossEntropyForLogits(y)));
+    torch.scope(() => {
+      const loss = scaled.m.forward(x).crossEntropyForLogits(y);
+      scaled.opt.zeroGrad();
+      scaler.scale(loss).backward();
+      assert.equal(scaler.step(scaled.opt), true);
+      scaler.update();
+    });
+  }
+  // scaling by a power of two and back is exact: the same parameters, bit for bit
+  const a = plain.m.parameters().map((p) => p.toArray());
+  const b = scaled.m.parameters().map((p) => p.toArray());
+  assert.deepEqual(b, a);
+  assert.equal(scaler.getScale(), 131072, "doubled after growthInterval (3) clean steps");
+
+  // an inf in one gradient: no step, scale halved
+  const before = scaled.m.parameters().map((p) => p.toArray());
+  torch.scope(() => {
+    const loss = scaled.m.forward(x).crossEntropyForLogits(y);
+    scaled.opt.zeroGrad();
+    scaler.scale(loss).backward();
+    const w = scaled.m.parameters()[0];
+    torch.noGrad(() => w.grad!.fill_(Infinity));
+    assert.equal(scaler.step(scaled.opt), false);
+    scaler.update();
+  });
+  assert.deepEqual(scaled.m.parameters().map((p) => p.toArray()), before);
+  assert.equal(scaler.getScale(), 65536);
+  assert.throws(() => new torch.amp.GradScaler({ backoffFactor: 2 }), /backoffFactor must be in \(0, 1\)/);
+  const off = new torch.amp.GradScaler({ enabled: false });
+  const l = torch.tensor([2]);
+  assert.equal(off.scale(l), l);
+  assert.equal(off.getScale(), 1);
+});

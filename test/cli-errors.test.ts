@@ -54,6 +54,7 @@ test("bad inputs: output folder, checkpoints, data", async (t) => {
     [["--device", "cpu", "--cuda-graph", "--out", out], /--cuda-graph needs a CUDA device; the run is on cpu/, "CUDA graph on the CPU"],
     [["--cuda-graph", "--batch-size", "32", "--out", out], /--cuda-graph needs --batch-size full/, "CUDA graph with mini-batches"],
     [["--amp", "fp8", "--out", out], /--amp: expected off, bf16 or fp16, got 'fp8'/, "unknown --amp"],
+    [["--amp", "fp16", "--cuda-graph", "--out", out], /--cuda-graph cannot replay fp16 loss scaling/, "graph with fp16"],
     [["--channels-last=yes", "--out", out], /--channels-last takes no value/, "a value for a flag"],
   ];
   for (const [extra, re, what] of cases) assertUsageError(await runCli([...base, ...extra]), re, what);

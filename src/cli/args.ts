@@ -107,7 +107,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: "--quiet", key: "quiet", kind: "flag", help: "No progress or summary on stderr (errors and warnings only). stdout is unchanged." },
   { flag: "--amp", key: "amp", kind: "choice", choices: AMPS, metavar: "off|bf16|fp16", speed: true,
     help: "Mixed precision (torch.autocast) for forward and loss: bf16 or fp16 convolutions and matrix products, " +
-      "float32 weights, Adam and evaluation. Default off. fp16 has no loss scaling: prefer bf16." },
+      "float32 weights, Adam and evaluation; fp16 with loss scaling (GradScaler). Default off." },
   { flag: "--channels-last", key: "channelsLast", kind: "flag", speed: true,
     help: "Channels-last (NHWC) memory format for the images and the convolution weights." },
   { flag: "--cudnn-benchmark", key: "cudnnBenchmark", kind: "flag", speed: true,
@@ -297,6 +297,9 @@ export function parseCifar10Args(argv: readonly string[]): ParsedCifar10 {
   };
   if (options.cudaGraph && options.batchSize !== "full") {
     throw new UsageError("--cuda-graph needs --batch-size full (a graph replays one fixed-shape step)");
+  }
+  if (options.cudaGraph && options.amp === "fp16") {
+    throw new UsageError("--cuda-graph cannot replay fp16 loss scaling (it decides on the host each step): use --amp bf16");
   }
   return { options, explicit, given };
 }

@@ -79,9 +79,18 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
   let graph: InstanceType<typeof torch.cuda.CUDAGraph> | null = null;
   let graphLoss: torch.Tensor | null = null;
   let warmSteps = 0;
+  // --amp fp16: loss scaling, so that small fp16 gradients do not underflow (PyTorch's GradScaler)
+  const scaler = o.amp === "fp16" ? new torch.amp.GradScaler() : null;
   const eagerStep = (x: torch.Tensor, y: torch.Tensor | null, len: number, lossAcc: torch.Tensor): void => {
     const loss = forwardLoss(x, y);
-    optimizer.backwardStep(loss);
+    if (scaler === null) {
+      optimizer.backwardStep(loss);
+    } else {
+      optimizer.zeroGrad();
+      scaler.scale(loss).backward();
+      scaler.step(optimizer);
+      scaler.update();
+    }
     torch.noGrad(() => lossAcc.add_(loss.detach(), len));
   };
   const graphedStep = (len: number, lossAcc: torch.Tensor): void => {
