@@ -145,3 +145,34 @@ test("GradScaler: a clean step equals the unscaled step; an inf gradient skips t
   assert.equal(off.scale(l), l);
   assert.equal(off.getScale(), 1);
 });
+
+test("Adam capturable resumes from a state dict (its own, or a plain Adam's) on the same trajectory", () => {
+  torch.manualSeed(31);
+  const x = torch.randn([24, 5]);
+  const y = torch.randint(0, 3, [24]);
+  const build = (): torch.nn.Sequential => {
+    torch.manualSeed(32);
+    return new nn.Sequential(new nn.Linear(5, 4), new nn.ReLU(), new nn.Linear(4, 3));
+  };
+  const train = (m: torch.nn.Module, opt: torch.optim.Optimizer, n: number): void => {
+    for (let i = 0; i < n; i++) torch.scope(() => opt.backwardStep(m.forward(x).crossEntropyForLogits(y)));
+  };
+  const straight = build();
+  train(straight, new optim.Adam(straight.parameters(), { lr: 1e-2, capturable: true }), 6);
+  for (const firstCapturable of [true, false]) {
+    const m = build();
+    const first = new optim.Adam(m.parameters(), { lr: 1e-2, capturable: firstCapturable });
+    train(m, first, 3);
+    const sd = first.stateDict();
+    const second = new optim.Adam(m.parameters(), { lr: 1e-2, capturable: true });
+    second.loadStateDict(sd);
+    train(m, second, 3);
+    const a = straight.parameters().map((p) => Array.from(p.toTypedArray() as Float32Array));
+    const b = m.parameters().map((p) => Array.from(p.toTypedArray() as Float32Array));
+    for (let i = 0; i < a.length; i++) {
+      for (let k = 0; k < a[i].length; k++) {
+        assert.ok(Math.abs(a[i][k] - b[i][k]) <= 1e-6, `from ${firstCapturable ? "capturable" : "plain"} Adam: parameter ${i}[${k}] ${b[i][k]} vs ${a[i][k]}`);
+      }
+    }
+  }
+});

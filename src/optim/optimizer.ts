@@ -188,6 +188,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
           }
           const ts = t.shape;
           const ps = p.shape;
+          if (ts.length === 0) {
+            // a per-parameter scalar (capturable Adam's running beta powers): float32 on the parameter's device
+            get(p)[name] = persist(t.to({ device: p.device, dtype: "float32", copy: true }));
+            continue;
+          }
           if (ts.length !== ps.length || ts.some((d, i) => d !== ps[i])) {
             throw new Error(`tstorch: optimizer state "${key}" has shape [${ts}], its parameter has [${ps}]`);
           }
