@@ -54,19 +54,25 @@ struct CompiledOp {
   std::vector<ArgSpec> args;
   Fast fast = Fast::None;
   c10::optional<c10::OperatorHandle> tensorOverload;  // for the ScalarAsTensor paths
-  TypedHandles typed;  // the fast path's handle (of tensorOverload for ScalarAsTensor*)
+  TypedHandles typed;  // the fast path's handle (of tensorOverload for ScalarAsTensor*), set by setTyped
 };
 
-void makeTyped(CompiledOp& op) {
-  const c10::OperatorHandle& h = op.tensorOverload ? *op.tensorOverload : op.handle;
-  switch (op.fast) {
-    case Fast::T: op.typed.t = h.typed<SigT>(); break;
-    case Fast::TT: case Fast::ScalarAsTensor: op.typed.tt = h.typed<SigTT>(); break;
-    case Fast::TS: op.typed.ts = h.typed<SigTS>(); break;
-    case Fast::TTS: case Fast::ScalarAsTensorAlpha: op.typed.tts = h.typed<SigTTS>(); break;
-    case Fast::TSS: op.typed.tss = h.typed<SigTSS>(); break;
-    case Fast::None: break;
+// Makes the typed handle of pattern f on h (the fast path calls it without re-checking the C++
+// signature each time). False when h's kernels do not have that signature: no fast path then.
+bool setTyped(CompiledOp& op, const c10::OperatorHandle& h, Fast f) {
+  try {
+    switch (f) {
+      case Fast::T: op.typed.t = h.typed<SigT>(); break;
+      case Fast::TT: case Fast::ScalarAsTensor: op.typed.tt = h.typed<SigTT>(); break;
+      case Fast::TS: op.typed.ts = h.typed<SigTS>(); break;
+      case Fast::TTS: case Fast::ScalarAsTensorAlpha: op.typed.tts = h.typed<SigTTS>(); break;
+      case Fast::TSS: op.typed.tss = h.typed<SigTSS>(); break;
+      case Fast::None: return false;
+    }
+  } catch (const std::exception&) {
+    return false;
   }
+  return true;
 }
 
 std::vector<CompiledOp>& ops() {
@@ -268,6 +274,7 @@ napi_value typeString(napi_env env, const c10::Argument& a) {
 
 namespace {
 
+// The fast-path pattern that the schema's arguments allow (setTyped then checks the kernels).
 Fast fastPattern(const c10::OperatorHandle& h, const std::vector<ArgSpec>& args) {
   const auto& fs = h.schema();
   if (fs.returns().size() != 1 || fs.returns()[0].type()->kind() != c10::TypeKind::TensorType) return Fast::None;
@@ -280,22 +287,8 @@ Fast fastPattern(const c10::OperatorHandle& h, const std::vector<ArgSpec>& args)
     else if (a.kind == Kind::Scalar) code += 'S';
     else return Fast::None;
   }
-  Fast f = code == "T" ? Fast::T : code == "TT" ? Fast::TT : code == "TS" ? Fast::TS : code == "TTS" ? Fast::TTS
-         : code == "TSS" ? Fast::TSS : Fast::None;
-  // typed<>() checks the C++ signature against the registered kernels: no fast path on mismatch
-  try {
-    switch (f) {
-      case Fast::T: h.typed<SigT>(); break;
-      case Fast::TT: h.typed<SigTT>(); break;
-      case Fast::TS: h.typed<SigTS>(); break;
-      case Fast::TTS: h.typed<SigTTS>(); break;
-      case Fast::TSS: h.typed<SigTSS>(); break;
-      case Fast::None: break;
-    }
-  } catch (const std::exception&) {
-    return Fast::None;
-  }
-  return f;
+  return code == "T" ? Fast::T : code == "TT" ? Fast::TT : code == "TS" ? Fast::TS : code == "TTS" ? Fast::TTS
+       : code == "TSS" ? Fast::TSS : Fast::None;
 }
 
 const at::Tensor& tensorArg(napi_env env, napi_value v, const ArgSpec& s) {
@@ -409,26 +402,17 @@ static napi_value opId(napi_env env, napi_callback_info info) {
     CompiledOp op{*h, full, {}};
     for (const auto& arg : h->schema().arguments()) op.args.push_back(specOf(arg));
     op.fast = fastPattern(*h, op.args);
+    if (!setTyped(op, *h, op.fast)) op.fast = Fast::None;
     // add/sub/mul/div with a number: run the Tensor overload on a wrapped number, as Python does
     static const std::vector<std::string> kWrapped = {"aten::add", "aten::sub", "aten::mul", "aten::div"};
     if (overload == "Scalar" && std::find(kWrapped.begin(), kWrapped.end(), name) != kWrapped.end()) {
       auto t = c10::Dispatcher::singleton().findSchema({name, "Tensor"});
-      if (t) {
-        try {
-          if (op.fast == Fast::TS) {
-            t->typed<SigTT>();
-            op.fast = Fast::ScalarAsTensor;
-            op.tensorOverload = *t;
-          } else if (op.fast == Fast::TSS) {
-            t->typed<SigTTS>();
-            op.fast = Fast::ScalarAsTensorAlpha;
-            op.tensorOverload = *t;
-          }
-        } catch (const std::exception&) {
-        }
+      Fast wrapped = op.fast == Fast::TS ? Fast::ScalarAsTensor : op.fast == Fast::TSS ? Fast::ScalarAsTensorAlpha : Fast::None;
+      if (t && wrapped != Fast::None && setTyped(op, *t, wrapped)) {
+        op.fast = wrapped;
+        op.tensorOverload = *t;
       }
     }
-    makeTyped(op);
     uint32_t id = static_cast<uint32_t>(ops().size());
     ops().push_back(std::move(op));
     opIds().emplace(full, id);

@@ -98,13 +98,19 @@ static napi_value dispose(napi_env env, napi_callback_info info) {
   });
 }
 
-// disposeMany(handles[]): dispose() of each, in one call (a scope's end frees dozens at once).
+// Every argument of a call, however many (one N-API call to read them all).
+static std::vector<napi_value> allArgs(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  check(napi_get_cb_info(env, info, &argc, nullptr, nullptr, nullptr), "get_cb_info");
+  std::vector<napi_value> argv(argc);
+  if (argc > 0) check(napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr), "get_cb_info");
+  return argv;
+}
+
+// disposeMany(...handles): dispose() of each, in one call (a scope's end frees dozens at once).
 static napi_value disposeMany(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args<1> a(env, info);
-    if (!isArray(env, a[0])) throw JsError("tstorch: disposeMany expects an array of handles");
-    uint32_t n = arrayLength(env, a[0]);
-    for (uint32_t i = 0; i < n; ++i) disposeHandle(env, arrayGet(env, a[0], i));
+    for (napi_value h : allArgs(env, info)) disposeHandle(env, h);
     return makeUndefined(env);
   });
 }
@@ -117,13 +123,10 @@ static napi_value setScopeActive(napi_env env, napi_callback_info info) {
   });
 }
 
-// reportHandles(handles[]): the collector backstop for tensors that outlived every scope.
+// reportHandles(...handles): the collector backstop for tensors that outlived every scope.
 static napi_value reportHandles(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args<1> a(env, info);
-    if (!isArray(env, a[0])) throw JsError("tstorch: reportHandles expects an array of handles");
-    uint32_t n = arrayLength(env, a[0]);
-    for (uint32_t i = 0; i < n; ++i) reportHandle(env, arrayGet(env, a[0], i));
+    for (napi_value h : allArgs(env, info)) reportHandle(env, h);
     return makeUndefined(env);
   });
 }

@@ -74,14 +74,10 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
     };
     return amp === null ? f() : torch.autocast(amp, f);
   };
-  // --cuda-graph (full batch): two eager steps on a side stream (lazy initialisations, optimiser
-  // state), then the step is captured once and each later step is one replay.
-  let graph: InstanceType<typeof torch.cuda.CUDAGraph> | null = null;
-  let graphLoss: torch.Tensor | null = null;
-  let warmSteps = 0;
   // --amp fp16: loss scaling, so that small fp16 gradients do not underflow (PyTorch's GradScaler)
   const scaler = o.amp === "fp16" ? new torch.amp.GradScaler() : null;
-  const eagerStep = (x: torch.Tensor, y: torch.Tensor | null, len: number, lossAcc: torch.Tensor): void => {
+  /** Forward, backward and optimiser step; returns the (detached) loss. */
+  const trainStep = (x: torch.Tensor, y: torch.Tensor | null): torch.Tensor => {
     const loss = forwardLoss(x, y);
     if (scaler === null) {
       optimizer.backwardStep(loss);
@@ -91,8 +87,18 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
       scaler.step(optimizer);
       scaler.update();
     }
-    torch.noGrad(() => lossAcc.add_(loss.detach(), len));
+    return loss.detach();
   };
+  const eagerStep = (x: torch.Tensor, y: torch.Tensor | null, len: number, lossAcc: torch.Tensor): void => {
+    const loss = trainStep(x, y);
+    torch.noGrad(() => lossAcc.add_(loss, len));
+  };
+  // --cuda-graph (full batch; never with fp16, whose scaler decides on the host): two eager steps on a
+  // side stream (lazy initialisations, optimiser state), then the step is captured once and each
+  // later step is one replay.
+  let graph: InstanceType<typeof torch.cuda.CUDAGraph> | null = null;
+  let graphLoss: torch.Tensor | null = null;
+  let warmSteps = 0;
   const graphedStep = (len: number, lossAcc: torch.Tensor): void => {
     if (warmSteps < 2) {
       torch.cuda.warmup(() => torch.scope(() => eagerStep(data.trainX, data.trainY, len, lossAcc)));
@@ -102,11 +108,7 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
     if (graph === null) {
       graph = new torch.cuda.CUDAGraph();
       // persist: the static output outlives this step's scope (each replay rewrites it)
-      graphLoss = torch.persist(graph.capture(() => {
-        const loss = forwardLoss(data.trainX, data.trainY);
-        optimizer.backwardStep(loss);
-        return loss.detach();
-      }));
+      graphLoss = torch.persist(graph.capture(() => trainStep(data.trainX, data.trainY)));
     }
     graph.replay();
     torch.noGrad(() => lossAcc.add_(graphLoss as torch.Tensor, len));

@@ -55,22 +55,22 @@ export class CUDAGraph {
    */
   capture<T>(fn: () => T): T {
     native.cudaSideStreamBegin!();
-    let began = false;
     try {
       native.cudaGraphCaptureBegin!(this.handle);
-      began = true;
-      const out = scope(() => keep(fn()));
-      began = false;
+      let out: T;
+      try {
+        out = scope(() => keep(fn()));
+      } catch (e) {
+        try {
+          native.cudaGraphCaptureEnd!(this.handle); // ends the broken capture; the first error is the one to report
+        } catch {
+          /* secondary */
+        }
+        throw e;
+      }
       native.cudaGraphCaptureEnd!(this.handle);
       return out;
     } finally {
-      if (began) {
-        try {
-          native.cudaGraphCaptureEnd!(this.handle); // ends the broken capture; its error is secondary
-        } catch {
-          /* the first error is the one to report */
-        }
-      }
       native.cudaSideStreamEnd!();
     }
   }

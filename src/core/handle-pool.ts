@@ -24,15 +24,18 @@ export function callPooled(id: number, ...args: unknown[]): any {
   return r;
 }
 
-/** Frees a handle's tensor and keeps the handle for reuse. The caller must drop every reference to it. */
-export function releaseHandle(h: Handle): void {
-  native.dispose(h);
+function recycle(h: Handle): void {
   if (pool.length < POOL_MAX && h !== DEAD) pool.push(h);
 }
 
-/** Disposes tensors (objects with a handle `_h`) in one native call and recycles their handles. */
+/** Frees a handle's tensor and keeps the handle for reuse. The caller must drop every reference to it. */
+export function releaseHandle(h: Handle): void {
+  native.dispose(h);
+  recycle(h);
+}
+
+/** Disposes tensors in one native call; each points at DEAD afterwards and its handle is recycled. */
 export function releaseAll(ts: { _h: Handle }[]): void {
-  if (ts.length === 0) return;
   const hs: Handle[] = [];
   for (const t of ts) {
     if (t._h !== DEAD) {
@@ -40,9 +43,7 @@ export function releaseAll(ts: { _h: Handle }[]): void {
       t._h = DEAD;
     }
   }
-  native.disposeMany(hs);
-  for (const h of hs) {
-    if (pool.length >= POOL_MAX) break;
-    pool.push(h);
-  }
+  if (hs.length === 0) return;
+  native.disposeMany(...hs);
+  for (const h of hs) recycle(h);
 }

@@ -12,11 +12,11 @@ export interface NativeAddon {
   fromBuffer(data: ArrayBufferView | ArrayBuffer, dtype: number, shape: number[], device?: string, requiresGrad?: boolean): Handle;
   toBuffer(h: Handle): ArrayBuffer;
   dispose(h: Handle): void;
-  disposeMany(hs: Handle[]): void;
+  disposeMany(...hs: Handle[]): void;
   /** While true, new handles do not report their bytes to V8 (the outermost torch.scope sets it). */
   setScopeActive(active: boolean): void;
   /** Reports the handles' bytes to V8 (tensors that outlived every scope; persisted ones). */
-  reportHandles(hs: Handle[]): void;
+  reportHandles(...hs: Handle[]): void;
   /** The external memory V8 counts for this isolate (diagnostics and tests). */
   reportedBytes(): number;
   isDisposed(h: Handle): boolean;

@@ -65,7 +65,12 @@ export const K = {
   dropout: id("dropout"), batch_norm: id("batch_norm"), layer_norm: id("layer_norm"),
   cross_entropy_loss: id("cross_entropy_loss"), nll_loss_nd: id("nll_loss_nd"), mse_loss: id("mse_loss"),
   l1_loss: id("l1_loss"), binary_cross_entropy_with_logits: id("binary_cross_entropy_with_logits"),
-  constant_pad_nd: id("constant_pad_nd"), flip: id("flip"),
+  constant_pad_nd: id("constant_pad_nd"), flip: id("flip"), maximum_out: id("maximum", "out"),
+  // multi-tensor ops of the optimisers (optim/adam.ts)
+  _foreach_mul__Scalar: id("_foreach_mul_", "Scalar"), _foreach_add__Scalar: id("_foreach_add_", "Scalar"),
+  _foreach_add__List: id("_foreach_add_", "List"), _foreach_add_List: id("_foreach_add", "List"),
+  _foreach_addcmul__Scalar: id("_foreach_addcmul_", "Scalar"), _foreach_addcdiv__Scalar: id("_foreach_addcdiv_", "Scalar"),
+  _foreach_div__Scalar: id("_foreach_div_", "Scalar"), _foreach_sqrt: id("_foreach_sqrt"),
 };
 if (missingOps.length > 0) {
   process.emitWarning(`tstorch: this libtorch lacks ${missingOps.join(", ")}; the methods that use them will fail`);

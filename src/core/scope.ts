@@ -8,7 +8,9 @@
 import { releaseAll } from "./handle-pool.js";
 import { native, type Handle } from "./native.js";
 
-export interface Disposable {
+/** What scopes track: tensors (their handle, and flags set by keep() and persist()). */
+export interface Tracked {
+  _h: Handle;
   dispose(): void;
   /** @internal set by keep(): the tensor outlives the scope it was made in. */
   _kept?: boolean;
@@ -16,10 +18,10 @@ export interface Disposable {
   _persistent?: boolean;
 }
 
-let current: Disposable[] | null = null;
+let current: Tracked[] | null = null;
 
 /** @internal called by every new Tensor. */
-export function track(t: Disposable): void {
+export function track(t: Tracked): void {
   if (current !== null) current.push(t);
 }
 
@@ -39,14 +41,14 @@ export function persist<T>(value: T): T {
   const hs: Handle[] = [];
   visit(value, (t) => {
     t._persistent = true;
-    if ("_h" in t) hs.push((t as { _h: Handle })._h);
+    hs.push(t._h);
   });
-  if (hs.length > 0) native.reportHandles(hs);
+  if (hs.length > 0) native.reportHandles(...hs);
   return value;
 }
 
 /** True for tensors made long-lived by persist(). */
-export function isPersistent(t: Disposable): boolean {
+export function isPersistent(t: Tracked): boolean {
   return t._persistent === true;
 }
 
@@ -57,7 +59,7 @@ export function isPersistent(t: Disposable): boolean {
  */
 export function scope<T>(fn: () => T): T {
   const outer = current;
-  const mine: Disposable[] = [];
+  const mine: Tracked[] = [];
   current = mine;
   if (outer === null) native.setScopeActive(true);
   let result: T;
@@ -74,36 +76,33 @@ export function scope<T>(fn: () => T): T {
   }
   current = outer;
   if (outer === null) native.setScopeActive(false);
-  const survivors = new Set<Disposable>();
+  const survivors = new Set<Tracked>();
   visit(result, (t) => survivors.add(t));
   release(mine, survivors, outer);
   return result;
 }
 
-function release(mine: Disposable[], survivors: Set<Disposable>, outer: Disposable[] | null): void {
-  const free: Disposable[] = [];
+function release(mine: Tracked[], survivors: Set<Tracked>, outer: Tracked[] | null): void {
+  const free: Tracked[] = [];
   const escaped: Handle[] = [];
   for (const t of mine) {
     if (t._persistent) continue; // owned elsewhere: not this scope's to free or hand on
     if (survivors.has(t) || t._kept) {
       t._kept = false;
       if (outer !== null) outer.push(t);
-      else if ("_h" in t) escaped.push((t as { _h: Handle })._h); // out of every scope: the backstop's
+      else escaped.push(t._h); // out of every scope: the collector backstop's now
     } else {
       free.push(t);
     }
   }
-  // tensors (the only things tracked) are freed in one native call; anything else one by one
-  const tensors = free.filter((t): t is Disposable & { _h: Handle } => "_h" in t);
-  releaseAll(tensors);
-  if (tensors.length !== free.length) for (const t of free) if (!("_h" in t)) t.dispose();
-  if (escaped.length > 0) native.reportHandles(escaped);
+  releaseAll(free); // one native call
+  if (escaped.length > 0) native.reportHandles(...escaped);
 }
 
-function visit(value: unknown, f: (t: Disposable) => void, depth = 0): void {
+function visit(value: unknown, f: (t: Tracked) => void, depth = 0): void {
   if (value === null || typeof value !== "object" || depth > 8) return;
-  if (typeof (value as Disposable).dispose === "function" && "_h" in (value as object)) {
-    f(value as Disposable);
+  if (typeof (value as Tracked).dispose === "function" && "_h" in (value as object)) {
+    f(value as Tracked);
     return;
   }
   if (Array.isArray(value)) {

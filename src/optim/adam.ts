@@ -4,9 +4,10 @@
 import { noGrad } from "../core/autograd.js";
 import { full, zerosLike } from "../core/creation.js";
 import { Handle, native } from "../core/native.js";
+import { K } from "../core/op-ids.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -40,11 +41,9 @@ export interface AdamGroup extends ParamGroup {
   foreach: boolean;
 }
 
-let maximumOutId: number | null = null;
 /** torch.maximum(a, b, out=a): the running maximum without a temporary. */
 function maximumInto(a: Tensor, b: Tensor): void {
-  maximumOutId ??= native.opId("maximum", "out");
-  native.dispose(native.call(maximumOutId, a._h, b._h, a._h));
+  native.callInPlace(K.maximum_out, a._h, b._h, a._h);
 }
 
 abstract class AdamBase extends Optimizer<AdamGroup> {
@@ -73,30 +72,37 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
     if (!(g.weightDecay >= 0)) throw new Error(`tstorch: invalid weight_decay value: ${g.weightDecay}`);
   }
 
+  /** The parameter's state, created at its first step (PyTorch's lazy initialisation). */
+  private initState(p: Tensor): ParamState {
+    const state = this.stateOf(p);
+    if (state.step === undefined) {
+      state.step = 0;
+      state.exp_avg = persist(zerosLike(p));
+      state.exp_avg_sq = persist(zerosLike(p));
+    }
+    return state;
+  }
+
   private foreachStep(g: AdamGroup): void {
-    const batches = new Map<number, { ps: Tensor[]; grads: Tensor[]; ms: Tensor[]; vs: Tensor[] }>();
+    // handles by step count (one batch unless parameters joined the optimiser at different steps)
+    const batches = new Map<number, { P: Handle[]; G: Handle[]; M: Handle[]; V: Handle[] }>();
     const grads: Tensor[] = [];
     try {
       for (const p of g.params) {
         const grad = p.grad;
         if (grad === null) continue;
         grads.push(grad);
-        const state = this.stateOf(p);
-        if (state.step === undefined) {
-          state.step = 0;
-          state.exp_avg = persist(zerosLike(p));
-          state.exp_avg_sq = persist(zerosLike(p));
-        }
+        const state = this.initState(p);
         const step = (state.step as number) + 1;
         state.step = step;
         let b = batches.get(step);
-        if (b === undefined) batches.set(step, (b = { ps: [], grads: [], ms: [], vs: [] }));
-        b.ps.push(p);
-        b.grads.push(grad);
-        b.ms.push(state.exp_avg as Tensor);
-        b.vs.push(state.exp_avg_sq as Tensor);
+        if (b === undefined) batches.set(step, (b = { P: [], G: [], M: [], V: [] }));
+        b.P.push(p._h);
+        b.G.push(grad._h);
+        b.M.push((state.exp_avg as Tensor)._h);
+        b.V.push((state.exp_avg_sq as Tensor)._h);
       }
-      for (const [step, b] of batches) foreachUpdate(b.ps, b.grads, b.ms, b.vs, step, g, this.decoupled);
+      for (const [step, b] of batches) foreachUpdate(b.P, b.G, b.M, b.V, step, g, this.decoupled);
     } finally {
       for (const t of grads) t.dispose();
     }
@@ -116,12 +122,7 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
           if (grad === null) continue;
           const temps: Tensor[] = [grad];
           try {
-            const state = this.stateOf(p);
-            if (state.step === undefined) {
-              state.step = 0;
-              state.exp_avg = persist(zerosLike(p));
-              state.exp_avg_sq = persist(zerosLike(p));
-            }
+            const state = this.initState(p);
             if (amsgrad && state.max_exp_avg_sq == null) state.max_exp_avg_sq = persist(zerosLike(p));
             const expAvg = state.exp_avg as Tensor;
             const expAvgSq = state.exp_avg_sq as Tensor;
@@ -165,42 +166,34 @@ function sqrtSecondMoment(state: Record<string, unknown>, expAvgSq: Tensor, amsg
   return maxSq.sqrt();
 }
 
-const foreachIds: Record<string, number> = {};
-function foreachId(name: string, overload: string): number {
-  return (foreachIds[`${name}.${overload}`] ??= native.opId(name, overload));
-}
-
 /** One group's update with multi-tensor ops; parameters are batched by step count (usually one batch). */
 function foreachUpdate(
-  ps: Tensor[], grads: Tensor[], ms: Tensor[], vs: Tensor[], step: number,
+  P: Handle[], grads: Handle[], M: Handle[], V: Handle[], step: number,
   g: { betas: [number, number]; lr: number; eps: number; weightDecay: number }, decoupled: boolean,
 ): void {
   const [beta1, beta2] = g.betas;
   const { lr, eps, weightDecay } = g;
-  const P = ps.map((t) => t._h);
-  let G = grads.map((t) => t._h);
-  const M = ms.map((t) => t._h);
-  const V = vs.map((t) => t._h);
-  const temps: unknown[] = [];
+  let G = grads;
+  const temps: Handle[] = [];
   try {
     if (weightDecay !== 0) {
-      if (decoupled) native.callInPlace(foreachId("_foreach_mul_", "Scalar"), P, 1 - lr * weightDecay);
-      else temps.push(...(G = native.call(foreachId("_foreach_add", "List"), G, P, weightDecay)));
+      if (decoupled) native.callInPlace(K._foreach_mul__Scalar, P, 1 - lr * weightDecay);
+      else temps.push(...(G = native.call(K._foreach_add_List, G, P, weightDecay)));
     }
-    native.callInPlace(foreachId("_foreach_mul_", "Scalar"), M, beta1);
-    native.callInPlace(foreachId("_foreach_add_", "List"), M, G, 1 - beta1);
-    native.callInPlace(foreachId("_foreach_mul_", "Scalar"), V, beta2);
-    native.callInPlace(foreachId("_foreach_addcmul_", "Scalar"), V, G, G, 1 - beta2);
+    native.callInPlace(K._foreach_mul__Scalar, M, beta1);
+    native.callInPlace(K._foreach_add__List, M, G, 1 - beta1);
+    native.callInPlace(K._foreach_mul__Scalar, V, beta2);
+    native.callInPlace(K._foreach_addcmul__Scalar, V, G, G, 1 - beta2);
     const biasCorrection1 = 1 - beta1 ** step;
     const biasCorrection2 = 1 - beta2 ** step;
     const stepSize = lr / biasCorrection1;
-    const D = native.call(foreachId("_foreach_sqrt", ""), V);
+    const D: Handle[] = native.call(K._foreach_sqrt, V);
     temps.push(...D);
-    native.callInPlace(foreachId("_foreach_div_", "Scalar"), D, Math.sqrt(biasCorrection2));
-    native.callInPlace(foreachId("_foreach_add_", "Scalar"), D, eps);
-    native.callInPlace(foreachId("_foreach_addcdiv_", "Scalar"), P, M, D, -stepSize);
+    native.callInPlace(K._foreach_div__Scalar, D, Math.sqrt(biasCorrection2));
+    native.callInPlace(K._foreach_add__Scalar, D, eps);
+    native.callInPlace(K._foreach_addcdiv__Scalar, P, M, D, -stepSize);
   } finally {
-    native.disposeMany(temps as Handle[]);
+    native.disposeMany(...temps);
   }
 }
 

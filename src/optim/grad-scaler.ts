@@ -12,6 +12,8 @@
 //   scaler.update();
 import { noGrad } from "../core/autograd.js";
 import { scope } from "../core/scope.js";
+import { native } from "../core/native.js";
+import { K } from "../core/op-ids.js";
 import { Tensor, scalar } from "../core/tensor.js";
 import type { Optimizer } from "./optimizer.js";
 
@@ -65,21 +67,13 @@ export class GradScaler {
   unscale_(opt: Optimizer): void {
     if (!this.enabled) return;
     if (this.unscaled.has(opt)) throw new Error("tstorch: GradScaler.unscale_() was already called on this optimizer since the last update()");
-    const inv = 1 / this.scaleValue;
     const total = noGrad(() =>
       scope(() => {
-        let sum: Tensor | null = null;
-        for (const g of opt.paramGroups) {
-          for (const p of g.params) {
-            const grad = p.grad;
-            if (grad === null) continue;
-            grad.mul_(scalar(inv, "float"));
-            const s = grad.sum().to("float32");
-            sum = sum === null ? s : sum.add(s.to(sum.device));
-          }
-        }
+        const grads = opt.paramGroups.flatMap((g) => g.params.map((p) => p.grad)).filter((g): g is Tensor => g !== null);
+        if (grads.length === 0) return 0;
+        native.callInPlace(K._foreach_mul__Scalar, grads.map((g) => g._h), scalar(1 / this.scaleValue, "float"));
         // one synchronisation: a sum is finite exactly when every gradient element is
-        return sum === null ? 0 : sum.item();
+        return grads.map((g) => g.sum()).reduce((a, b) => a.add(b)).item();
       }),
     );
     this.unscaled.set(opt, !Number.isFinite(total));
