@@ -12,6 +12,9 @@
 # CLI's checkpoint: put it at .device/resume.safetensors and the next run continues from it).
 # The CLI stage's speed-ups (CLI_FLAGS) default to --cudnn-benchmark --channels-last: float32 like the
 # seed, 1.18x the plain step on an H100; --cuda-graph measured 0.92x for this CNN.
+# CLI_SEEDS="1 2 3" runs the CLI stage once per seed instead (equal shares of the time left, no resume) and
+# returns cnn-seeds.tar.gz (each run's metrics.csv, chart.png and final.safetensors); each run's plateau is
+# estimated by scripts/fit-curve.mjs in the log.
 # A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity; also: example), BENCH_ARGS (e.g.
 # "--only add,chain"), OPTIONS_ARGS (e.g. "--only mlp").
 set -uo pipefail
@@ -24,7 +27,8 @@ exec > >(tee -a "$OUT/gpu.log") 2>&1
 STAGES=",${GPU_CHECK_STAGES:-smoke,bench,options,cli,parity},"
 want() { [[ "$STAGES" == *",$1,"* ]]; }
 left() { echo $((BUDGET - ($(date +%s) - T0))); }
-log() { echo "[$(($(date +%s) - T0)) s] $*"; }
+# to stderr, so that a boxed command's redirected stdout (the CLI's CSV) stays clean
+log() { echo "[$(($(date +%s) - T0)) s] $*" >&2; }
 box() { # box SECONDS command...: runs it, stopped (SIGINT, then KILL) at SECONDS or at the deadline
   local s=$1; shift
   local l; l=$(left)
@@ -105,21 +109,42 @@ if want parity; then
 fi
 if want cli; then
   log "== 4. seed's full-batch CNN through the CLI (until the deadline), parity suite on cuda beside it"
-  CLI_START=$(date +%s)
-  RESUME=""
-  [ -f .device/resume.safetensors ] && RESUME="--resume .device/resume.safetensors --epochs ${CLI_EPOCHS:-50000}"
-  box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full $RESUME \
-    ${CLI_FLAGS:---cudnn-benchmark --channels-last} > /tmp/cnn-full.csv
-  rc=$?
-  if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - CLI_START)) -lt 60 ]; then
-    log "the CLI failed at once: again without the speed-up flags"
-    rm -rf /tmp/cnn-full
-    box $(($(left) - 15)) node bin/tstorch.js cifar10 cnn --data "$DATA" --out /tmp/cnn-full $RESUME > /tmp/cnn-full.csv
+  cli_run() { # cli_run OUTDIR SECONDS [extra CLI options]: the CLI time-boxed, stdout CSV in OUTDIR.csv
+    local out=$1 s=$2; shift 2
+    local t0; t0=$(date +%s)
+    box "$s" node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" "$@" \
+      ${CLI_FLAGS:---cudnn-benchmark --channels-last} > "$out.csv"
+    local rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - t0)) -lt 60 ]; then
+      log "the CLI failed at once: again without the speed-up flags"
+      rm -rf "$out"
+      box $((s - ($(date +%s) - t0))) node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" "$@" > "$out.csv"
+    fi
+    node scripts/fit-curve.mjs "$out/metrics.csv" || true
+  }
+  if [ -n "${CLI_SEEDS:-}" ]; then
+    # several initialisations, one after another, each for an equal share of the time left
+    read -r -a seeds <<< "$CLI_SEEDS"
+    n=${#seeds[@]}
+    files=()
+    for seed in "${seeds[@]}"; do
+      cli_run "/tmp/cnn-seed-$seed" $(( ($(left) - 20) / n )) --seed "$seed"
+      n=$((n - 1))
+      for f in metrics.csv chart.png final.safetensors; do
+        [ -f "/tmp/cnn-seed-$seed/$f" ] && files+=("cnn-seed-$seed/$f")
+      done
+    done
+    [ ${#files[@]} -gt 0 ] && tar -czf "$OUT/cnn-seeds.tar.gz" -C /tmp "${files[@]}"
+  else
+    RESUME=""
+    [ -f .device/resume.safetensors ] && RESUME="--resume .device/resume.safetensors --epochs ${CLI_EPOCHS:-50000}"
+    # shellcheck disable=SC2086
+    cli_run /tmp/cnn-full $(($(left) - 15)) $RESUME
+    cp /tmp/cnn-full/metrics.csv "$OUT/cnn-metrics.csv" 2>/dev/null
+    cp /tmp/cnn-full/chart.svg "$OUT/cnn-chart.svg" 2>/dev/null
+    cp /tmp/cnn-full/chart.png "$OUT/cnn-chart.png" 2>/dev/null
+    cp /tmp/cnn-full/final.safetensors "$OUT/cnn-final.safetensors" 2>/dev/null
   fi
-  cp /tmp/cnn-full/metrics.csv "$OUT/cnn-metrics.csv" 2>/dev/null
-  cp /tmp/cnn-full/chart.svg "$OUT/cnn-chart.svg" 2>/dev/null
-  cp /tmp/cnn-full/chart.png "$OUT/cnn-chart.png" 2>/dev/null
-  cp /tmp/cnn-full/final.safetensors "$OUT/cnn-final.safetensors" 2>/dev/null
 fi
 if want parity; then
   wait $PAR
@@ -129,7 +154,9 @@ fi
 log "== summary"
 grep -E "ok  |FAIL|median|copy" "$OUT/gpu.log" | grep -v "^\[" | tail -30
 if want cli; then
-  tail -3 /tmp/cnn-full.csv
-  sort -t, -k3 -n /tmp/cnn-full.csv | tail -1
+  for csv in /tmp/cnn-full.csv /tmp/cnn-seed-*.csv; do
+    [ -f "$csv" ] || continue
+    echo "$csv: last $(tail -1 "$csv"), best $(sort -t, -k3 -n "$csv" | tail -1)"
+  done
 fi
 log "done"

@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED_DATA="${SHARED_DIR:-$PWD/../shared/data}"
 npm run build:ts --silent
-rm -rf .device
+# keeps .device/resume.safetensors (a GPU run's checkpoint that the next run continues from)
+rm -rf .device/bundle.tar.xz .device/data .device/node .device/node_modules
 mkdir -p .device/data
 stage=$(mktemp -d)
 mkdir -p "$stage/node/bin" "$stage/node/include/node"
