@@ -15,6 +15,9 @@
 # CLI_SEEDS="1 2 3" runs the CLI stage once per seed instead (equal shares of the time left, no resume) and
 # returns cnn-seeds.tar.gz (each run's metrics.csv, chart.png and final.safetensors); each run's plateau is
 # estimated by scripts/fit-curve.mjs in the log.
+# Stage torchref (opt-in: GPU_CHECK_STAGES=torchref,cli) first runs the same loop in PyTorch for TORCHREF_SECONDS
+# (default 240; seed TORCHREF_SEED, default 0) and returns torch-metrics.csv: the same seed gives the same initial
+# weights, so the two curves can be compared step by step.
 # A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity; also: example), BENCH_ARGS (e.g.
 # "--only add,chain"), OPTIONS_ARGS (e.g. "--only mlp").
 set -uo pipefail
@@ -107,6 +110,13 @@ if want parity; then
     echo "parity exit $?" >> "$OUT/parity.log" ) &
   PAR=$!
 fi
+if want torchref; then
+  log "== 3b. the seed's full-batch CNN in PyTorch (bench/torch_fullbatch.py), the yardstick for stage 4"
+  box "${TORCHREF_SECONDS:-240}" python3 bench/torch_fullbatch.py --data "$DATA" --model cnn --device "${TORCHREF_DEVICE:-cuda}" \
+    --seed "${TORCHREF_SEED:-0}" --cudnn-benchmark --channels-last --max-seconds $(( ${TORCHREF_SECONDS:-240} - 30 )) \
+    --metrics "$OUT/torch-metrics.csv" > /tmp/torch-full.csv
+  node scripts/fit-curve.mjs "$OUT/torch-metrics.csv" || true
+fi
 if want cli; then
   log "== 4. seed's full-batch CNN through the CLI (until the deadline), parity suite on cuda beside it"
   cli_run() { # cli_run OUTDIR SECONDS [extra CLI options]: the CLI time-boxed, stdout CSV in OUTDIR.csv
@@ -153,8 +163,8 @@ if want parity; then
 fi
 log "== summary"
 grep -E "ok  |FAIL|median|copy" "$OUT/gpu.log" | grep -v "^\[" | tail -30
-if want cli; then
-  for csv in /tmp/cnn-full.csv /tmp/cnn-seed-*.csv; do
+if want cli || want torchref; then
+  for csv in /tmp/torch-full.csv /tmp/cnn-full.csv /tmp/cnn-seed-*.csv; do
     [ -f "$csv" ] || continue
     echo "$csv: last $(tail -1 "$csv"), best $(sort -t, -k3 -n "$csv" | tail -1)"
   done
