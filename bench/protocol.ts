@@ -15,8 +15,11 @@ export type Bench =
   | { kind: "chain"; iters: number }
   /** `iters` float32 matmuls of [n,n]·[n,n]. */
   | { kind: "matmul"; n: number; iters: number }
-  /** One training step (forward, backward, Adam) of a seed model on its first `n` images. */
-  | { kind: "step"; model: SeedModel; n: number }
+  /**
+   * Training steps (forward, backward, Adam) of a seed model on its first `n` images: `iters` of them
+   * (default 1) back to back, the result being their mean (a ~15 ms step timed alone is mostly noise).
+   */
+  | { kind: "step"; model: SeedModel; n: number; iters?: number }
   /** One shuffled mini-batch epoch of the CNN over the first `n` training images (`limit` batches at most). */
   | { kind: "epoch"; n: number; batchSize: number; limit?: number }
   /** Test-set accuracy of the CNN on the first `n` test images, under no-grad. */
@@ -30,14 +33,14 @@ export type Request =
   | { op: "memory" }
   | { op: "exit" };
 
-/** One measurement: `seconds` of wall time for the whole request, plus details. */
+/** One measurement: `seconds` of wall time for the whole request (a step request: per step), plus details. */
 export interface RunResult {
   seconds: number;
   /** Forward / backward / optimiser seconds of a training step. */
   fwd?: number;
   bwd?: number;
   opt?: number;
-  /** The loss of that step (or the epoch's mean loss). */
+  /** The loss of that (first) step (or the epoch's mean loss). */
   loss?: number;
   acc?: number;
 }

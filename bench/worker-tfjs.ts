@@ -65,6 +65,7 @@ function trainer(n: number): Trainer {
 
 function run(b: Bench): RunResult {
   if (b.kind !== "step" || b.model !== "cnn") throw new Error(`tfjs worker only runs the CNN step, not ${JSON.stringify(b)}`);
+  // One step per request whatever b.iters says: a tfjs step takes ~10 s, long enough to time alone.
   const { model, opt, x, y } = trainer(b.n);
   const t0 = performance.now();
   const cost = opt.minimize(

@@ -197,19 +197,28 @@ def run(b):
     if kind == "step":
         name = b["model"]
         model, opt, x, y = trainer(name, b["n"])
+        iters = b.get("iters", 1)
+        fwd = bwd = opt_s = 0.0
+        first_loss = None
         t0 = time.perf_counter()
-        opt.zero_grad()
-        o = model(x)
-        loss = F.mse_loss(o, x) if y is None else F.cross_entropy(o, y)
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        opt.step()
-        t3 = time.perf_counter()
-        del o
+        for i in range(iters):
+            ts = time.perf_counter()
+            opt.zero_grad()
+            o = model(x)
+            loss = F.mse_loss(o, x) if y is None else F.cross_entropy(o, y)
+            t1 = time.perf_counter()
+            loss.backward()
+            t2 = time.perf_counter()
+            opt.step()
+            t3 = time.perf_counter()
+            del o
+            fwd, bwd, opt_s = fwd + t1 - ts, bwd + t2 - t1, opt_s + t3 - t2
+            if i == 0:
+                first_loss = loss
         sync()
         t4 = time.perf_counter()
-        return dict(seconds=t4 - t0, fwd=t1 - t0, bwd=t2 - t1, opt=t3 - t2, loss=loss.item())
+        return dict(seconds=(t4 - t0) / iters, fwd=fwd / iters, bwd=bwd / iters, opt=opt_s / iters,
+                    loss=first_loss.item())
     if kind == "epoch":
         model, opt, tr_x, tr_y = trainer("cnn", b["n"])
         if _state["gen"] is None:
