@@ -35,7 +35,14 @@ if (col < 0) {
   console.error(`${file}: no test_acc column (header: ${lines[0]})`);
   process.exit(2);
 }
-const acc = lines.slice(1).map((l) => Number(l.split(",")[col]));
+const acc = lines.slice(1).map((l) => {
+  const v = l.split(",")[col];
+  return v === undefined || v.trim() === "" ? NaN : Number(v);
+});
+if (acc.some((v) => !Number.isFinite(v))) {
+  console.error(`${file}: test_acc is empty or not a number on some rows (an autoencoder run has no accuracy)`);
+  process.exit(2);
+}
 
 // window means, placed at the window's middle step
 const xs = [];

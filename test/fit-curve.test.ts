@@ -46,6 +46,11 @@ test("fit-curve: unreadable or unsuitable input exits 2 with one line", (t) => {
   const r = fit(noCol);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no test_acc column/);
+  const ae = path.join(dir, "ae.csv");
+  fs.writeFileSync(ae, "epoch,time,train_loss,test_loss,test_acc\n1,3.5,0.65,0.33,\n2,6.9,0.33,0.25,\n");
+  const a = fit(ae);
+  assert.equal(a.code, 2);
+  assert.match(a.stderr, /test_acc is empty or not a number/);
   const short = path.join(dir, "short.csv");
   fs.writeFileSync(short, "epoch,time,train_loss,test_loss,test_acc\n1,0.1,1,1,0.5\n");
   const s = fit(short);
