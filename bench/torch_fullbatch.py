@@ -54,24 +54,29 @@ def main():
     print("epoch,time,acc", flush=True)
     start = time.perf_counter()
     step = 0
-    while step < args.max_steps and time.perf_counter() - start < args.max_seconds:
-        step += 1
-        model.train()
-        loss = F.cross_entropy(model(tr_x), tr_y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            model.eval()
-            logits = model(te_x)
-            test_loss = F.cross_entropy(logits, te_y).item()
-            acc = (logits.argmax(-1) == te_y).float().mean().item()
-        t = time.perf_counter() - start
-        print(f"{step},{t:.3f},{acc:.5f}", flush=True)
+    try:
+        while step < args.max_steps and time.perf_counter() - start < args.max_seconds:
+            model.train()
+            loss = F.cross_entropy(model(tr_x), tr_y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                model.eval()
+                logits = model(te_x)
+                test_loss = F.cross_entropy(logits, te_y).item()
+                acc = (logits.argmax(-1) == te_y).float().mean().item()
+            step += 1
+            t = time.perf_counter() - start
+            print(f"{step},{t:.3f},{acc:.5f}", flush=True)
+            if out:
+                out.write(f"{step},{t:.3f},{loss.item():.6f},{test_loss:.6f},{acc:.5f}\n")
+                out.flush()  # a time-boxed run may be interrupted: every finished step stays on disk
+    except KeyboardInterrupt:
+        print(f"torch_fullbatch: interrupted after {step} steps", file=sys.stderr)
+    finally:
         if out:
-            out.write(f"{step},{t:.3f},{loss.item():.6f},{test_loss:.6f},{acc:.5f}\n")
-    if out:
-        out.close()
+            out.close()
 
 
 if __name__ == "__main__":
