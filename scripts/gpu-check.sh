@@ -119,16 +119,18 @@ if want torchref; then
 fi
 if want cli; then
   log "== 4. seed's full-batch CNN through the CLI (until the deadline), parity suite on cuda beside it"
+  # The time box ends the run (SIGINT: checkpoint and artifacts written), not --epochs (CLI_EPOCHS, default 50000).
   cli_run() { # cli_run OUTDIR SECONDS [extra CLI options]: the CLI time-boxed, stdout CSV in OUTDIR.csv
     local out=$1 s=$2; shift 2
     local t0; t0=$(date +%s)
-    box "$s" node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" "$@" \
+    box "$s" node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" --epochs "${CLI_EPOCHS:-50000}" "$@" \
       ${CLI_FLAGS:---cudnn-benchmark --channels-last} > "$out.csv"
     local rc=$?
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - t0)) -lt 60 ]; then
       log "the CLI failed at once: again without the speed-up flags"
       rm -rf "$out"
-      box $((s - ($(date +%s) - t0))) node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" "$@" > "$out.csv"
+      box $((s - ($(date +%s) - t0))) node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" --epochs "${CLI_EPOCHS:-50000}" "$@" \
+        > "$out.csv"
     fi
     node scripts/fit-curve.mjs "$out/metrics.csv" || true
   }
@@ -147,7 +149,7 @@ if want cli; then
     [ ${#files[@]} -gt 0 ] && tar -czf "$OUT/cnn-seeds.tar.gz" -C /tmp "${files[@]}"
   else
     RESUME=""
-    [ -f .device/resume.safetensors ] && RESUME="--resume .device/resume.safetensors --epochs ${CLI_EPOCHS:-50000}"
+    [ -f .device/resume.safetensors ] && RESUME="--resume .device/resume.safetensors"
     # shellcheck disable=SC2086
     cli_run /tmp/cnn-full $(($(left) - 15)) $RESUME
     cp /tmp/cnn-full/metrics.csv "$OUT/cnn-metrics.csv" 2>/dev/null
