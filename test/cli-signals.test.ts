@@ -76,6 +76,31 @@ test("SIGTERM: exit 143 after saving", async (t) => {
   assert.ok(fs.existsSync(path.join(out, "reconstructions.png")));
 });
 
+test("one SIGINT delivered twice at once (timeout(1), wrappers) still stops cleanly with a checkpoint", async (t) => {
+  const data = cifarDirOrSkip(t);
+  if (data === null) return;
+  const out = path.join(tmpDir(t), "run");
+  let sent = false;
+  const r = await runCli(
+    ["cifar10", "cnn", "--data", data, "--limit-train", "512", "--limit-test", "128", "--batch-size", "16", "--epochs", "1000", "--out", out, "--quiet"],
+    {
+      onStdout: (child, stdout) => {
+        if (!sent && rowsIn(stdout) >= 1) {
+          sent = true;
+          // as timeout(1) does: the process, then its group, right after (sent 20 ms apart, so that the
+          // kernel does not merge them into one pending signal)
+          child.kill("SIGINT");
+          setTimeout(() => child.kill("SIGINT"), 20);
+        }
+      },
+    },
+  );
+  assert.equal(r.code, 130, `exit ${r.code} ${r.signal}: ${r.stderr}`);
+  const rows = parseCsv(r.stdout, "acc");
+  assert.equal(checkpointMeta(path.join(out, "final.safetensors")).epoch, String(rows.length));
+  assert.ok(fs.existsSync(path.join(out, "chart.png")));
+});
+
 test("a second SIGINT ends the run at once, leaving earlier files intact", async (t) => {
   const data = cifarDirOrSkip(t);
   if (data === null) return;

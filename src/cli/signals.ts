@@ -3,7 +3,10 @@
 // (a full-batch backward pass takes seconds). The first signal sets a flag in shared memory that
 // the training loop reads at each step boundary: it then writes the checkpoint and artifacts and
 // exits 130 / 143. A second signal restores the default action and re-raises the signal, which
-// ends the process at once. Every file is written to a temp name then renamed, so a kill at any
+// ends the process at once. One Ctrl-C can arrive twice, though: timeout(1) signals its child and
+// then the child's process group, and wrappers forward the terminal's signal to a child that got it
+// already. So a repeat of the same signal within DUPLICATE_WINDOW_MS of the first counts as the
+// same request (a person's second Ctrl-C comes much later). Every file is written to a temp name then renamed, so a kill at any
 // moment leaves each file either old or new, never torn.
 
 /** SIGPIPE stands for "stdout was closed" (`tstorch cifar10 cnn | head`). */
@@ -35,19 +38,23 @@ export function stopFlag(shared: SharedArrayBuffer = new SharedArrayBuffer(4)): 
   };
 }
 
+/** A repeat of the first stop signal within this many milliseconds is the same request delivered twice. */
+export const DUPLICATE_WINDOW_MS = 100;
+
 /**
  * Main thread: the first SIGINT/SIGTERM requests a stop (and calls onFirst), the second ends the
  * process at once through the signal's default action. Returns a function that removes the listeners.
  */
 export function forwardSignals(stop: StopController, onFirst: (sig: StopSignal) => void): () => void {
-  let seen = false;
+  let first: { sig: NodeJS.Signals; at: number } | null = null;
   const handler = (sig: NodeJS.Signals): void => {
-    if (!seen) {
-      seen = true;
+    if (first === null) {
+      first = { sig, at: performance.now() };
       stop.request(sig as StopSignal);
       onFirst(sig as StopSignal);
       return;
     }
+    if (sig === first.sig && performance.now() - first.at < DUPLICATE_WINDOW_MS) return;
     remove();
     process.kill(process.pid, sig);
   };
