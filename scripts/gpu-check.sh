@@ -126,7 +126,8 @@ if want cli; then
     box "$s" node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" --epochs "${CLI_EPOCHS:-50000}" "$@" \
       ${CLI_FLAGS:---cudnn-benchmark --channels-last} > "$out.csv"
     local rc=$?
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - t0)) -lt 60 ]; then
+    # 124: the time box ended it (the normal end); 130: it stopped on SIGINT itself
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - t0)) -lt 60 ]; then
       log "the CLI failed at once: again without the speed-up flags"
       rm -rf "$out"
       box $((s - ($(date +%s) - t0))) node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" --epochs "${CLI_EPOCHS:-50000}" "$@" \
