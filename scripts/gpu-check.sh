@@ -123,15 +123,15 @@ if want cli; then
   cli_run() { # cli_run OUTDIR SECONDS [extra CLI options]: the CLI time-boxed, stdout CSV in OUTDIR.csv
     local out=$1 s=$2; shift 2
     local t0; t0=$(date +%s)
-    box "$s" node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" --epochs "${CLI_EPOCHS:-50000}" "$@" \
-      ${CLI_FLAGS:---cudnn-benchmark --channels-last} > "$out.csv"
+    local cmd=(node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" --epochs "${CLI_EPOCHS:-50000}" "$@")
+    # shellcheck disable=SC2086
+    box "$s" "${cmd[@]}" ${CLI_FLAGS:---cudnn-benchmark --channels-last} > "$out.csv"
     local rc=$?
     # 124: the time box ended it (the normal end); 130: it stopped on SIGINT itself
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$rc" -ne 130 ] && [ $(($(date +%s) - t0)) -lt 60 ]; then
       log "the CLI failed at once: again without the speed-up flags"
       rm -rf "$out"
-      box $((s - ($(date +%s) - t0))) node bin/tstorch.js cifar10 cnn --data "$DATA" --out "$out" --epochs "${CLI_EPOCHS:-50000}" "$@" \
-        > "$out.csv"
+      box $((s - ($(date +%s) - t0))) "${cmd[@]}" > "$out.csv"
     fi
     node scripts/fit-curve.mjs "$out/metrics.csv" || true
   }

@@ -6,28 +6,35 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readSafetensorsFile } from "../src/io/safetensors.js";
 import { cifarDirOrSkip } from "./helpers/cifar.js";
-import { checkpointMeta, parseCsv, readMetrics, runCli, tmpDir } from "./cli-helpers.js";
+import type { ChildProcess } from "node:child_process";
+import { checkpointMeta, parseCsv, readMetrics, runCli, tmpDir, type CliResult } from "./cli-helpers.js";
 
 function rowsIn(stdout: string): number {
   return stdout.split("\n").length - 2; // header, rows, trailing ""
+}
+
+/** Runs the CLI and calls `act` once, as soon as its stdout CSV holds `rows` rows. */
+function runCliActingAfterRows(args: string[], rows: number, act: (child: ChildProcess) => void): Promise<CliResult> {
+  let acted = false;
+  return runCli(args, {
+    onStdout: (child, stdout) => {
+      if (!acted && rowsIn(stdout) >= rows) {
+        acted = true;
+        act(child);
+      }
+    },
+  });
 }
 
 test("SIGINT mid-run: exit 130, complete CSV, loadable checkpoint, --resume continues", async (t) => {
   const data = cifarDirOrSkip(t);
   if (data === null) return;
   const out = path.join(tmpDir(t), "run");
-  let sent = false;
-  const r = await runCli(
+  const r = await runCliActingAfterRows(
     ["cifar10", "cnn", "--data", data, "--limit-train", "512", "--limit-test", "128", "--batch-size", "16", "--epochs", "1000", "--out", out],
-    {
-      onStdout: (child, stdout) => {
-        if (!sent && rowsIn(stdout) >= 2) {
-          sent = true;
-          // mid-epoch: let a few steps of epoch 3 run first
-          setTimeout(() => child.kill("SIGINT"), 150);
-        }
-      },
-    },
+    2,
+    // mid-epoch: let a few steps of epoch 3 run first
+    (child) => setTimeout(() => child.kill("SIGINT"), 150),
   );
   assert.equal(r.code, 130, `exit ${r.code} ${r.signal}: ${r.stderr}`);
   const rows = parseCsv(r.stdout, "acc");
@@ -58,17 +65,10 @@ test("SIGTERM: exit 143 after saving", async (t) => {
   const data = cifarDirOrSkip(t);
   if (data === null) return;
   const out = path.join(tmpDir(t), "run");
-  let sent = false;
-  const r = await runCli(
+  const r = await runCliActingAfterRows(
     ["cifar10", "autoencoder", "--data", data, "--limit-train", "256", "--limit-test", "64", "--epochs", "100000", "--out", out, "--quiet"],
-    {
-      onStdout: (child, stdout) => {
-        if (!sent && rowsIn(stdout) >= 1) {
-          sent = true;
-          child.kill("SIGTERM");
-        }
-      },
-    },
+    1,
+    (child) => child.kill("SIGTERM"),
   );
   assert.equal(r.code, 143, `exit ${r.code} ${r.signal}: ${r.stderr}`);
   const rows = parseCsv(r.stdout, "loss");
@@ -80,19 +80,14 @@ test("one SIGINT delivered twice at once (timeout(1), wrappers) still stops clea
   const data = cifarDirOrSkip(t);
   if (data === null) return;
   const out = path.join(tmpDir(t), "run");
-  let sent = false;
-  const r = await runCli(
+  const r = await runCliActingAfterRows(
     ["cifar10", "cnn", "--data", data, "--limit-train", "512", "--limit-test", "128", "--batch-size", "16", "--epochs", "1000", "--out", out, "--quiet"],
-    {
-      onStdout: (child, stdout) => {
-        if (!sent && rowsIn(stdout) >= 1) {
-          sent = true;
-          // as timeout(1) does: the process, then its group, right after (sent 20 ms apart, so that the
-          // kernel does not merge them into one pending signal)
-          child.kill("SIGINT");
-          setTimeout(() => child.kill("SIGINT"), 20);
-        }
-      },
+    1,
+    (child) => {
+      // as timeout(1) does: the process, then its group, right after (sent 20 ms apart, so that the
+      // kernel does not merge them into one pending signal)
+      child.kill("SIGINT");
+      setTimeout(() => child.kill("SIGINT"), 20);
     },
   );
   assert.equal(r.code, 130, `exit ${r.code} ${r.signal}: ${r.stderr}`);
@@ -105,23 +100,18 @@ test("a second SIGINT ends the run at once, leaving earlier files intact", async
   const data = cifarDirOrSkip(t);
   if (data === null) return;
   const out = path.join(tmpDir(t), "run");
-  let sent = false;
   let secondAt = 0;
   // Full-batch MLP steps on 4,000 images take seconds: the first SIGINT waits for the step,
   // the second must not.
-  const r = await runCli(
+  const r = await runCliActingAfterRows(
     ["cifar10", "mlp", "--data", data, "--limit-train", "4000", "--limit-test", "64", "--epochs", "1000", "--out", out, "--quiet"],
-    {
-      onStdout: (child, stdout) => {
-        if (!sent && rowsIn(stdout) >= 1) {
-          sent = true;
-          setTimeout(() => child.kill("SIGINT"), 100);
-          setTimeout(() => {
-            secondAt = Date.now();
-            child.kill("SIGINT");
-          }, 300);
-        }
-      },
+    1,
+    (child) => {
+      setTimeout(() => child.kill("SIGINT"), 100);
+      setTimeout(() => {
+        secondAt = Date.now();
+        child.kill("SIGINT");
+      }, 300);
     },
   );
   const latency = Date.now() - secondAt;

@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { REPO_ROOT } from "./helpers/cifar.js";
 
-const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../scripts/fit-curve.mjs");
+const script = path.join(REPO_ROOT, "scripts", "fit-curve.mjs");
 
 function fit(file: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [script, file, ...args], { encoding: "utf8" });

@@ -6,8 +6,8 @@
 // ends the process at once. One Ctrl-C can arrive twice, though: timeout(1) signals its child and
 // then the child's process group, and wrappers forward the terminal's signal to a child that got it
 // already. So a repeat of the same signal within DUPLICATE_WINDOW_MS of the first counts as the
-// same request (a person's second Ctrl-C comes much later). Every file is written to a temp name then renamed, so a kill at any
-// moment leaves each file either old or new, never torn.
+// same request (a person's second Ctrl-C comes much later). Every file is written to a temp name
+// then renamed, so a kill at any moment leaves each file either old or new, never torn.
 
 /** SIGPIPE stands for "stdout was closed" (`tstorch cifar10 cnn | head`). */
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGPIPE";
@@ -39,7 +39,7 @@ export function stopFlag(shared: SharedArrayBuffer = new SharedArrayBuffer(4)): 
 }
 
 /** A repeat of the first stop signal within this many milliseconds is the same request delivered twice. */
-export const DUPLICATE_WINDOW_MS = 100;
+const DUPLICATE_WINDOW_MS = 100;
 
 /**
  * Main thread: the first SIGINT/SIGTERM requests a stop (and calls onFirst), the second ends the
