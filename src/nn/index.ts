@@ -18,3 +18,7 @@ export {
 } from "./loss.js";
 export * as init from "./init.js";
 export * as functional from "../core/functional.js";
+export { Parameter } from "./parameter.js";
+export type { AnyModule } from "./module.js";
+export { ModuleList, ModuleDict } from "./container.js";
+export * as utils from "./utils.js";

@@ -6,6 +6,7 @@ import { Device, DeviceLike } from "../core/device.js";
 import { DType, isDTypeName, isFloatingDType } from "../core/dtype.js";
 import { native } from "../core/native.js";
 import { MemoryFormat, Tensor } from "../core/tensor.js";
+import { Parameter } from "./parameter.js";
 import { persist } from "./persist.js";
 
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
@@ -25,7 +26,12 @@ export interface LoadStateDictResult {
  */
 export type ModuleTarget = DeviceLike | DType | { device?: DeviceLike; dtype?: DType; memoryFormat?: MemoryFormat };
 
-export abstract class Module {
+/**
+ * A module of any arity: `In` is the tuple of forward's arguments, `Out` what it returns. The
+ * defaults are the single-tensor layer (`forward(x: Tensor): Tensor`) that Sequential chains; a
+ * recurrent model declares e.g. `Module<[Tensor, LSTMState?], [Tensor, LSTMState]>`.
+ */
+export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Training mode (Dropout drops, BatchNorm uses and updates batch statistics). */
   training = true;
   /** @internal own parameters in registration order; null keeps a slot (e.g. bias=false) like PyTorch's None. */
@@ -35,13 +41,13 @@ export abstract class Module {
   /** @internal buffers left out of stateDict (PyTorch's persistent=False). */
   readonly _nonPersistent = new Set<string>();
   /** @internal child modules in registration order. */
-  readonly _modules = new Map<string, Module>();
+  readonly _modules = new Map<string, AnyModule>();
 
-  abstract forward(x: Tensor): Tensor;
+  abstract forward(...args: In): Out;
 
-  /** Same as forward(x) (PyTorch's `module(x)`). */
-  call(x: Tensor): Tensor {
-    return this.forward(x);
+  /** Same as forward(...args) (PyTorch's `module(x)`). */
+  call(...args: In): Out {
+    return this.forward(...args);
   }
 
   // ---------------------------------------------------------------- registration
@@ -70,39 +76,47 @@ export abstract class Module {
   }
 
   /** Registers a child module under `name` (its parameters get the prefix `name.`). */
-  registerModule<M extends Module>(name: string, m: M): M {
+  registerModule<M extends AnyModule>(name: string, m: M): M {
     checkName(this, name, "_modules");
     this._modules.set(name, m);
     return m;
   }
 
   /**
-   * Children: the registered ones, plus Module-valued own fields not registered yet (PyTorch's
-   * attribute assignment registers them; `class Net extends Module { fc = new Linear(4, 2) }` should
-   * not silently lose its parameters). Fields starting with "_" are ignored.
+   * Children and parameters: the registered ones, plus Module- and Parameter-valued own fields not
+   * registered yet (PyTorch's attribute assignment registers them; `class Net extends Module {
+   * fc = new Linear(4, 2); w = new Parameter(torch.randn([3])) }` should not silently lose its
+   * parameters). A plain tensor field stays a plain attribute, as in PyTorch. Fields starting with
+   * "_" are ignored.
    */
-  private syncFieldModules(): void {
-    let registered: Set<Module> | null = null;
+  private syncFields(): void {
+    let modules: Set<AnyModule> | null = null;
+    let params: Set<Tensor | null> | null = null;
     for (const [k, v] of Object.entries(this)) {
-      if (!(v instanceof Module) || v === this || k.startsWith("_")) continue;
-      registered ??= new Set(this._modules.values());
-      if (!registered.has(v)) this._modules.set(k, v);
+      if (k.startsWith("_") || v === this) continue;
+      if (v instanceof Module) {
+        modules ??= new Set(this._modules.values());
+        if (!modules.has(v) && !this._parameters.has(k) && !this._buffers.has(k)) this._modules.set(k, v);
+      } else if (v instanceof Parameter) {
+        params ??= new Set([...this._parameters.values(), ...this._buffers.values()]);
+        if (!params.has(v) && !this._modules.has(k) && !this._buffers.has(k)) this._parameters.set(k, v);
+      }
     }
   }
 
   // ---------------------------------------------------------------- traversal
-  namedChildren(): Map<string, Module> {
-    this.syncFieldModules();
+  namedChildren(): Map<string, AnyModule> {
+    this.syncFields();
     return new Map(this._modules);
   }
-  children(): Module[] {
+  children(): AnyModule[] {
     return [...this.namedChildren().values()];
   }
   /** This module (name "") and every descendant, pre-order, each once. */
-  namedModules(prefix = ""): Map<string, Module> {
-    const out = new Map<string, Module>();
-    const seen = new Set<Module>();
-    const walk = (m: Module, p: string): void => {
+  namedModules(prefix = ""): Map<string, AnyModule> {
+    const out = new Map<string, AnyModule>();
+    const seen = new Set<AnyModule>();
+    const walk = (m: AnyModule, p: string): void => {
       if (seen.has(m)) return;
       seen.add(m);
       out.set(p, m);
@@ -111,14 +125,14 @@ export abstract class Module {
     walk(this, prefix);
     return out;
   }
-  modules(): Module[] {
+  modules(): AnyModule[] {
     return [...this.namedModules().values()];
   }
 
   private namedMembers(kind: "_parameters" | "_buffers", recurse: boolean, persistentOnly: boolean): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
     const seen = new Set<Tensor>();
-    const mods = recurse ? this.namedModules() : new Map<string, Module>([["", this]]);
+    const mods = recurse ? this.namedModules() : new Map<string, AnyModule>([["", this]]);
     for (const [p, m] of mods) {
       for (const [n, t] of m[kind]) {
         if (t === null || seen.has(t)) continue;
@@ -145,7 +159,7 @@ export abstract class Module {
   }
 
   /** Calls fn on every descendant, then on this module (PyTorch's apply order). */
-  apply(fn: (m: Module) => void): this {
+  apply(fn: (m: AnyModule) => void): this {
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;
@@ -281,19 +295,30 @@ export abstract class Module {
   extraRepr(): string {
     return "";
   }
+  /** The class name printed by toString() (PyTorch's _get_name). */
+  protected reprName(): string {
+    return this.constructor.name;
+  }
+  /** PyTorch's Module.__repr__: the extra repr inline when alone, else one line per item, children indented. */
   toString(): string {
-    const children = this.namedChildren();
-    const head = `${this.constructor.name}(${this.extraRepr()}`;
-    if (children.size === 0) return `${head})`;
-    const lines = [...children].map(([n, c]) => `  (${n}): ${c.toString().split("\n").join("\n  ")}`);
-    return `${head}\n${lines.join("\n")}\n)`;
+    const extra = this.extraRepr();
+    const extraLines = extra === "" ? [] : extra.split("\n");
+    const childLines = [...this.namedChildren()].map(([n, c]) => `(${n}): ${c.toString().split("\n").join("\n  ")}`);
+    const lines = [...extraLines, ...childLines];
+    let body = "";
+    if (lines.length > 0) body = extraLines.length === 1 && childLines.length === 0 ? extraLines[0] : `\n  ${lines.join("\n  ")}\n`;
+    return `${this.reprName()}(${body})`;
   }
   [inspect.custom](): string {
     return this.toString();
   }
 }
 
-function checkName(m: Module, name: string, kind: "_parameters" | "_buffers" | "_modules"): void {
+/** A module of whatever arity (what containers and traversals hold). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = Module<any[], any>;
+
+function checkName(m: AnyModule, name: string, kind: "_parameters" | "_buffers" | "_modules"): void {
   if (typeof name !== "string" || name === "" || name.includes(".")) {
     throw new Error(`tstorch: module attribute name must be a non-empty string without ".", got "${name}"`);
   }

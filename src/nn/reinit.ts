@@ -3,14 +3,14 @@
 import { ConvTranspose2d, Conv2d } from "./conv.js";
 import type { InitScheme } from "./init.js";
 import { Linear } from "./linear.js";
-import { Module } from "./module.js";
+import type { AnyModule } from "./module.js";
 
 /**
  * Redraws every Linear, Conv2d and ConvTranspose2d in `model` (pre-order, weight then bias) with
  * `scheme`. `reinit(model, "tch")` after `manualSeed(s)` and a default-initialised build equals
  * torch_reference.py's `build()` with `--init tch`.
  */
-export function reinit<M extends Module>(model: M, scheme: InitScheme): M {
+export function reinit<M extends AnyModule>(model: M, scheme: InitScheme): M {
   for (const m of model.modules()) {
     if (m instanceof Linear || m instanceof Conv2d || m instanceof ConvTranspose2d) m.resetParameters(scheme);
   }

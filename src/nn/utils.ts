@@ -1,0 +1,85 @@
+// nn.utils: gradient clipping over a model's parameters, with PyTorch's semantics (the total norm
+// over all gradients is returned; gradients are scaled in place by min(1, maxNorm / (norm + 1e-6))),
+// computed with libtorch's multi-tensor ops where it has them.
+import { fullLike, stack, tensor } from "../core/creation.js";
+import { ops } from "../core/ops.js";
+import { keep, scope } from "../core/scope.js";
+import { Tensor } from "../core/tensor.js";
+
+const aten = ops.aten;
+
+export interface ClipGradNormOptions {
+  /** Order of the norm (default 2; Infinity for the max-norm). */
+  normType?: number;
+  /** Throw when the total norm is NaN or infinite (default false, as in PyTorch). */
+  errorIfNonfinite?: boolean;
+  /** Use the multi-tensor `_foreach_*` kernels (default: when libtorch has them). */
+  foreach?: boolean | null;
+}
+
+function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
+  const list = parameters instanceof Tensor ? [parameters] : [...parameters];
+  const out: Tensor[] = [];
+  for (const p of list) {
+    if (!(p instanceof Tensor)) throw new Error(`tstorch: clip_grad expects tensors, got ${typeof p}`);
+    const g = p.grad;
+    if (g !== null) out.push(g);
+  }
+  return out;
+}
+
+/**
+ * Scales the gradients of `parameters` in place so that their total `normType`-norm is at most
+ * `maxNorm`; returns that total norm (before clipping) as a 0-d tensor, as torch.nn.utils.clip_grad_norm_.
+ */
+export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, o: ClipGradNormOptions | number = {}): Tensor {
+  const opts = typeof o === "number" ? { normType: o } : o;
+  const normType = opts.normType ?? 2;
+  if (!(maxNorm >= 0)) throw new Error(`tstorch: clipGradNorm_ maxNorm must be a non-negative number, got ${maxNorm}`);
+  return scope(() => {
+    const grads = gradsOf(parameters);
+    if (grads.length === 0) return keep(tensor(0, { dtype: "float32" }));
+    const foreach = (opts.foreach ?? true) && normType !== Infinity && "_foreach_norm" in aten;
+    let norms: Tensor[];
+    if (normType === Infinity) norms = grads.map((g) => g.detach().abs().max());
+    else if (foreach) norms = aten._foreach_norm.Scalar(grads, { tstorchFloat: normType }) as Tensor[];
+    else norms = grads.map((g) => aten.linalg_vector_norm(g, { tstorchFloat: normType }, null, false) as Tensor);
+    const total: Tensor = normType === Infinity
+      ? (norms.length === 1 ? norms[0] : stack(norms).max())
+      : aten.linalg_vector_norm(stack(norms), { tstorchFloat: normType }, null, false);
+    if (opts.errorIfNonfinite === true && !Number.isFinite(total.item())) {
+      throw new Error(
+        `tstorch: the total norm of order ${normType} for gradients from \`parameters\` is non-finite, so it cannot be clipped. ` +
+          "To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite: false",
+      );
+    }
+    // no host sync: the coefficient stays a tensor (clamped to 1, so small gradients are untouched)
+    const coef = fullLike(total, { tstorchFloat: maxNorm }).div(total.add({ tstorchFloat: 1e-6 })).clamp(null, { tstorchFloat: 1.0 });
+    if (foreach && "_foreach_mul_" in aten) aten._foreach_mul_.List(grads, grads.map(() => coef));
+    else for (const g of grads) g.mul_(coef);
+    return keep(total);
+  });
+}
+
+/** Clamps every gradient of `parameters` into [-clipValue, clipValue] in place (torch.nn.utils.clip_grad_value_). */
+export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
+  if (!Number.isFinite(clipValue)) throw new Error(`tstorch: clipGradValue_ clipValue must be a finite number, got ${clipValue}`);
+  scope(() => {
+    const grads = gradsOf(parameters);
+    const v = Math.abs(clipValue);
+    if (grads.length === 0) return;
+    if ("_foreach_clamp_min_" in aten && "_foreach_clamp_max_" in aten) {
+      aten._foreach_clamp_min_.Scalar(grads, { tstorchFloat: -v });
+      aten._foreach_clamp_max_.Scalar(grads, { tstorchFloat: v });
+    } else {
+      for (const g of grads) g.clamp_({ tstorchFloat: -v }, { tstorchFloat: v });
+    }
+  });
+}
+
+/** Number of elements over `parameters` (what `sum(p.numel() for p in model.parameters())` gives). */
+export function numParameters(parameters: Iterable<Tensor>, onlyTrainable = false): number {
+  let n = 0;
+  for (const p of parameters) if (!onlyTrainable || p.requiresGrad) n += p.numel();
+  return n;
+}
