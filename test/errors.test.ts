@@ -74,7 +74,7 @@ describe("wrong dtype", () => {
       // the tch-style method says the same
       expectError(() => logits.crossEntropyForLogits(torch.tensor([0.5, 1, 2, 0.25])), /crossEntropyForLogits/, /int64/);
       // and the right targets work
-      assert.equal(F.crossEntropy(logits, torch.tensor([0, 1, 2, 0])).shape.length, 0);
+      assert.equal(F.crossEntropy(logits, torch.tensor([0n, 1n, 2n, 0n])).shape.length, 0);
     });
   });
   test("nllLoss with int32 or float targets", () => {
@@ -86,13 +86,13 @@ describe("wrong dtype", () => {
   });
   test("crossEntropy class index out of range", () => {
     torch.scope(() => {
-      expectError(() => F.crossEntropy(torch.randn([4, 3]), torch.tensor([0, 1, 5, 0])), /Target 5 is out of bounds/);
+      expectError(() => F.crossEntropy(torch.randn([4, 3]), torch.tensor([0n, 1n, 5n, 0n])), /Target 5 is out of bounds/);
     });
   });
   test("requiresGrad on an integer tensor", () => {
     torch.scope(() => {
-      expectError(() => torch.tensor([1, 2]).requiresGrad_(), /floating point and complex dtype can require gradients/);
-      expectError(() => torch.tensor([1, 2], { requiresGrad: true }), /floating point/);
+      expectError(() => torch.tensor([1n, 2n]).requiresGrad_(), /floating point and complex dtype can require gradients/);
+      expectError(() => torch.tensor([1, 2], { dtype: "int64", requiresGrad: true }), /floating point/);
     });
   });
   test("unknown dtype name", () => {
@@ -114,19 +114,19 @@ describe("index out of range", () => {
   test("indexSelect", () => {
     torch.scope(() => {
       const x = torch.ones([2, 3]);
-      expectError(() => x.indexSelect(0, torch.tensor([0, 7])), /index out of range/);
+      expectError(() => x.indexSelect(0, torch.tensor([0n, 7n])), /index out of range/);
       expectError(() => x.indexSelect(1, torch.tensor([0.5])), /index_select\(\)/, /int32 or int64/);
     });
   });
   test("gather", () => {
     torch.scope(() => {
-      expectError(() => torch.ones([2, 3]).gather(1, torch.tensor([[0, 7], [1, 1]])), /index 7 is out of bounds for dimension 1 with size 3/);
+      expectError(() => torch.ones([2, 3]).gather(1, torch.tensor([[0n, 7n], [1n, 1n]])), /index 7 is out of bounds for dimension 1 with size 3/);
     });
   });
   test("advanced index and narrow", () => {
     torch.scope(() => {
       const x = torch.ones([2, 3]);
-      expectError(() => x.index([torch.tensor([0, 9])]), /index 9 is out of bounds for dimension 0 with size 2/);
+      expectError(() => x.index([torch.tensor([0n, 9n])]), /index 9 is out of bounds for dimension 0 with size 2/);
       expectError(() => x.narrow(1, 2, 3), /start \(2\) \+ length \(3\) exceeds dimension size \(3\)/);
       expectError(() => x.size(5), /dimension 5 out of range for a 2-d tensor/);
     });
@@ -207,8 +207,24 @@ describe("torch.tensor data", () => {
     expectError(() => torch.tensor([[], [1]]), /expected length 0 at depth 1, got 1/);
   });
   test("non-numeric data", () => {
-    expectError(() => torch.tensor(["a"] as never), /must hold numbers or booleans, found string/);
-    expectError(() => torch.tensor([1, null] as never), /must hold numbers or booleans/);
+    expectError(() => torch.tensor(["a"] as never), /must hold numbers, bigints or booleans, found string/);
+    expectError(() => torch.tensor([1, null] as never), /must hold numbers, bigints or booleans, found null/);
+  });
+  test("cyclic and too deeply nested arrays", () => {
+    const a: unknown[] = [];
+    a.push(a);
+    expectError(() => torch.tensor(a as never), /contains itself \(a cycle\)/);
+    const b: unknown[] = [1];
+    const c: unknown[] = [[1], b];
+    b[0] = c; // the cycle is not on the first-element path
+    expectError(() => torch.tensor(c as never), /ragged nested array/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 70; i++) deep = [deep];
+    expectError(() => torch.tensor(deep as never), /nested deeper than 64 levels/);
+  });
+  test("bigints outside int64 and fractions for an integer dtype", () => {
+    expectError(() => torch.tensor([2n ** 63n]), /element 0 \(9223372036854775808\) is outside int64's range/);
+    expectError(() => torch.tensor([1, NaN], { dtype: "int64" }), /element 1 \(NaN\) cannot be stored in an integer dtype/);
   });
   test("fromTypedArray with a shape that does not match the data", () => {
     expectError(() => torch.fromTypedArray(new Float32Array(5), [2, 3]), /20 bytes but shape and dtype need 24/);

@@ -12,14 +12,16 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
-export type NestedArray = number | boolean | readonly NestedArray[];
+export type NestedArray = number | bigint | boolean | readonly NestedArray[];
 
 const call = callPooled;
 
 /**
- * `torch.tensor(data, { dtype, device, requiresGrad })`. `data` is a (nested) array of numbers or
- * booleans, or a typed array (1-d). Like PyTorch, whole numbers give int64, any fraction float32,
- * booleans bool; typed arrays keep their element type unless `dtype` says otherwise.
+ * `torch.tensor(data, { dtype, device, requiresGrad })`. `data` is a (nested) array of numbers,
+ * bigints or booleans, or a typed array (1-d). JS has one number type and cannot tell 2.0 from 2,
+ * so plain numbers give float32 (PyTorch's default dtype, as TensorFlow.js does) unless `dtype`
+ * says otherwise; bigints give int64 (exact beyond 2^53), booleans bool; typed arrays keep their
+ * element type (BigInt64Array is int64).
  */
 export function tensor(data: NestedArray | ArrayBufferView, opts: TensorOptions = {}): Tensor {
   let t: Tensor;
@@ -28,16 +30,23 @@ export function tensor(data: NestedArray | ArrayBufferView, opts: TensorOptions 
   } else {
     // the shape comes from the first element at each depth; flatten() checks every other one
     const shape: number[] = [];
+    const seen = new Set<unknown>();
     for (let x: NestedArray = data; Array.isArray(x); x = (x as readonly NestedArray[])[0]) {
+      if (seen.has(x)) throw new Error("tstorch: tensor(): the nested array contains itself (a cycle)");
+      seen.add(x);
+      if (shape.length >= MAX_DIMS) throw new Error(`tstorch: tensor(): data nested deeper than ${MAX_DIMS} levels`);
       shape.push(x.length);
       if (x.length === 0) break;
     }
-    const flat: (number | boolean)[] = [];
+    const flat: (number | bigint | boolean)[] = [];
     flatten(data, 0, shape, flat);
     t = fromFlat(flat, shape, opts.dtype);
   }
   return finish(t, opts);
 }
+
+/** libtorch's own limit on a tensor's dimensions. */
+const MAX_DIMS = 64;
 
 /** A tensor over a copy of `data` with the given shape (the typed array's length must match). */
 export function fromTypedArray(data: ArrayBufferView, shape: Shape, opts: TensorOptions = {}): Tensor {
@@ -59,8 +68,9 @@ function bytesPerElement(a: ArrayBufferView): number {
   return (a as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
 }
 
-function flatten(x: NestedArray, depth: number, shape: number[], out: (number | boolean)[]): void {
+function flatten(x: NestedArray, depth: number, shape: number[], out: (number | bigint | boolean)[]): void {
   if (Array.isArray(x)) {
+    // a cycle deeper down than the first elements ends here: depth never exceeds the shape's length
     if (depth >= shape.length) throw new Error("tstorch: ragged nested array (an array where a number was expected)");
     if (shape[depth] !== x.length) {
       throw new Error(`tstorch: ragged nested array: expected length ${shape[depth]} at depth ${depth}, got ${x.length}`);
@@ -68,27 +78,45 @@ function flatten(x: NestedArray, depth: number, shape: number[], out: (number | 
     for (const e of x) flatten(e, depth + 1, shape, out);
     return;
   }
-  if (typeof x !== "number" && typeof x !== "boolean") {
-    throw new Error(`tstorch: tensor() data must hold numbers or booleans, found ${typeof x}`);
+  if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "bigint") {
+    throw new Error(`tstorch: tensor() data must hold numbers, bigints or booleans, found ${x === null ? "null" : typeof x}`);
   }
   if (shape.length !== depth) throw new Error("tstorch: ragged nested array (a number where an array was expected)");
   out.push(x);
 }
 
-function fromFlat(flat: (number | boolean)[], shape: number[], dtype?: DType): Tensor {
+const INT_DTYPES = new Set<DType>(["int64", "int32", "int16", "int8", "uint8"]);
+
+function fromFlat(flat: (number | bigint | boolean)[], shape: number[], dtype?: DType): Tensor {
   if (flat.length > 0 && flat.every((v) => typeof v === "boolean")) {
     return wrap(native.fromBuffer(Uint8Array.from(flat, (v) => (v ? 1 : 0)), dtypeCode("bool"), shape));
   }
-  const nums = flat.map(Number);
-  if (nums.length > 0 && nums.every((v) => Number.isInteger(v))) {
-    return wrap(native.fromBuffer(BigInt64Array.from(nums, (v) => BigInt(v)), dtypeCode("int64"), shape));
+  const anyBig = flat.some((v) => typeof v === "bigint");
+  // int64 data (bigints, or whole numbers with an integer dtype asked for) goes through
+  // BigInt64Array so that values beyond 2^53 stay exact
+  if (anyBig || (dtype !== undefined && INT_DTYPES.has(dtype))) {
+    const big = BigInt64Array.from(flat, (v, i) => toBigInt(v, i));
+    return wrap(native.fromBuffer(big, dtypeCode("int64"), shape));
   }
-  // fractions become float32 (PyTorch's default dtype), unless another dtype is asked for: then go
-  // through float64 so that e.g. tensor(0.1, { dtype: "float64" }) is exactly 0.1
+  const nums = flat.map(Number);
+  // float32 by default; another dtype goes through float64 so that e.g. tensor(0.1, { dtype: "float64" }) is exactly 0.1
   if (dtype !== undefined && dtype !== "float32") {
     return wrap(native.fromBuffer(Float64Array.from(nums), dtypeCode("float64"), shape));
   }
   return wrap(native.fromBuffer(Float32Array.from(nums), dtypeCode("float32"), shape));
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+function toBigInt(v: number | bigint | boolean, i: number): bigint {
+  if (typeof v === "bigint") {
+    if (v < INT64_MIN || v > INT64_MAX) throw new Error(`tstorch: tensor(): element ${i} (${v}) is outside int64's range`);
+    return v;
+  }
+  if (typeof v === "boolean") return v ? 1n : 0n;
+  // PyTorch truncates fractions toward zero for an integer dtype; NaN and infinities have no value there
+  if (!Number.isFinite(v)) throw new Error(`tstorch: tensor(): element ${i} (${v}) cannot be stored in an integer dtype`);
+  return BigInt(Math.trunc(v));
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
@@ -115,23 +143,45 @@ function grad(t: Tensor, opts: TensorOptions): Tensor {
   return t;
 }
 
-export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
+/** A shape as one array or as varargs, optionally followed by the options: `zeros([2, 3])`, `zeros(2, 3)`, `zeros(2, 3, { dtype })`. */
+export type ShapeArgs = readonly [Shape, TensorOptions?] | readonly [...number[]] | readonly [...number[], TensorOptions];
+function shapeAndOptions(args: ShapeArgs): [number[], TensorOptions] {
+  let opts: TensorOptions = {};
+  let dims = args as readonly unknown[];
+  const last = dims[dims.length - 1];
+  if (typeof last === "object" && last !== null && !Array.isArray(last)) {
+    opts = last as TensorOptions;
+    dims = dims.slice(0, -1);
+  }
+  if (dims.length === 1 && Array.isArray(dims[0])) return [[...(dims[0] as Shape)], opts];
+  for (const d of dims) {
+    if (typeof d !== "number") throw new Error(`tstorch: a shape is an array of numbers or numbers as arguments, got ${Array.isArray(d) ? "an array among numbers" : typeof d}`);
+  }
+  return [dims as number[], opts];
+}
+
+export function zeros(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions(args);
   return grad(wrap(call(K.zeros, [...shape], ...factoryArgs(opts))), opts);
 }
-export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
+export function ones(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions(args);
   return grad(wrap(call(K.ones, [...shape], ...factoryArgs(opts))), opts);
 }
-export function empty(shape: Shape, opts: TensorOptions = {}): Tensor {
+export function empty(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions(args);
   return grad(wrap(call(K.empty, [...shape], ...factoryArgs(opts), null)), opts);
 }
 /** Filled with `value`; the dtype follows the value (int64 for whole numbers) unless given. */
 export function full(shape: Shape, value: Scalar, opts: TensorOptions = {}): Tensor {
   return grad(wrap(call(K.full, [...shape], value, ...factoryArgs(opts))), opts);
 }
-export function rand(shape: Shape, opts: TensorOptions = {}): Tensor {
+export function rand(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions(args);
   return grad(wrap(call(K.rand, [...shape], ...factoryArgs(opts))), opts);
 }
-export function randn(shape: Shape, opts: TensorOptions = {}): Tensor {
+export function randn(...args: ShapeArgs): Tensor {
+  const [shape, opts] = shapeAndOptions(args);
   return grad(wrap(call(K.randn, [...shape], ...factoryArgs(opts))), opts);
 }
 /** Integers in [low, high); `randint(high, shape)` or `randint(low, high, shape)`. */
