@@ -1,2 +1,3 @@
 // tch's `vision` module: data sets.
 export * as cifar10 from "./data/cifar10.js";
+export * as mnist from "./data/mnist.js";

@@ -41,6 +41,11 @@ export class Rng {
 
   /** A Fisher-Yates permutation of 0..n-1 as int64 indices. */
   permutation(n: number): BigInt64Array {
+    return BigInt64Array.from(this.shuffledIndices(n), (v) => BigInt(v));
+  }
+
+  /** The same permutation as permutation(n) would give from this state, as JS-side 32-bit indices. */
+  shuffledIndices(n: number): Int32Array {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
@@ -49,6 +54,6 @@ export class Rng {
       p[i] = p[j];
       p[j] = t;
     }
-    return BigInt64Array.from(p, (v) => BigInt(v));
+    return p;
   }
 }
