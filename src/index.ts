@@ -1,4 +1,6 @@
 // tstorch: `import * as torch from "tstorch"`.
+// Node's types (Buffer, Disposable) for the declarations: @types/node is a dependency; kept in index.d.ts.
+/// <reference types="node" preserve="true" />
 export { Tensor, scalar } from "./core/tensor.js";
 export type { Scalar, FloatScalar, Shape, ToOptions, MemoryFormat, Reduction } from "./core/tensor.js";
 export type { DType, TypedArray } from "./core/dtype.js";

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import { UsageError } from "./errors.js";
-import { chartSpec, renderSvg, svgToPng, type MetricsRow } from "./chart.js";
+import { chartSpec, renderChart, type MetricsRow } from "./chart.js";
 import type { ModelName } from "./args.js";
 
 export const FILES = {
@@ -131,11 +131,12 @@ export function writeConfig(dir: string, config: unknown): void {
   writeFileAtomic(path.join(dir, FILES.config), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** chart.svg and chart.png from the same Vega rendering. */
+/** chart.svg and chart.png from the same Vega rendering (skipped, with a warning, without the chart packages). */
 export async function writeChart(dir: string, rows: readonly MetricsRow[], model: ModelName, subtitle: string): Promise<void> {
   const classifier = model !== "autoencoder";
   const spec = chartSpec(rows, `tstorch cifar10 ${model}: ${subtitle}`, classifier, classifier ? "test loss" : "held-out loss");
-  const svg = await renderSvg(spec);
-  writeFileAtomic(path.join(dir, FILES.chartSvg), svg);
-  writeFileAtomic(path.join(dir, FILES.chartPng), svgToPng(svg));
+  const chart = await renderChart(spec);
+  if (chart === null) return;
+  writeFileAtomic(path.join(dir, FILES.chartSvg), chart.svg);
+  writeFileAtomic(path.join(dir, FILES.chartPng), chart.png);
 }

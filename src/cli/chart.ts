@@ -2,12 +2,51 @@
 // it to SVG headless (no browser, no canvas), resvg (a Rust SVG renderer shipped as a
 // prebuilt binary inside its npm package) rasterises that SVG to PNG, so both files show
 // the same drawing.
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
-import { Resvg } from "@resvg/resvg-js";
+//
+// That stack (vega, vega-lite, @resvg/resvg-js, dejavu-fonts-ttf: ~70 packages, ~35 MB) is only
+// for this chart, so the package lists it as optional peer dependencies: a library user does not
+// install it, and it is loaded here on first use. Without it the run still writes its CSV and
+// checkpoints; the chart is skipped with one warning naming what to install.
+import type { TopLevelSpec } from "vega-lite";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+
+/** The packages the chart needs, as `npm install` takes them. */
+export const CHART_PACKAGES = ["vega", "vega-lite", "@resvg/resvg-js", "dejavu-fonts-ttf"] as const;
+
+interface ChartStack {
+  vega: typeof import("vega");
+  compile: typeof import("vega-lite").compile;
+  Resvg: typeof import("@resvg/resvg-js").Resvg;
+}
+
+let stack: Promise<ChartStack | null> | undefined;
+let warned = false;
+
+/** vega, vega-lite and resvg, imported once; null (after one warning on stderr) when one is not installed. */
+function loadChartStack(warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<ChartStack | null> {
+  stack ??= (async () => {
+    try {
+      const [vega, vl, resvg] = await Promise.all([import("vega"), import("vega-lite"), import("@resvg/resvg-js")]);
+      return { vega, compile: vl.compile, Resvg: resvg.Resvg };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err?.code !== "ERR_MODULE_NOT_FOUND" && err?.code !== "MODULE_NOT_FOUND") throw e;
+      if (!warned) {
+        warned = true;
+        const missing = /Cannot find (?:package|module) '([^']+)'/.exec(err.message)?.[1] ?? "a chart package";
+        warn(
+          `tstorch: warning: chart.svg and chart.png skipped: ${missing} is not installed (the chart needs the optional ` +
+            `packages ${CHART_PACKAGES.join(", ")}; install them with \`npm install ${CHART_PACKAGES.join(" ")}\`). ` +
+            "metrics.csv and the checkpoints are written as usual.",
+        );
+      }
+      return null;
+    }
+  })();
+  return stack;
+}
 
 export interface MetricsRow {
   epoch: number;
@@ -21,8 +60,14 @@ export interface MetricsRow {
 
 const FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif";
 
+/**
+ * A Vega-Lite spec (vega-lite's TopLevelSpec; typed as a plain object here so that the package's
+ * declarations do not need vega-lite's types, an optional package).
+ */
+export type ChartSpec = Record<string, unknown>;
+
 /** The Vega-Lite spec: test accuracy on top (classifiers), train and test loss below. */
-export function chartSpec(rows: readonly MetricsRow[], title: string, classifier: boolean, testLossLabel: string): TopLevelSpec {
+export function chartSpec(rows: readonly MetricsRow[], title: string, classifier: boolean, testLossLabel: string): ChartSpec {
   const values: { epoch: number; value: number; series: string; panel: string }[] = [];
   for (const r of rows) {
     if (classifier && Number.isFinite(r.testAcc)) values.push({ epoch: r.epoch, value: r.testAcc, series: "test accuracy", panel: "acc" });
@@ -66,12 +111,12 @@ export function chartSpec(rows: readonly MetricsRow[], title: string, classifier
     ...(classifier ? { vconcat: [accPanel, lossPanel] } : { vconcat: [lossPanel] }),
     resolve: { scale: { color: "independent" } },
     config: { font: FONT, background: "white", view: { stroke: "#ddd" } },
-  } as TopLevelSpec;
+  } satisfies TopLevelSpec;
 }
 
 /** Renders the spec to an SVG document. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+async function renderSvg(c: ChartStack, spec: ChartSpec): Promise<string> {
+  const view = new c.vega.View(c.vega.parse(c.compile(spec as unknown as TopLevelSpec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
   } finally {
@@ -93,11 +138,19 @@ function bundledFonts(): string[] {
 }
 
 /** Rasterises an SVG to PNG at `scale`× (2 keeps text crisp). Text: DejaVu Sans, bundled. */
-export function svgToPng(svg: string, scale = 2): Buffer {
-  const r = new Resvg(svg, {
+function svgToPng(c: ChartStack, svg: string, scale = 2): Buffer {
+  const r = new c.Resvg(svg, {
     fitTo: { mode: "zoom", value: scale },
     background: "white",
     font: { loadSystemFonts: true, fontFiles: bundledFonts(), defaultFontFamily: "DejaVu Sans" },
   });
   return r.render().asPng();
+}
+
+/** The chart as SVG and PNG, or null when the chart packages are not installed (warned once). */
+export async function renderChart(spec: ChartSpec): Promise<{ svg: string; png: Buffer } | null> {
+  const c = await loadChartStack();
+  if (c === null) return null;
+  const svg = await renderSvg(c, spec);
+  return { svg, png: svgToPng(c, svg) };
 }

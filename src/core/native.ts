@@ -85,8 +85,10 @@ function addonPath(): string {
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new Error(
-      `tstorch: the native addon is not built (looked for ${candidates[0]}). Run \`npm run build:native\` ` +
-        "(needs libtorch: see README).",
+      `tstorch: the native addon is not built (looked for ${candidates[0]}): tstorch's install script did not run ` +
+        "(npm --ignore-scripts, or a script policy). In your project run `npm rebuild tstorch` (it compiles the " +
+        "addon against libtorch in about a minute; see README's \"Where libtorch comes from\"); in a clone of the " +
+        "tstorch repository run `npm run build:native`.",
     );
   }
   return found;
