@@ -2,7 +2,7 @@
 // Node's types (Buffer, Disposable) for the declarations: @types/node is a dependency; kept in index.d.ts.
 /// <reference types="node" preserve="true" />
 export { Tensor, scalar } from "./core/tensor.js";
-export type { Scalar, FloatScalar, Shape, ToOptions, MemoryFormat, Reduction } from "./core/tensor.js";
+export type { Scalar, FloatScalar, Shape, ToOptions, MemoryFormat, Reduction, TensorData } from "./core/tensor.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { Device, cuda } from "./core/device.js";
 export type { DeviceLike } from "./core/device.js";
@@ -14,6 +14,16 @@ export type { TensorOptions, NestedArray } from "./core/creation.js";
 export { noGrad, enableGrad, noGradGuard, isGradEnabled, setGradEnabled } from "./core/autograd.js";
 export { scope, keep, persist, isPersistent, dispose } from "./core/scope.js";
 export { ops, listOps } from "./core/ops.js";
+// every ATen operator as a typed function and Tensor method, generated from ATen's declarations
+// (scripts/gen/gen-aten.mjs); the hand-written exports above and below take precedence by name
+import "./generated/tensor-methods.js";
+export * from "./generated/functions.js";
+export * as fft from "./generated/fft.js";
+export * as linalg from "./generated/linalg.js";
+export * as special from "./generated/special.js";
+export * as sparse from "./generated/sparse.js";
+export * as nested from "./generated/nested.js";
+export type { Layout } from "./generated/aten-overloads.js";
 export { manualSeed, setNumThreads, getNumThreads, versions, cpuMemoryStats, cpuEmptyCache } from "./core/runtime.js";
 export type { CpuMemoryStats } from "./core/native.js";
 export { autocast } from "./core/amp.js";
@@ -26,3 +36,5 @@ export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as jit from "./jit/index.js";
+export * as distributed from "./distributed/index.js";

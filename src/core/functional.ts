@@ -131,3 +131,7 @@ export function l1Loss(input: Tensor, target: Tensor, o: LossOptions = {}): Tens
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, o: LossOptions = {}): Tensor {
   return wrap(call(K.binary_cross_entropy_with_logits, input._h, target._h, null, null, reductionCode(o.reduction ?? "mean")));
 }
+
+// every ATen operator of PyTorch's torch._C._nn (mseLoss, softplus, upsampleBilinear2d, ...), typed
+// and generated; the hand-written functions above take precedence by name
+export * from "../generated/nn-functions.js";

@@ -1,46 +1,70 @@
-// torch.ops.aten.NAME(...args): every registered operator, by schema name, with PyTorch-like
-// overload resolution. Arguments go in schema order (Tensor, number, boolean, number[], dtype
-// names, null/undefined for an absent optional); a trailing plain object passes keyword arguments
-// by name (`torch.ops.aten.sum(x, [1], { keepdim: true })`). `torch.ops.aten.add.Tensor(...)`
-// names an overload directly.
-import { dtypeCode, isDTypeName } from "./dtype.js";
+// torch.ops.aten.NAME(...args): every registered operator, by schema name, bound to its arguments
+// as PyTorch's torch.ops does it. Arguments go in schema order (Tensor, number, bigint, boolean,
+// number[], dtype names, null for None); a trailing plain object passes keyword arguments by name
+// (the schema's name or its camelCase: `torch.ops.aten.sum(x, [1], { keepdim: true })`), and
+// keyword-only arguments may also follow the others positionally. Overloads are tried in
+// registration order, the first that binds wins. `torch.ops.aten.add.Tensor(...)` names an
+// overload. The generated surface (src/generated/) calls callAten() below.
+import { dtypeCode, dtypeName, isDTypeName } from "./dtype.js";
 import { Device } from "./device.js";
 import { native } from "./native.js";
 import { memoryFormatCode, MemoryFormat, Tensor, wrap } from "./tensor.js";
+import { OVERLOAD_ORDER, RETURN_NAMES } from "../generated/aten-order.js";
+import type { AtenOps } from "../generated/aten-ops.js";
 
 interface ArgSchema {
   name: string;
+  /** the camelCase name the typed surface uses in options objects */
+  camel: string;
   type: string; // e.g. "Tensor", "Tensor?", "int[2]", "ScalarType?", "Scalar"
   hasDefault: boolean;
   kwargOnly: boolean;
+  writes: boolean;
 }
 interface OpSchema {
   name: string; // aten::add
   overload: string; // Tensor
   args: ArgSchema[];
   returns: string[];
+  /** index of the argument named self (where a method puts its tensor), or -1 */
+  selfIndex: number;
+  /** the single Tensor argument the op writes and returns (in-place and out= ops), or -1 */
+  returnsArg: number;
+  returnNames: readonly string[] | undefined;
   id?: number;
 }
+
+const camel = (s: string) => s.replace(/([a-zA-Z0-9])_+([a-zA-Z0-9])/g, (_, a: string, b: string) => a + b.toUpperCase());
 
 let byName: Map<string, OpSchema[]> | null = null;
 
 function schemasByName(): Map<string, OpSchema[]> {
   if (byName !== null) return byName;
   byName = new Map();
-  for (const [name, overload, args, returns] of native.schemas()) {
+  for (const [name, overload, rawArgs, returns] of native.schemas()) {
+    const args = rawArgs.map(([n, type, hasDefault, kwargOnly, writes]) => ({ name: n, camel: camel(n), type, hasDefault, kwargOnly, writes }));
+    const written = args.flatMap((a, i) => (a.writes && a.type === "Tensor" ? [i] : []));
     const s: OpSchema = {
-      name, overload, returns,
-      args: args.map(([n, type, hasDefault, kwargOnly]) => ({ name: n, type, hasDefault, kwargOnly })),
+      name, overload, returns, args,
+      selfIndex: args.findIndex((a) => a.name === "self" && !a.kwargOnly),
+      returnsArg: written.length === 1 && returns.length === 1 && returns[0] === "Tensor" ? written[0] : -1,
+      returnNames: RETURN_NAMES[`${name.replace(/^aten::/, "")}.${overload}`],
     };
     const list = byName.get(name) ?? [];
     list.push(s);
     byName.set(name, list);
   }
-  // Prefer plain overloads over out= and Dimname ones, as PyTorch's resolution effectively does.
-  const rank = (s: OpSchema) =>
-    (s.args.some((a) => a.kwargOnly && a.name === "out") || s.overload.endsWith("out") ? 2 : 0) +
-    (/dimname/i.test(s.overload) ? 1 : 0);
-  for (const list of byName.values()) list.sort((a, b) => rank(a) - rank(b));
+  for (const [name, list] of byName) {
+    const order = name.startsWith("aten::") ? OVERLOAD_ORDER[name.slice(6)] : undefined;
+    // PyTorch's order where ATen's declarations give it; otherwise out= and Dimname overloads last
+    const fallback = (s: OpSchema) =>
+      (s.args.some((a) => a.kwargOnly && a.writes) || s.overload.endsWith("out") ? 2 : 0) + (/dimname/i.test(s.overload) ? 1 : 0);
+    const rank = (s: OpSchema) => {
+      const i = order ? order.indexOf(s.overload) : -1;
+      return i >= 0 ? i : 1000 + fallback(s);
+    };
+    list.sort((a, b) => rank(a) - rank(b));
+  }
   return byName;
 }
 
@@ -48,19 +72,37 @@ function schemasByName(): Map<string, OpSchema[]> {
 export function listOps(prefix = "aten::"): string[] {
   const out: string[] = [];
   for (const list of schemasByName().values()) {
-    for (const s of list) {
-      if (!s.name.startsWith(prefix)) continue;
-      out.push(`${s.name}${s.overload ? "." + s.overload : ""}(${s.args.map((a) => `${a.type} ${a.name}`).join(", ")})`);
-    }
+    for (const s of list) if (s.name.startsWith(prefix)) out.push(signatureOf(s));
   }
   return out.sort();
 }
 
-const LAYOUTS: Record<string, number> = { strided: 0, sparse: 1 };
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !("tstorchFloat" in v);
+function signatureOf(s: OpSchema): string {
+  const parts: string[] = [];
+  let star = false;
+  for (const a of s.args) {
+    if (a.kwargOnly && !star) {
+      parts.push("*");
+      star = true;
+    }
+    parts.push(`${a.type} ${a.name}${a.hasDefault ? "=…" : ""}`);
+  }
+  return `${s.name}${s.overload ? "." + s.overload : ""}(${parts.join(", ")})`;
 }
+
+const LAYOUTS: Record<string, number> = { strided: 0, sparse: 1 };
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function isFloatScalar(v: unknown): v is { tstorchFloat: number } {
+  return typeof v === "object" && v !== null && "tstorchFloat" in v;
+}
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !isFloatScalar(v);
+}
+
+/** Element types JS can pass at all; a list of any other type (Dimname[]) never binds, even empty. */
+const PASSABLE = new Set(["Tensor", "int", "SymInt", "float", "bool", "Scalar", "ScalarType", "Layout", "MemoryFormat", "Device", "str"]);
 
 /** Does JS value `v` fit schema type `type`? */
 function fits(v: unknown, type: string): boolean {
@@ -70,17 +112,20 @@ function fits(v: unknown, type: string): boolean {
   const list = /^(.*)\[(\d*)\]$/.exec(base);
   if (list) {
     const [, elem, n] = list;
-    if (!Array.isArray(v)) return n !== "" && fits(v, elem) && (elem === "int" || elem === "SymInt");
+    const e = elem.endsWith("?") ? elem.slice(0, -1) : elem;
+    if (!PASSABLE.has(e)) return false;
+    if (!Array.isArray(v)) return n !== "" && (e === "int" || e === "SymInt") && fits(v, e);
     // like PyTorch's schema matching, `int[2]` takes a list of any length (the kernel checks it):
     // aten::roll(Tensor self, int[1] shifts, int[1] dims) is called with several shifts
-    return v.every((e) => fits(e, elem));
+    return v.every((x) => fits(x, elem));
   }
   switch (base) {
     case "Tensor": return v instanceof Tensor;
-    case "int": case "SymInt": return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint";
-    case "float": return typeof v === "number";
+    case "int": case "SymInt":
+      return (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX);
+    case "float": return typeof v === "number" || isFloatScalar(v);
     case "bool": return typeof v === "boolean";
-    case "Scalar": return typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || (typeof v === "object" && "tstorchFloat" in (v as object));
+    case "Scalar": return typeof v === "number" || typeof v === "boolean" || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX) || isFloatScalar(v);
     case "ScalarType": return isDTypeName(v);
     case "Layout": return typeof v === "string" && v in LAYOUTS;
     case "MemoryFormat": return typeof v === "string" && ["contiguous", "preserve", "channelsLast"].includes(v);
@@ -101,6 +146,7 @@ function lower(v: unknown, type: string): unknown {
   }
   if (v instanceof Tensor) return v._h;
   switch (base) {
+    case "float": return isFloatScalar(v) ? v.tstorchFloat : v;
     case "ScalarType": return dtypeCode(v as string);
     case "Layout": return LAYOUTS[v as string];
     case "MemoryFormat": return memoryFormatCode(v as MemoryFormat);
@@ -109,69 +155,128 @@ function lower(v: unknown, type: string): unknown {
   return v;
 }
 
-function bind(s: OpSchema, positional: unknown[], kwargs: Record<string, unknown> | null): unknown[] | null {
-  const maxPositional = s.args.filter((a) => !a.kwargOnly).length;
-  if (positional.length > maxPositional) return null;
-  const bound: unknown[] = new Array(s.args.length).fill(undefined);
-  for (let i = 0; i < positional.length; i++) bound[i] = positional[i];
+function describe(v: unknown): string {
+  if (v instanceof Tensor) return v.isDisposed ? "a disposed Tensor" : `Tensor[${v.shape}] ${v.dtype}`;
+  if (Array.isArray(v)) return `[${v.map((e) => (e instanceof Tensor ? "Tensor" : describe(e))).join(", ")}]`;
+  if (v === null) return "null";
+  if (isFloatScalar(v)) return `torch.scalar(${v.tstorchFloat})`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return `${typeof v} ${String(v)}`;
+  return typeof v;
+}
+
+type Bound = { args: unknown[]; given: unknown[] } | { reason: string };
+
+/** Binds positional (with `self` placed at the schema's self), keyword arguments to schema s. */
+function bind(s: OpSchema, positional: readonly unknown[], kwargs: Record<string, unknown> | null, self: Tensor | undefined): Bound {
+  let pos = positional;
+  if (self !== undefined) {
+    if (s.selfIndex < 0) return { reason: "has no self argument" };
+    pos = [...positional.slice(0, s.selfIndex), self, ...positional.slice(s.selfIndex)];
+  }
+  if (pos.length > s.args.length) return { reason: `takes ${s.args.length - (self ? 1 : 0)} arguments, got ${pos.length - (self ? 1 : 0)}` };
+  const given: unknown[] = new Array(s.args.length).fill(undefined);
+  for (let i = 0; i < pos.length; i++) given[i] = pos[i];
   if (kwargs) {
     for (const [k, v] of Object.entries(kwargs)) {
-      const i = s.args.findIndex((a) => a.name === k);
-      if (i < 0 || i < positional.length) return null;
-      bound[i] = v;
+      if (v === undefined) continue;
+      const i = s.args.findIndex((a) => a.name === k || a.camel === k);
+      if (i < 0) return { reason: `has no argument '${k}'` };
+      if (i < pos.length && pos[i] !== undefined) return { reason: `got argument '${s.args[i].name}' twice (positionally and by name)` };
+      given[i] = v;
     }
   }
   for (let i = 0; i < s.args.length; i++) {
     const a = s.args[i];
-    const v = bound[i];
+    const v = given[i];
     if (v === undefined) {
-      if (!a.hasDefault && !a.type.endsWith("?")) return null;
+      // as in PyTorch, only a default makes an argument optional; `Tensor? bias` without one needs null
+      if (!a.hasDefault) return { reason: `missing value for argument '${a.name}'${a.type.endsWith("?") ? " (pass null for None)" : ""}` };
       continue;
     }
-    if (!fits(v, a.type)) return null;
+    if (!fits(v, a.type)) return { reason: `argument '${a.name}' must be ${a.type}, not ${describe(v)}` };
   }
-  return bound.map((v, i) => lower(v, s.args[i].type));
+  return { args: given.map((v, i) => lower(v, s.args[i].type)), given };
 }
 
 function wrapResult(v: unknown, type: string): unknown {
   if (v === null || v === undefined) return v;
-  if (type.startsWith("Tensor")) {
-    if (type.endsWith("]")) return (v as unknown[]).map((e) => (e === null ? null : wrap(e as never)));
+  const base = type.endsWith("?") ? type.slice(0, -1) : type;
+  if (base.startsWith("Tensor")) {
+    if (base.endsWith("]")) return (v as unknown[]).map((e) => (e === null ? null : wrap(e as never)));
     return wrap(v as never);
   }
+  if (base === "ScalarType" && typeof v === "number") return dtypeName(v);
   return v;
 }
 
-function invoke(s: OpSchema, args: unknown[]): unknown {
+/** libtorch's message, with the operator named and, for a dtype mismatch, what to do about it. */
+function decorate(e: unknown, s: OpSchema): Error {
+  if (!(e instanceof Error)) return new Error(String(e));
+  const op = `${s.name}${s.overload ? "." + s.overload : ""}`;
+  let msg = e.message.replace(/^tstorch: /, "");
+  if (!msg.includes(s.name)) msg = `${op}: ${msg}`;
+  if (/expected scalar type \w+ but found \w+|[Ee]xpected .*dtype|must have the same dtype/.test(msg) && !/convert one/.test(msg)) {
+    msg += " (the tensors' dtypes differ: convert one, e.g. x.to(\"float32\"); torch.tensor() of plain JS numbers is float32, of bigints int64)";
+  }
+  const out = new Error(`tstorch: ${msg}`);
+  out.stack = `Error: ${out.message}\n${(e.stack ?? "").split("\n").slice(1).join("\n")}`;
+  return out;
+}
+
+function invoke(s: OpSchema, bound: { args: unknown[]; given: unknown[] }): unknown {
   if (s.id === undefined) s.id = native.opId(s.name, s.overload);
+  const args = bound.args;
   // trailing undefined args let the addon apply schema defaults
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
-  const raw = native.call(s.id, ...args.slice(0, n));
-  if (s.returns.length === 0) return undefined;
-  if (s.returns.length === 1) return wrapResult(raw, s.returns[0]);
-  return (raw as unknown[]).map((r, i) => wrapResult(r, s.returns[i]));
+  try {
+    if (s.returnsArg >= 0) {
+      // in-place and out= ops return the tensor they wrote: give back the caller's object
+      native.callInPlace(s.id, ...args.slice(0, n));
+      return bound.given[s.returnsArg];
+    }
+    const raw = native.call(s.id, ...args.slice(0, n));
+    if (s.returns.length === 0) return undefined;
+    if (s.returns.length === 1) return wrapResult(raw, s.returns[0]);
+    const out = (raw as unknown[]).map((r, i) => wrapResult(r, s.returns[i])) as unknown[] & Record<string, unknown>;
+    s.returnNames?.forEach((name, i) => (out[name] = out[i]));
+    return out;
+  } catch (e) {
+    throw decorate(e, s);
+  }
 }
 
-function describeArgs(args: unknown[]): string {
-  return args
-    .map((a) => (a instanceof Tensor ? `Tensor[${a.shape}] ${a.dtype}` : Array.isArray(a) ? `[${a.map((e) => (e instanceof Tensor ? "Tensor" : typeof e)).join(", ")}]` : a === null ? "null" : typeof a))
-    .join(", ");
-}
-
-function callByName(name: string, candidates: OpSchema[], args: unknown[]): unknown {
+function callByName(name: string, candidates: OpSchema[], args: readonly unknown[], self: Tensor | undefined): unknown {
   let kwargs: Record<string, unknown> | null = null;
   let positional = args;
   if (args.length > 0 && isPlainObject(args[args.length - 1])) {
     kwargs = args[args.length - 1] as Record<string, unknown>;
     positional = args.slice(0, -1);
   }
+  const reasons: string[] = [];
   for (const s of candidates) {
-    const bound = bind(s, positional, kwargs);
-    if (bound) return invoke(s, bound);
+    const bound = bind(s, positional, kwargs, self);
+    if ("args" in bound) return invoke(s, bound);
+    reasons.push(bound.reason);
   }
-  const sigs = candidates.map((s) => `  ${s.name}.${s.overload || "default"}(${s.args.map((a) => `${a.type} ${a.name}`).join(", ")})`);
-  throw new Error(`tstorch: ${name}(${describeArgs(args)}) matches no overload. Candidates:\n${sigs.join("\n")}`);
+  const shown = self ? [self, ...args] : args;
+  if (candidates.length === 1) {
+    throw new Error(`tstorch: ${name}: ${reasons[0]}\n  ${signatureOf(candidates[0])}\n  called with (${shown.map(describe).join(", ")})`);
+  }
+  const sigs = candidates.map((s, i) => `  ${signatureOf(s)}: ${reasons[i]}`);
+  throw new Error(`tstorch: ${name}(${shown.map(describe).join(", ")}) matches no overload:\n${sigs.join("\n")}`);
+}
+
+function unknownOperator(qualified: string): Error {
+  return new Error(`tstorch: unknown operator ${qualified} (not in the linked libtorch ${native.versions().libtorch})`);
+}
+
+/** The generated surface's entry: aten::NAME with `args` (and `self` for a method). */
+export function callAten(name: string, args: readonly unknown[], self: Tensor | undefined): unknown {
+  const candidates = schemasByName().get(`aten::${name}`);
+  if (!candidates) throw unknownOperator(`aten::${name}`);
+  return callByName(`aten::${name}`, candidates, args, self);
 }
 
 type OpFn = ((...args: unknown[]) => any) & Record<string, (...args: unknown[]) => any>;
@@ -179,10 +284,10 @@ type OpFn = ((...args: unknown[]) => any) & Record<string, (...args: unknown[]) 
 function opPacket(qualified: string): OpFn | undefined {
   const candidates = schemasByName().get(qualified);
   if (!candidates) return undefined;
-  const fn = ((...args: unknown[]) => callByName(qualified, candidates, args)) as OpFn;
+  const fn = ((...args: unknown[]) => callByName(qualified, candidates, args, undefined)) as OpFn;
   for (const s of candidates) {
     const key = s.overload === "" ? "default" : s.overload;
-    fn[key] = (...args: unknown[]) => callByName(`${qualified}.${key}`, [s], args);
+    fn[key] = (...args: unknown[]) => callByName(`${qualified}.${key}`, [s], args, undefined);
   }
   // `aten.add.Tensr(...)` names an overload that does not exist: say so (not "is not a function")
   return new Proxy(fn, {
@@ -202,7 +307,7 @@ function namespace(ns: string): Record<string, OpFn> {
       let fn = cache.get(prop);
       if (!fn) {
         fn = opPacket(`${ns}::${prop}`);
-        if (!fn) throw new Error(`tstorch: unknown operator ${ns}::${prop}`);
+        if (!fn) throw unknownOperator(`${ns}::${prop}`);
         cache.set(prop, fn);
       }
       return fn;
@@ -213,11 +318,23 @@ function namespace(ns: string): Record<string, OpFn> {
   });
 }
 
-/** `torch.ops.aten.cumsum(x, 1)`, `torch.ops.prims...`: any namespace the dispatcher knows. */
-export const ops: Record<string, Record<string, OpFn>> = new Proxy({} as Record<string, Record<string, OpFn>>, {
-  get(target, prop) {
-    if (typeof prop !== "string") return undefined;
-    if (!(prop in target)) target[prop] = namespace(prop);
-    return target[prop];
+/**
+ * `torch.ops.aten.cumsum(x, 1)`, `torch.ops.prims...`: any namespace the dispatcher knows;
+ * `torch.ops.aten` is typed from ATen's declarations (src/generated/aten-ops.ts).
+ */
+export interface Ops {
+  readonly aten: AtenOps;
+  readonly prims: Record<string, OpFn>;
+  readonly quantized: Record<string, OpFn>;
+  readonly [namespace: string]: Record<string, OpFn> | AtenOps;
+}
+export const ops: Ops = new Proxy(
+  {} as Ops,
+  {
+    get(target, prop) {
+      if (typeof prop !== "string") return undefined;
+      if (!(prop in target)) (target as Record<string, unknown>)[prop] = namespace(prop);
+      return (target as Record<string, unknown>)[prop];
+    },
   },
-});
+);

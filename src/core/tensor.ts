@@ -22,6 +22,8 @@ export function scalar(x: number, kind: "float" | "int" = "float"): Scalar {
 }
 
 export type Shape = readonly number[];
+/** What toArray() gives: a number (or boolean, or bigint on request) for a 0-d tensor, nested arrays otherwise. */
+export type TensorData = number | bigint | boolean | TensorData[];
 export type MemoryFormat = "contiguous" | "preserve" | "channelsLast";
 const MEMORY_FORMATS: Record<MemoryFormat, number> = { contiguous: 0, preserve: 1, channelsLast: 2 };
 export function memoryFormatCode(m: MemoryFormat): number {
@@ -133,13 +135,18 @@ export class Tensor {
     }
     return typedArrayFromBuffer(d, native.toBuffer(this._h));
   }
-  /** Nested JS arrays of numbers (booleans for bool tensors); a 0-d tensor gives a number. */
-  toArray(): unknown {
+  /**
+   * Nested JS arrays of numbers (booleans for bool tensors); a 0-d tensor gives a number. int64
+   * elements are numbers, exact up to 2^53; `{ bigint: true }` gives them as exact bigints. The
+   * element type can be stated: `x.toArray<number[][]>()`.
+   */
+  toArray<T extends TensorData = TensorData>(opts: { bigint?: boolean } = {}): T {
     const flat = this.toTypedArray();
     const isBool = this.dtype === "bool";
-    const conv = (i: number): number | boolean => {
+    const big = opts.bigint === true;
+    const conv = (i: number): number | bigint | boolean => {
       const v = flat[i];
-      return isBool ? v !== 0 : typeof v === "bigint" ? Number(v) : (v as number);
+      return isBool ? v !== 0 : typeof v === "bigint" ? (big ? v : Number(v)) : (v as number);
     };
     const shape = this.shape;
     let i = 0;
@@ -149,7 +156,7 @@ export class Tensor {
       for (let k = 0; k < shape[d]; k++) out[k] = build(d + 1);
       return out;
     };
-    return build(0);
+    return build(0) as T;
   }
   /** The value of a one-element tensor (a boolean for a bool tensor, as PyTorch's item() gives). */
   item(): number {
@@ -397,6 +404,16 @@ export class Tensor {
   bmm(o: Tensor): Tensor { return wrap(call(K.bmm, this._h, o._h)); }
   dot(o: Tensor): Tensor { return wrap(call(K.dot, this._h, o._h)); }
   t(): Tensor { return wrap(call(K.t, this._h)); }
+  /** The dimensions reversed (PyTorch's `x.T`; for a matrix, its transpose). */
+  get T(): Tensor {
+    const n = this.ndim;
+    return this.permute(Array.from({ length: n }, (_, i) => n - 1 - i));
+  }
+  /** The last two dimensions swapped (PyTorch's `x.mT`, a batch of matrices transposed). */
+  get mT(): Tensor {
+    if (this.ndim < 2) throw new Error(`tstorch: x.mT needs at least 2 dimensions, the tensor has ${this.ndim}`);
+    return this.transpose(-2, -1);
+  }
 
   // ---------------------------------------------------------------- shape
   reshape(...shape: (number | Shape)[]): Tensor { return wrap(call(K.reshape, this._h, shapeArgs(shape))); }
