@@ -11,6 +11,7 @@ static napi_value init(napi_env env, napi_value exports) {
     registerExports(env, exports, allocatorExports());
     registerExports(env, exports, ampExports());
     registerExports(env, exports, cudaGraphExports());
+    { std::vector<Export> jitExports(void); registerExports(env, exports, jitExports()); }  // TorchScript (jit.cc)
     installCpuAllocator();
     return exports;
   });
