@@ -86,9 +86,10 @@ function addonPath(): string {
   if (!found) {
     throw new Error(
       `tstorch: the native addon is not built (looked for ${candidates[0]}): tstorch's install script did not run ` +
-        "(npm --ignore-scripts, or a script policy). In your project run `npm rebuild tstorch` (it compiles the " +
-        "addon against libtorch in about a minute; see README's \"Where libtorch comes from\"); in a clone of the " +
-        "tstorch repository run `npm run build:native`.",
+        "(npm --ignore-scripts, or an allowScripts policy). In your project run `npm rebuild tstorch` (it compiles the " +
+        "addon against libtorch in about a minute; see README's \"Where libtorch comes from\"), after " +
+        "`npm install-scripts approve tstorch` if npm's allowScripts blocks it; in a clone of the tstorch repository " +
+        "run `npm run build:native`.",
     );
   }
   return found;
