@@ -51,6 +51,19 @@ function cudaIncludeDir(torch) {
   return candidates.find((c) => existsSync(join(c, "cuda_runtime_api.h"))) ?? null;
 }
 
+// Gloo's headers (ProcessGroupGloo.hpp includes <gloo/...>; Debian: libgloo-dev), and NCCL's for a CUDA
+// libtorch with ProcessGroupNCCL: torch.distributed (native/src/distributed.cc) is compiled with them.
+function glooIncludeDir(torch) {
+  const candidates = [...torch.includeDirs, "/usr/include", "/usr/local/include"];
+  return candidates.find((c) => existsSync(join(c, "gloo", "algorithm.h"))) ?? null;
+}
+function ncclIncludeDir(torch, cudaInc) {
+  if (!torch.includeDirs.some((d) => existsSync(join(d, "torch", "csrc", "distributed", "c10d", "ProcessGroupNCCL.hpp")))) return null;
+  const site = resolve(torch.libDir, "..", "..");
+  const candidates = [cudaInc, join(site, "nvidia", "nccl", "include"), "/usr/include", ...torch.includeDirs].filter(Boolean);
+  return candidates.find((c) => existsSync(join(c, "nccl.h"))) ?? null;
+}
+
 function run(cmd, args) {
   return new Promise((ok, fail) => {
     const p = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
@@ -86,6 +99,14 @@ async function main() {
   const optional = {
     "cuda_graph.cc": cudaInc ? ["-DTSTORCH_WITH_CUDA_GRAPHS=1", `-I${cudaInc}`] : [],
   };
+  // distributed.cc: a list of flag sets tried in order (Gloo + NCCL, Gloo alone), else the stub.
+  const glooInc = glooIncludeDir(torch);
+  const ncclInc = torch.cuda ? ncclIncludeDir(torch, cudaInc) : null;
+  const dist = glooInc ? ["-DTSTORCH_WITH_DISTRIBUTED=1", "-DUSE_C10D_GLOO=1", `-I${glooInc}`] : null;
+  optional["distributed.cc"] = [
+    ...(dist && ncclInc ? [[...dist, "-DUSE_C10D_NCCL=1", "-DTSTORCH_WITH_NCCL=1", `-I${ncclInc}`, ...(cudaInc ? [`-I${cudaInc}`] : [])]] : []),
+    ...(dist ? [dist] : []),
+  ];
 
   mkdirSync(objDir, { recursive: true });
   const flagHash = createHash("sha1").update(JSON.stringify([cxx, cflags, optional])).digest("hex").slice(0, 12);
@@ -108,15 +129,16 @@ async function main() {
       while (next < todo.length) {
         const j = todo[next++];
         const extra = optional[basename(j.src)] ?? [];
-        if (extra.length > 0) {
+        // One flag set, or a list of them (tried in order); the file's stub (no extra flags) last.
+        const attempts = [...(Array.isArray(extra[0]) ? extra : extra.length > 0 ? [extra] : []), []];
+        for (const [k, flags] of attempts.entries()) {
           try {
-            await run(cxx, [...cflags, ...extra, "-c", j.src, "-o", `${j.obj}.tmp`]);
+            await run(cxx, [...cflags, ...flags, "-c", j.src, "-o", `${j.obj}.tmp`]);
+            break;
           } catch (e) {
-            console.error(`tstorch: ${basename(j.src)} did not build with ${extra.join(" ")}; building it without (${e.message})`);
-            await run(cxx, [...cflags, "-c", j.src, "-o", `${j.obj}.tmp`]);
+            if (k === attempts.length - 1) throw e;
+            console.error(`tstorch: ${basename(j.src)} did not build with ${flags.join(" ")}; trying ${attempts[k + 1].join(" ") || "without them"} (${e.message})`);
           }
-        } else {
-          await run(cxx, [...cflags, "-c", j.src, "-o", `${j.obj}.tmp`]);
         }
         renameSync(`${j.obj}.tmp`, j.obj);
       }

@@ -3,6 +3,7 @@
 
 namespace tstorch {
 
+std::vector<Export> distributedExports();  // distributed.cc
 static napi_value init(napi_env env, napi_value exports) {
   return guarded(env, [&] {
     registerExports(env, exports, tensorExports());
@@ -11,6 +12,7 @@ static napi_value init(napi_env env, napi_value exports) {
     registerExports(env, exports, allocatorExports());
     registerExports(env, exports, ampExports());
     registerExports(env, exports, cudaGraphExports());
+    registerExports(env, exports, distributedExports());  // torch.distributed (distributed.cc)
     { std::vector<Export> jitExports(void); registerExports(env, exports, jitExports()); }  // TorchScript (jit.cc)
     installCpuAllocator();
     return exports;

@@ -10,3 +10,4 @@ export {
   type Sampler, type BatchSamplerLike, type SizeSource, type ShuffleOptions, type RandomSamplerOptions,
 } from "./samplers.js";
 export { loadDir as loadMnist, type Mnist } from "./mnist.js";
+export { DistributedSampler, type DistributedSamplerOptions, type Sized } from "./distributed-sampler.js";

@@ -1,0 +1,912 @@
+// torch.distributed on libtorch's own c10d: stores (TCPStore, FileStore, PrefixStore), process groups
+// (Gloo; NCCL when the linked libtorch has it), collectives returning work handles whose wait can run
+// off the JS thread, and the data-parallel gradient reducer driven by autograd hooks.
+//
+// Built for real only when the build script finds Gloo's headers (TSTORCH_WITH_DISTRIBUTED); otherwise
+// this file exports `distIsAvailable() -> false` alone. libtorch's own Reducer (reducer.hpp) does not
+// compile against Debian's headers, so the reducer here re-creates its bucket protocol on top of the
+// functions libtorch does export: compute_bucket_assignment_by_size, verify_params_across_processes,
+// broadcast_coalesced, and the process group's allreduce/broadcast. Ranks of PyTorch's
+// DistributedDataParallel and of this reducer therefore issue the same collectives in the same order.
+#include "common.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace tstorch {
+namespace {
+// distRandperm(n, seed): torch.randperm(n, generator=torch.Generator().manual_seed(seed)) on a generator
+// of its own, so the user's global random state is left as it was (DistributedSampler's shuffle).
+napi_value randpermSeeded(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(getInt(env, a[1], "seed")));
+    at::Tensor p;
+    {
+      at::NoGradGuard ng;
+      p = at::randperm(getInt(env, a[0], "n"), gen, at::TensorOptions().dtype(at::kLong));
+    }
+    return wrapTensor(env, std::move(p));
+  });
+}
+
+}  // namespace
+}  // namespace tstorch
+
+#ifdef TSTORCH_WITH_DISTRIBUTED
+#include <torch/csrc/autograd/engine.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/comm.hpp>
+#ifdef TSTORCH_WITH_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
+// Exported by libtorch_cpu but declared in reducer.hpp, which does not compile here (see above).
+namespace c10d {
+class Logger;
+TORCH_API std::tuple<std::vector<std::vector<size_t>>, std::vector<size_t>> compute_bucket_assignment_by_size(
+    const std::vector<at::Tensor>& tensors, const std::vector<size_t>& bucket_size,
+    const std::vector<bool>& expect_sparse_gradient, const std::vector<int64_t>& tensor_indices,
+    const c10::optional<std::weak_ptr<c10d::Logger>>& logger);
+TORCH_API void verify_params_across_processes(const c10::intrusive_ptr<c10d::ProcessGroup>& process_group,
+                                              const std::vector<at::Tensor>& params,
+                                              const c10::optional<std::weak_ptr<c10d::Logger>>& logger);
+}  // namespace c10d
+
+namespace tstorch {
+namespace {
+
+using PG = c10d::ProcessGroup;
+using std::chrono::milliseconds;
+
+// Every object this file hands to JS is an External over one of these; `kind` checks the type.
+enum class Kind { Store, Group, Work, Reducer };
+struct DistObj {
+  Kind kind;
+  explicit DistObj(Kind k) : kind(k) {}
+  virtual ~DistObj() = default;
+};
+struct StoreBox : DistObj {
+  c10::intrusive_ptr<c10d::Store> store;
+  explicit StoreBox(c10::intrusive_ptr<c10d::Store> s) : DistObj(Kind::Store), store(std::move(s)) {}
+};
+struct GroupBox : DistObj {
+  c10::intrusive_ptr<PG> pg;
+  explicit GroupBox(c10::intrusive_ptr<PG> p) : DistObj(Kind::Group), pg(std::move(p)) {}
+};
+struct WorkBox : DistObj {
+  c10::intrusive_ptr<c10d::Work> work;
+  explicit WorkBox(c10::intrusive_ptr<c10d::Work> w) : DistObj(Kind::Work), work(std::move(w)) {}
+};
+
+void finalizeObj(node_api_basic_env, void* data, void*) { delete static_cast<DistObj*>(data); }
+
+napi_value wrapObj(napi_env env, DistObj* obj) {
+  napi_value v;
+  if (napi_create_external(env, obj, finalizeObj, nullptr, &v) != napi_ok) {
+    delete obj;
+    throw JsError("tstorch: could not create a distributed handle");
+  }
+  return v;
+}
+
+template <typename T>
+T* unwrapObj(napi_env env, napi_value v, Kind kind, const char* what) {
+  void* data = nullptr;
+  if (typeOf(env, v) != napi_external || napi_get_value_external(env, v, &data) != napi_ok || data == nullptr ||
+      static_cast<DistObj*>(data)->kind != kind)
+    throw JsError(std::string("tstorch.distributed: expected a ") + what + " handle");
+  return static_cast<T*>(data);
+}
+
+c10d::Store& storeArg(napi_env env, napi_value v) { return *unwrapObj<StoreBox>(env, v, Kind::Store, "store")->store; }
+const c10::intrusive_ptr<PG>& groupArg(napi_env env, napi_value v) {
+  auto* box = unwrapObj<GroupBox>(env, v, Kind::Group, "process group");
+  if (!box->pg) throw JsError("tstorch.distributed: the process group was destroyed");
+  return box->pg;
+}
+napi_value wrapWork(napi_env env, c10::intrusive_ptr<c10d::Work> w) { return wrapObj(env, new WorkBox(std::move(w))); }
+
+std::vector<at::Tensor> tensorList(napi_env env, napi_value v, const char* what) {
+  if (!isArray(env, v)) throw JsError(std::string("tstorch.distributed: ") + what + " must be an array of tensors");
+  std::vector<at::Tensor> out;
+  uint32_t n = arrayLength(env, v);
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) out.push_back(unwrapTensor(env, arrayGet(env, v, i), what));
+  return out;
+}
+
+c10d::ReduceOp reduceOpArg(napi_env env, napi_value v) {
+  std::string op = getString(env, v, "op");
+  if (op == "sum") return c10d::ReduceOp(c10d::ReduceOp::SUM);
+  if (op == "product") return c10d::ReduceOp(c10d::ReduceOp::PRODUCT);
+  if (op == "min") return c10d::ReduceOp(c10d::ReduceOp::MIN);
+  if (op == "max") return c10d::ReduceOp(c10d::ReduceOp::MAX);
+  if (op == "band") return c10d::ReduceOp(c10d::ReduceOp::BAND);
+  if (op == "bor") return c10d::ReduceOp(c10d::ReduceOp::BOR);
+  if (op == "bxor") return c10d::ReduceOp(c10d::ReduceOp::BXOR);
+  throw JsError("tstorch.distributed: unknown reduce op '" + op + "'");
+}
+
+milliseconds msArg(napi_env env, napi_value v, const char* what) { return milliseconds(getInt(env, v, what)); }
+
+// ---------------------------------------------------------------- stores
+
+// distTcpStore(host, port, worldSize | -1, isServer, timeoutMs, waitWorkers, multiTenant)
+napi_value tcpStore(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<7> a(env, info);
+    c10d::TCPStoreOptions o;
+    int64_t port = getInt(env, a[1], "port");
+    if (port < 0 || port > 65535) throw JsError("tstorch.distributed: port must be 0..65535, got " + std::to_string(port));
+    o.port = static_cast<uint16_t>(port);
+    int64_t ws = getInt(env, a[2], "worldSize");
+    if (ws > 0) o.numWorkers = static_cast<size_t>(ws);
+    o.isServer = getBool(env, a[3], "isServer");
+    o.timeout = msArg(env, a[4], "timeout");
+    o.waitWorkers = getBool(env, a[5], "waitWorkers");
+    o.multiTenant = getBool(env, a[6], "multiTenant");
+    return wrapObj(env, new StoreBox(c10::make_intrusive<c10d::TCPStore>(getString(env, a[0], "host"), o)));
+  });
+}
+
+napi_value fileStore(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    auto s = c10::make_intrusive<c10d::FileStore>(getString(env, a[0], "path"), static_cast<int>(getInt(env, a[1], "worldSize")));
+    return wrapObj(env, new StoreBox(s));
+  });
+}
+
+napi_value prefixStore(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    auto* base = unwrapObj<StoreBox>(env, a[1], Kind::Store, "store");
+    return wrapObj(env, new StoreBox(c10::make_intrusive<c10d::PrefixStore>(getString(env, a[0], "prefix"), base->store)));
+  });
+}
+
+napi_value storeSet(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    std::string value = getString(env, a[2], "value");
+    storeArg(env, a[0]).set(getString(env, a[1], "key"), std::vector<uint8_t>(value.begin(), value.end()));
+    return makeUndefined(env);
+  });
+}
+
+napi_value storeGet(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    auto bytes = storeArg(env, a[0]).get(getString(env, a[1], "key"));
+    return makeString(env, std::string(bytes.begin(), bytes.end()));
+  });
+}
+
+napi_value storeAdd(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    return makeNumber(env, static_cast<double>(storeArg(env, a[0]).add(getString(env, a[1], "key"), getInt(env, a[2], "amount"))));
+  });
+}
+
+// distStoreCheck(store, keys[]) -> whether every key is set (does not wait).
+napi_value storeCheck(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    std::vector<std::string> keys;
+    for (uint32_t i = 0, n = arrayLength(env, a[1]); i < n; ++i) keys.push_back(getString(env, arrayGet(env, a[1], i), "key"));
+    return makeBool(env, storeArg(env, a[0]).check(keys));
+  });
+}
+
+// distStoreBarrier(store, key, worldSize, timeoutMs): PyTorch's _store_based_barrier (add 1, then poll
+// add 0 every 10 ms until every rank has checked in), which init_process_group and new_group end with.
+napi_value storeBarrier(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    c10d::Store& s = storeArg(env, a[0]);
+    std::string key = getString(env, a[1], "key");
+    int64_t world = getInt(env, a[2], "worldSize");
+    auto deadline = std::chrono::steady_clock::now() + msArg(env, a[3], "timeout");
+    s.add(key, 1);
+    int64_t count;
+    while ((count = s.add(key, 0)) < world) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw JsError("tstorch.distributed: timed out initializing the process group: " + std::to_string(count) + " of " +
+                      std::to_string(world) + " ranks checked in (key " + key + ")");
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    if (count > world)
+      throw JsError("tstorch.distributed: " + std::to_string(count) + " ranks checked in but the world size is " +
+                    std::to_string(world) + " (wrong world size, or a rank was started twice)");
+    return makeUndefined(env);
+  });
+}
+
+// ---------------------------------------------------------------- process groups
+
+// distNewGloo(store, rank, size, timeoutMs) — devices as PyTorch's binding picks them: one per
+// interface in GLOO_SOCKET_IFNAME (comma-separated), else the default (this host's address).
+napi_value newGloo(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    auto* store = unwrapObj<StoreBox>(env, a[0], Kind::Store, "store");
+    int rank = static_cast<int>(getInt(env, a[1], "rank"));
+    int size = static_cast<int>(getInt(env, a[2], "size"));
+    auto opts = c10d::ProcessGroupGloo::Options::create(msArg(env, a[3], "timeout"));
+    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
+    if (ifname && *ifname) {
+      std::string all(ifname);
+      size_t pos = 0;
+      while (pos <= all.size()) {
+        size_t comma = all.find(',', pos);
+        std::string one = all.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (!one.empty()) opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(one));
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+      }
+    } else {
+      opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    }
+    opts->threads = static_cast<int>(opts->devices.size()) * 2;
+    auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store->store, rank, size, opts);
+    return wrapObj(env, new GroupBox(pg));
+  });
+}
+
+napi_value ncclAvailable(napi_env env, napi_callback_info) {
+#ifdef TSTORCH_WITH_NCCL
+  return makeBool(env, true);
+#else
+  return makeBool(env, false);
+#endif
+}
+
+// distNewNccl(store, rank, size, timeoutMs): only in builds against a libtorch with ProcessGroupNCCL.
+napi_value newNccl(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+#ifdef TSTORCH_WITH_NCCL
+    Args<4> a(env, info);
+    auto* store = unwrapObj<StoreBox>(env, a[0], Kind::Store, "store");
+    auto opts = c10d::ProcessGroupNCCL::Options::create();
+    opts->timeout = msArg(env, a[3], "timeout");
+    auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store->store, static_cast<int>(getInt(env, a[1], "rank")),
+                                                          static_cast<int>(getInt(env, a[2], "size")), opts);
+    return wrapObj(env, new GroupBox(pg));
+#else
+    throw JsError("tstorch.distributed: this addon was built without NCCL (the linked libtorch has no ProcessGroupNCCL); use backend 'gloo'");
+#endif
+  });
+}
+
+// After the store-based barrier, as PyTorch does: rank 0 draws the group's sequence number into the
+// store and the others read it (before the barrier a PyTorch rank 0 would not have written it yet).
+napi_value groupSetSequence(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    groupArg(env, a[0])->setSequenceNumberForGroup();
+    return makeUndefined(env);
+  });
+}
+
+napi_value groupRank(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeNumber(env, groupArg(env, a[0])->getRank());
+  });
+}
+
+napi_value groupSize(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeNumber(env, groupArg(env, a[0])->getSize());
+  });
+}
+
+// Drops this handle's reference: Gloo's worker threads end once no work holds the group.
+napi_value groupDestroy(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    unwrapObj<GroupBox>(env, a[0], Kind::Group, "process group")->pg.reset();
+    return makeUndefined(env);
+  });
+}
+
+// ---------------------------------------------------------------- collectives (each returns a work handle)
+
+napi_value allReduce(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    std::vector<at::Tensor> ts{unwrapTensor(env, a[1], "tensor")};
+    c10d::AllreduceOptions o;
+    o.reduceOp = reduceOpArg(env, a[2]);
+    return wrapWork(env, groupArg(env, a[0])->allreduce(ts, o));
+  });
+}
+
+napi_value broadcast(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    std::vector<at::Tensor> ts{unwrapTensor(env, a[1], "tensor")};
+    c10d::BroadcastOptions o;
+    o.rootRank = getInt(env, a[2], "src");
+    return wrapWork(env, groupArg(env, a[0])->broadcast(ts, o));
+  });
+}
+
+// distAllGather(pg, outputs[], input)
+napi_value allGather(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    std::vector<std::vector<at::Tensor>> outs{tensorList(env, a[1], "tensorList")};
+    std::vector<at::Tensor> in{unwrapTensor(env, a[2], "tensor")};
+    return wrapWork(env, groupArg(env, a[0])->allgather(outs, in));
+  });
+}
+
+// distGather(pg, outputs[] (empty off the root), input, dst)
+napi_value gather(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    std::vector<at::Tensor> list = tensorList(env, a[1], "gatherList");
+    std::vector<std::vector<at::Tensor>> outs;
+    if (!list.empty()) outs.push_back(list);
+    std::vector<at::Tensor> in{unwrapTensor(env, a[2], "tensor")};
+    c10d::GatherOptions o;
+    o.rootRank = getInt(env, a[3], "dst");
+    return wrapWork(env, groupArg(env, a[0])->gather(outs, in, o));
+  });
+}
+
+// distScatter(pg, output, inputs[] (empty off the root), src)
+napi_value scatter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    std::vector<at::Tensor> out{unwrapTensor(env, a[1], "tensor")};
+    std::vector<at::Tensor> list = tensorList(env, a[2], "scatterList");
+    std::vector<std::vector<at::Tensor>> ins;
+    if (!list.empty()) ins.push_back(list);
+    c10d::ScatterOptions o;
+    o.rootRank = getInt(env, a[3], "src");
+    return wrapWork(env, groupArg(env, a[0])->scatter(out, ins, o));
+  });
+}
+
+// distReduceScatter(pg, output, inputs[], op): backends that have it (NCCL; Gloo in libtorch 1.13 does not).
+napi_value reduceScatter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    std::vector<at::Tensor> out{unwrapTensor(env, a[1], "output")};
+    std::vector<std::vector<at::Tensor>> ins{tensorList(env, a[2], "inputList")};
+    c10d::ReduceScatterOptions o;
+    o.reduceOp = reduceOpArg(env, a[3]);
+    return wrapWork(env, groupArg(env, a[0])->reduce_scatter(out, ins, o));
+  });
+}
+
+napi_value send(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    std::vector<at::Tensor> ts{unwrapTensor(env, a[1], "tensor")};
+    return wrapWork(env, groupArg(env, a[0])->send(ts, static_cast<int>(getInt(env, a[2], "dst")), static_cast<int>(getInt(env, a[3], "tag"))));
+  });
+}
+
+napi_value recv(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    std::vector<at::Tensor> ts{unwrapTensor(env, a[1], "tensor")};
+    return wrapWork(env, groupArg(env, a[0])->recv(ts, static_cast<int>(getInt(env, a[2], "src")), static_cast<int>(getInt(env, a[3], "tag"))));
+  });
+}
+
+napi_value barrier(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return wrapWork(env, groupArg(env, a[0])->barrier());
+  });
+}
+
+// distBroadcastCoalesced(pg, tensors[], bufferBytes, src): DDP's module-state broadcast (sync).
+napi_value broadcastCoalesced(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<4> a(env, info);
+    std::vector<at::Tensor> ts = tensorList(env, a[1], "tensors");
+    at::NoGradGuard ng;
+    std::vector<at::Tensor> detached;
+    for (auto& t : ts) detached.push_back(t.detach());
+    if (!detached.empty())
+      c10d::broadcast_coalesced(groupArg(env, a[0]), detached, static_cast<size_t>(getInt(env, a[2], "bufferSize")),
+                                static_cast<int>(getInt(env, a[3], "src")));
+    return makeUndefined(env);
+  });
+}
+
+// distVerifyParams(pg, params[]): every rank has rank 0's parameter count, shapes, strides and dtypes.
+napi_value verifyParams(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    c10d::verify_params_across_processes(groupArg(env, a[0]), tensorList(env, a[1], "params"), c10::nullopt);
+    return makeUndefined(env);
+  });
+}
+
+// distBucketAssignment(tensors[], sizeLimits[], tensorIndices[]) -> [buckets (index lists), per-bucket limits]
+napi_value bucketAssignment(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    std::vector<at::Tensor> ts = tensorList(env, a[0], "tensors");
+    std::vector<size_t> limits;
+    for (uint32_t i = 0, n = arrayLength(env, a[1]); i < n; ++i) limits.push_back(static_cast<size_t>(getNumber(env, arrayGet(env, a[1], i), "limit")));
+    std::vector<int64_t> indices = getIntList(env, a[2], "tensorIndices");
+    auto [buckets, sizes] = c10d::compute_bucket_assignment_by_size(ts, limits, {}, indices, c10::nullopt);
+    napi_value out, list, lim;
+    check(napi_create_array_with_length(env, buckets.size(), &list), "array");
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      std::vector<int64_t> ids(buckets[b].begin(), buckets[b].end());
+      check(napi_set_element(env, list, static_cast<uint32_t>(b), makeIntArray(env, ids)), "set_element");
+    }
+    check(napi_create_array_with_length(env, sizes.size(), &lim), "array");
+    for (size_t b = 0; b < sizes.size(); ++b) check(napi_set_element(env, lim, static_cast<uint32_t>(b), makeNumber(env, static_cast<double>(sizes[b]))), "set_element");
+    check(napi_create_array_with_length(env, 2, &out), "array");
+    check(napi_set_element(env, out, 0, list), "set_element");
+    check(napi_set_element(env, out, 1, lim), "set_element");
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- waiting
+
+std::string errorText(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const c10::Error& err) {
+    return err.what_without_backtrace();
+  } catch (const std::exception& err) {
+    return err.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+napi_value workWait(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    unwrapObj<WorkBox>(env, a[0], Kind::Work, "work")->work->wait();
+    return makeUndefined(env);
+  });
+}
+
+napi_value workIsCompleted(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeBool(env, unwrapObj<WorkBox>(env, a[0], Kind::Work, "work")->work->isCompleted());
+  });
+}
+
+// distWorkWaitAsync(work) -> Promise: work->wait() runs on a libuv pool thread, so the event loop
+// keeps turning while Gloo's threads move the data.
+struct AsyncWait {
+  c10::intrusive_ptr<c10d::Work> work;
+  napi_deferred deferred = nullptr;
+  napi_async_work async = nullptr;
+  std::string error;
+};
+
+void asyncWaitExecute(napi_env, void* data) {
+  auto* w = static_cast<AsyncWait*>(data);
+  try {
+    w->work->wait();
+  } catch (...) {
+    w->error = errorText(std::current_exception());
+    if (w->error.empty()) w->error = "collective failed";
+  }
+}
+
+void asyncWaitComplete(napi_env env, napi_status, void* data) {
+  std::unique_ptr<AsyncWait> w(static_cast<AsyncWait*>(data));
+  if (w->error.empty()) {
+    napi_resolve_deferred(env, w->deferred, makeUndefined(env));
+  } else {
+    napi_value msg, err;
+    napi_create_string_utf8(env, w->error.c_str(), w->error.size(), &msg);
+    napi_create_error(env, nullptr, msg, &err);
+    napi_reject_deferred(env, w->deferred, err);
+  }
+  napi_delete_async_work(env, w->async);
+}
+
+napi_value workWaitAsync(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    auto w = std::make_unique<AsyncWait>();
+    w->work = unwrapObj<WorkBox>(env, a[0], Kind::Work, "work")->work;
+    napi_value promise, name;
+    check(napi_create_promise(env, &w->deferred, &promise), "create_promise");
+    check(napi_create_string_utf8(env, "tstorch.distributed.wait", NAPI_AUTO_LENGTH, &name), "string");
+    check(napi_create_async_work(env, nullptr, name, asyncWaitExecute, asyncWaitComplete, w.get(), &w->async), "async_work");
+    check(napi_queue_async_work(env, w->async), "queue_async_work");
+    w.release();
+    return promise;
+  });
+}
+
+// ---------------------------------------------------------------- the data-parallel reducer
+
+// Gradients are averaged in buckets, each one flat tensor, as PyTorch's Reducer does: a hook after
+// each parameter's AccumulateGrad copies its gradient, divided by the world size, into the bucket;
+// when a bucket is full its all-reduce (sum) starts at once, on Gloo's threads, while backward goes
+// on; buckets start strictly in order, so every rank issues the same collectives in the same order.
+// A callback queued on the autograd engine waits for the buckets at the end of backward and writes
+// the averaged values back into the gradients.
+struct ReducerState : std::enable_shared_from_this<ReducerState> {
+  struct Bucket {
+    std::vector<size_t> vars;
+    at::Tensor flat;
+    std::vector<at::Tensor> views;
+    size_t pending = 0;
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+  c10::intrusive_ptr<PG> pg;
+  std::vector<at::Tensor> params;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators;  // kept alive: the hooks live on them
+  std::vector<Bucket> buckets;
+  std::vector<std::pair<size_t, size_t>> where;  // param -> (bucket, slot)
+  std::vector<bool> ready;
+  bool gradAsView = false;
+  bool findUnused = false;
+  bool expectHooks = false;    // prepare() was called: this backward synchronises
+  bool callbackQueued = false;
+  bool recordOrder = true;     // first iteration: remember the order gradients became ready
+  bool rebuilt = false;
+  std::vector<int64_t> readyOrder;
+  size_t nextBucket = 0;
+  std::mutex mu;
+
+  void initBuckets(const std::vector<std::vector<size_t>>& indices) {
+    at::NoGradGuard ng;
+    buckets.clear();
+    where.assign(params.size(), {SIZE_MAX, 0});
+    for (const auto& ids : indices) {
+      Bucket b;
+      b.vars = ids;
+      int64_t total = 0;
+      for (size_t i : ids) {
+        if (i >= params.size()) throw JsError("tstorch.distributed: bucket index out of range");
+        if (where[i].first != SIZE_MAX) throw JsError("tstorch.distributed: a parameter is in two buckets");
+        total += params[i].numel();
+      }
+      if (ids.empty()) throw JsError("tstorch.distributed: empty bucket");
+      b.flat = at::zeros({total}, params[ids[0]].options().requires_grad(false));
+      int64_t off = 0;
+      for (size_t s = 0; s < ids.size(); ++s) {
+        const at::Tensor& p = params[ids[s]];
+        if (p.scalar_type() != params[ids[0]].scalar_type() || p.device() != params[ids[0]].device())
+          throw JsError("tstorch.distributed: a bucket mixes dtypes or devices");
+        b.views.push_back(b.flat.narrow(0, off, p.numel()).view(p.sizes()));
+        off += p.numel();
+        where[ids[s]] = {buckets.size(), s};
+        if (gradAsView) {
+          at::Tensor& g = params[ids[s]].mutable_grad();
+          if (g.defined() && !g.is_alias_of(b.views.back())) {
+            b.views.back().copy_(g);
+            g = b.views.back();
+          }
+        }
+      }
+      buckets.push_back(std::move(b));
+    }
+    for (size_t i = 0; i < params.size(); ++i)
+      if (where[i].first == SIZE_MAX) throw JsError("tstorch.distributed: parameter " + std::to_string(i) + " is in no bucket");
+    resetIteration();
+  }
+
+  void resetIteration() {
+    ready.assign(params.size(), false);
+    for (auto& b : buckets) {
+      b.pending = b.vars.size();
+      b.work.reset();
+    }
+    nextBucket = 0;
+  }
+
+  // Copies (or, for a gradient that is the bucket's view, scales in place) one gradient into its bucket.
+  void copyIn(size_t i) {
+    at::NoGradGuard ng;
+    auto [bi, slot] = where[i];
+    at::Tensor& view = buckets[bi].views[slot];
+    at::Tensor& grad = params[i].mutable_grad();
+    double scale = 1.0 / static_cast<double>(pg->getSize());
+    if (!grad.defined()) {
+      view.zero_();
+      if (gradAsView) grad = view;
+    } else if (grad.is_alias_of(view)) {
+      view.mul_(scale);
+    } else {
+      at::Tensor s = at::scalar_tensor(scale, at::TensorOptions().dtype(at::kDouble));
+      s.unsafeGetTensorImpl()->set_wrapped_number(true);
+      at::mul_out(view, grad, s);
+      if (gradAsView) grad = view;
+    }
+  }
+
+  void markReady(size_t i) {
+    if (ready[i]) throw JsError("tstorch.distributed: parameter " + std::to_string(i) +
+                                " got its gradient twice in one backward pass (a shared parameter, or backward run twice without a forward)");
+    ready[i] = true;
+    copyIn(i);
+    auto& b = buckets[where[i].first];
+    if (--b.pending == 0) launchReady();
+  }
+
+  void launchReady() {
+    for (; nextBucket < buckets.size() && buckets[nextBucket].pending == 0; ++nextBucket) {
+      std::vector<at::Tensor> ts{buckets[nextBucket].flat};
+      buckets[nextBucket].work = pg->allreduce(ts);
+    }
+  }
+
+  void onGradReady(size_t i) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!expectHooks) return;
+    if (recordOrder) readyOrder.push_back(static_cast<int64_t>(i));
+    if (!callbackQueued) {
+      callbackQueued = true;
+      std::weak_ptr<ReducerState> weak = weak_from_this();
+      torch::autograd::Engine::get_default_engine().queue_callback([weak] {
+        if (auto r = weak.lock()) r->finalize();
+      });
+    }
+    markReady(i);
+  }
+
+  // End of backward: buckets whose parameters got no gradient are sent with zeros there (so that all
+  // ranks still issue the same all-reduces), every bucket is waited for, the averages written back.
+  void finalize() {
+    std::lock_guard<std::mutex> lock(mu);
+    expectHooks = false;
+    callbackQueued = false;
+    std::vector<size_t> unused;
+    for (size_t i = 0; i < params.size(); ++i)
+      if (!ready[i]) {
+        unused.push_back(i);
+        ready[i] = true;
+        copyIn(i);
+        if (--buckets[where[i].first].pending == 0) launchReady();
+      }
+    launchReady();
+    if (recordOrder && unused.empty()) recordOrder = false;
+    std::exception_ptr failure;
+    for (auto& b : buckets) {
+      try {
+        if (b.work) b.work->wait();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) {
+      resetIteration();
+      std::rethrow_exception(failure);
+    }
+    {
+      at::NoGradGuard ng;
+      for (auto& b : buckets)
+        for (size_t s = 0; s < b.vars.size(); ++s) {
+          at::Tensor& grad = params[b.vars[s]].mutable_grad();
+          if (grad.defined() && grad.is_alias_of(b.views[s])) continue;
+          if (!grad.defined() || gradAsView) grad = gradAsView ? b.views[s] : b.views[s].clone();
+          else grad.copy_(b.views[s]);
+        }
+    }
+    resetIteration();
+    if (!unused.empty() && !findUnused) {
+      std::string ids;
+      for (size_t i : unused) ids += (ids.empty() ? "" : ", ") + std::to_string(i);
+      throw JsError("tstorch.distributed: DistributedDataParallel: parameters with indices [" + ids + "] got no gradient on rank " +
+                    std::to_string(pg->getRank()) + " in this backward pass (their buckets were reduced with zeros); pass findUnusedParameters: true if parts of the model are unused");
+    }
+  }
+};
+
+struct ReducerBox : DistObj {
+  std::shared_ptr<ReducerState> state;
+  ReducerBox() : DistObj(Kind::Reducer) {}
+};
+
+std::vector<std::vector<size_t>> bucketIndicesArg(napi_env env, napi_value v) {
+  std::vector<std::vector<size_t>> out;
+  for (uint32_t b = 0, n = arrayLength(env, v); b < n; ++b) {
+    std::vector<size_t> ids;
+    for (int64_t i : getIntList(env, arrayGet(env, v, b), "bucket")) {
+      if (i < 0) throw JsError("tstorch.distributed: negative bucket index");
+      ids.push_back(static_cast<size_t>(i));
+    }
+    out.push_back(std::move(ids));
+  }
+  return out;
+}
+
+ReducerState& reducerArg(napi_env env, napi_value v) {
+  auto* box = unwrapObj<ReducerBox>(env, v, Kind::Reducer, "reducer");
+  if (!box->state) throw JsError("tstorch.distributed: the reducer was disposed");
+  return *box->state;
+}
+
+// distReducerCreate(pg, params[], bucketIndices[][], gradientAsBucketView, findUnusedParameters)
+napi_value reducerCreate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<5> a(env, info);
+    auto state = std::make_shared<ReducerState>();
+    state->pg = groupArg(env, a[0]);
+    state->params = tensorList(env, a[1], "params");
+    state->gradAsView = getBool(env, a[3], "gradientAsBucketView");
+    state->findUnused = getBool(env, a[4], "findUnusedParameters");
+    for (auto& p : state->params) {
+      if (!p.requires_grad() || !p.is_leaf()) throw JsError("tstorch.distributed: DistributedDataParallel needs leaf parameters that require grad");
+      if (p.is_sparse()) throw JsError("tstorch.distributed: sparse parameters are not supported");
+    }
+    state->initBuckets(bucketIndicesArg(env, a[2]));
+    std::weak_ptr<ReducerState> weak = state;
+    for (size_t i = 0; i < state->params.size(); ++i) {
+      auto acc = torch::autograd::impl::grad_accumulator(state->params[i]);
+      acc->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+          [weak, i](const torch::autograd::variable_list& outputs, const torch::autograd::variable_list&) {
+            if (auto r = weak.lock()) r->onGradReady(i);
+            return outputs;
+          }));
+      state->accumulators.push_back(std::move(acc));
+    }
+    auto* box = new ReducerBox();
+    box->state = std::move(state);
+    return wrapObj(env, box);
+  });
+}
+
+// Called by the wrapper's forward when this backward must synchronise (not inside noSync()).
+napi_value reducerPrepare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    ReducerState& r = reducerArg(env, a[0]);
+    std::lock_guard<std::mutex> lock(r.mu);
+    if (r.callbackQueued) throw JsError("tstorch.distributed: the previous backward pass has not finished its reduction");
+    r.resetIteration();
+    r.expectHooks = true;
+    return makeUndefined(env);
+  });
+}
+
+// Forward without a backward (e.g. evaluation under grad mode): no hooks expected after all.
+napi_value reducerCancel(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    ReducerState& r = reducerArg(env, a[0]);
+    std::lock_guard<std::mutex> lock(r.mu);
+    r.expectHooks = false;
+    return makeUndefined(env);
+  });
+}
+
+// distReducerRebuild(r, firstBucketBytes, bucketBytes) -> bool: PyTorch's rebuild_buckets: once, after
+// the first iteration, buckets follow the order in which gradients became ready; rank 0's assignment is
+// broadcast (indices with the bucket count, then the bucket sizes: sync_bucket_indices's two messages).
+napi_value reducerRebuild(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    ReducerState& r = reducerArg(env, a[0]);
+    std::lock_guard<std::mutex> lock(r.mu);
+    if (r.rebuilt || r.recordOrder || r.readyOrder.size() != r.params.size()) return makeBool(env, false);
+    std::vector<at::Tensor> ordered;
+    for (int64_t i : r.readyOrder) ordered.push_back(r.params[static_cast<size_t>(i)]);
+    std::vector<size_t> limits{static_cast<size_t>(getNumber(env, a[1], "firstBucketBytes")),
+                               static_cast<size_t>(getNumber(env, a[2], "bucketBytes"))};
+    auto assigned = std::get<0>(c10d::compute_bucket_assignment_by_size(ordered, limits, {}, r.readyOrder, c10::nullopt));
+    int64_t total = 0;
+    for (auto& b : assigned) total += static_cast<int64_t>(b.size());
+    at::Tensor indices = at::empty({total + 1}, at::kInt);
+    auto acc = indices.accessor<int, 1>();
+    int64_t k = 0;
+    for (auto& b : assigned)
+      for (size_t i : b) acc[k++] = static_cast<int>(i);
+    acc[k] = static_cast<int>(assigned.size());
+    auto dev = r.params[0].device();
+    std::vector<at::Tensor> msg{indices.to(dev)};
+    r.pg->broadcast(msg)->wait();
+    indices.copy_(msg[0]);
+    int64_t numBuckets = acc[k];
+    at::Tensor sizes = at::empty({numBuckets}, at::kInt);
+    auto sacc = sizes.accessor<int, 1>();
+    for (int64_t b = 0; b < numBuckets; ++b)
+      sacc[b] = static_cast<int>(assigned.at(std::min(static_cast<size_t>(b), assigned.size() - 1)).size());
+    std::vector<at::Tensor> msg2{sizes.to(dev)};
+    r.pg->broadcast(msg2)->wait();
+    sizes.copy_(msg2[0]);
+    std::vector<std::vector<size_t>> synced;
+    k = 0;
+    for (int64_t b = 0; b < numBuckets; ++b) {
+      std::vector<size_t> ids;
+      for (int j = 0; j < sacc[b]; ++j) ids.push_back(static_cast<size_t>(acc[k++]));
+      synced.push_back(std::move(ids));
+    }
+    r.initBuckets(synced);
+    r.rebuilt = true;
+    r.readyOrder.clear();
+    return makeBool(env, true);
+  });
+}
+
+napi_value reducerBuckets(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    ReducerState& r = reducerArg(env, a[0]);
+    napi_value list;
+    check(napi_create_array_with_length(env, r.buckets.size(), &list), "array");
+    for (size_t b = 0; b < r.buckets.size(); ++b) {
+      std::vector<int64_t> ids(r.buckets[b].vars.begin(), r.buckets[b].vars.end());
+      check(napi_set_element(env, list, static_cast<uint32_t>(b), makeIntArray(env, ids)), "set_element");
+    }
+    return list;
+  });
+}
+
+// The hooks stay on the accumulators but find the state gone and do nothing.
+napi_value reducerDispose(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    unwrapObj<ReducerBox>(env, a[0], Kind::Reducer, "reducer")->state.reset();
+    return makeUndefined(env);
+  });
+}
+
+napi_value available(napi_env env, napi_callback_info) { return makeBool(env, true); }
+
+}  // namespace
+
+std::vector<Export> distributedExports() {
+  return {
+      {"distIsAvailable", available},        {"distIsNcclAvailable", ncclAvailable},
+      {"distTcpStore", tcpStore},            {"distFileStore", fileStore},
+      {"distPrefixStore", prefixStore},      {"distStoreSet", storeSet},
+      {"distStoreGet", storeGet},            {"distStoreAdd", storeAdd},
+      {"distStoreCheck", storeCheck},        {"distStoreBarrier", storeBarrier},
+      {"distNewGloo", newGloo},              {"distNewNccl", newNccl},
+      {"distGroupRank", groupRank},          {"distGroupSize", groupSize},
+      {"distGroupDestroy", groupDestroy},    {"distAllReduce", allReduce},
+      {"distGroupSetSequence", groupSetSequence}, {"distReduceScatter", reduceScatter},
+      {"distBroadcast", broadcast},          {"distAllGather", allGather},
+      {"distGather", gather},                {"distScatter", scatter},
+      {"distSend", send},                    {"distRecv", recv},
+      {"distBarrier", barrier},              {"distBroadcastCoalesced", broadcastCoalesced},
+      {"distVerifyParams", verifyParams},    {"distBucketAssignment", bucketAssignment},
+      {"distWorkWait", workWait},            {"distWorkWaitAsync", workWaitAsync},
+      {"distWorkIsCompleted", workIsCompleted}, {"distRandperm", randpermSeeded},
+      {"distReducerCreate", reducerCreate},  {"distReducerPrepare", reducerPrepare},
+      {"distReducerCancel", reducerCancel},  {"distReducerRebuild", reducerRebuild},
+      {"distReducerBuckets", reducerBuckets}, {"distReducerDispose", reducerDispose},
+  };
+}
+
+}  // namespace tstorch
+
+#else  // no Gloo headers: torch.distributed reports itself unavailable
+
+namespace tstorch {
+static napi_value distUnavailable(napi_env env, napi_callback_info) { return makeBool(env, false); }
+std::vector<Export> distributedExports() {
+  return {{"distIsAvailable", distUnavailable}, {"distIsNcclAvailable", distUnavailable}, {"distRandperm", randpermSeeded}};
+}
+}  // namespace tstorch
+
+#endif
