@@ -17,9 +17,31 @@ export {
   crossEntropyForLogits, accuracyForLogits, crossEntropy, nllLoss, mseLoss, l1Loss, binaryCrossEntropyWithLogits,
 } from "./loss.js";
 export * as init from "./init.js";
-export * as functional from "../core/functional.js";
+export * as functional from "./functional.js";
 export { Parameter } from "./parameter.js";
 export type { AnyModule } from "./module.js";
 export { ModuleList, ModuleDict } from "./container.js";
 export * as utils from "./utils.js";
 export * as parallel from "../distributed/parallel.js";
+export { Embedding, EmbeddingBag } from "./embedding.js";
+export type { EmbeddingOptions, EmbeddingBagOptions, EmbeddingBagMode } from "./embedding.js";
+export { RNNBase, RNN, LSTM, GRU } from "./rnn.js";
+export type { RNNOptions, RNNTanhOptions, LSTMOptions, LSTMState, RNNMode } from "./rnn.js";
+export { RNNCell, LSTMCell, GRUCell } from "./rnn-cell.js";
+export type { CellOptions } from "./rnn-cell.js";
+export { Conv1d, Conv3d, ConvTranspose1d } from "./conv-nd.js";
+export type { ConvNdOptions, ConvTranspose1dOptions, IntN } from "./conv-nd.js";
+export { GroupNorm, InstanceNorm1d, InstanceNorm2d } from "./group-norm.js";
+export type { GroupNormOptions, InstanceNormOptions } from "./group-norm.js";
+export { Upsample, PixelShuffle, PixelUnshuffle } from "./resample.js";
+export { Unflatten, Dropout1d, Dropout2d } from "./shape-layers.js";
+export { MultiheadAttention, NonDynamicallyQuantizableLinear } from "./attention.js";
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./attention.js";
+export {
+  TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer,
+} from "./transformer.js";
+export type { TransformerLayerOptions, TransformerOptions, EncoderMasks, DecoderMasks, TransformerMasks, Activation } from "./transformer.js";
+export {
+  MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, HuberLoss, SmoothL1Loss, CTCLoss,
+} from "./loss-modules.js";
+export type { ClassLossOptions } from "./loss-modules.js";

@@ -69,8 +69,10 @@ export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue:
     const v = Math.abs(clipValue);
     if (grads.length === 0) return;
     if ("_foreach_clamp_min_" in aten && "_foreach_clamp_max_" in aten) {
-      aten._foreach_clamp_min_.Scalar(grads, { tstorchFloat: -v });
-      aten._foreach_clamp_max_.Scalar(grads, { tstorchFloat: v });
+      // libtorch 2.x only (not in the generated 1.13 operator types)
+      const dyn = aten as unknown as Record<string, { Scalar: (...a: unknown[]) => unknown }>;
+      dyn._foreach_clamp_min_.Scalar(grads, { tstorchFloat: -v });
+      dyn._foreach_clamp_max_.Scalar(grads, { tstorchFloat: v });
     } else {
       for (const g of grads) g.clamp_({ tstorchFloat: -v }, { tstorchFloat: v });
     }

@@ -1,0 +1,285 @@
+// Scaled dot-product attention and nn.MultiheadAttention. scaledDotProductAttention uses libtorch's
+// fused aten::scaled_dot_product_attention where the linked libtorch has it (2.x) and the same
+// composite as PyTorch's documentation otherwise (1.13). MultiheadAttention follows
+// F.multi_head_attention_forward: PyTorch's parameter names (in_proj_weight or q/k/v_proj_weight,
+// in_proj_bias, bias_k, bias_v, out_proj.*) and its mask conventions (a bool mask is true where
+// attention is NOT allowed; a float mask is added to the scores).
+import { full, zeros } from "../core/creation.js";
+import { linear } from "../core/functional.js";
+import { ops } from "../core/ops.js";
+import { scope } from "../core/scope.js";
+import { Tensor } from "../core/tensor.js";
+import { constant_, xavierNormal_, xavierUniform_ } from "./init.js";
+import { Linear, ParamOptions } from "./linear.js";
+import { Module } from "./module.js";
+
+const aten = ops.aten;
+
+function shapeStr(s: readonly number[]): string {
+  return `[${s.join(", ")}]`;
+}
+function isFloat(t: Tensor): boolean {
+  return t.dtype === "float32" || t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bfloat16";
+}
+
+/** A float [sz, sz] mask with -inf above the diagonal and 0 elsewhere (Transformer.generate_square_subsequent_mask). */
+export function generateSquareSubsequentMask(sz: number, o: { dtype?: "float32" | "float64"; device?: string } = {}): Tensor {
+  return scope(() => aten.triu(full([sz, sz], -Infinity, { dtype: o.dtype ?? "float32", device: o.device }), 1) as Tensor);
+}
+
+export interface ScaledDotProductAttentionOptions {
+  /** Bool (true = may attend, as in PyTorch 2's SDPA) or float (added) mask broadcastable to [..., L, S]. */
+  attnMask?: Tensor | null;
+  dropoutP?: number;
+  isCausal?: boolean;
+  /** Default 1/√E. */
+  scale?: number | null;
+}
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v over [..., L, E] queries and [..., S, E] keys / [..., S, Ev] values
+ * (torch.nn.functional.scaled_dot_product_attention's semantics).
+ */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: ScaledDotProductAttentionOptions = {}): Tensor {
+  const mask = o.attnMask ?? null;
+  const isCausal = o.isCausal ?? false;
+  if (mask !== null && isCausal) throw new Error("tstorch: scaledDotProductAttention: give either attnMask or isCausal, not both");
+  if (mask !== null && mask.dtype !== "bool" && !isFloat(mask)) {
+    throw new Error(`tstorch: scaledDotProductAttention: attnMask must be bool or floating, got ${mask.dtype}`);
+  }
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) throw new Error("tstorch: scaledDotProductAttention expects q, k, v with at least 2 dimensions");
+  const dropoutP = o.dropoutP ?? 0;
+  if ("scaled_dot_product_attention" in aten) {
+    const kw = o.scale === undefined || o.scale === null ? {} : { scale: o.scale };
+    // only in libtorch 2.x, so not in the generated (1.13) operator types
+    const sdpa = (aten as unknown as Record<string, (...a: unknown[]) => Tensor>).scaled_dot_product_attention;
+    return sdpa(q, k, v, mask, dropoutP, isCausal, kw);
+  }
+  return scope(() => {
+    const L = q.shape[q.ndim - 2];
+    const S = k.shape[k.ndim - 2];
+    const scale = o.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]);
+    let scores = q.matmul(k.transpose(-2, -1)).mul(scale);
+    if (isCausal) scores = scores.add(aten.triu(full([L, S], -Infinity, { dtype: q.dtype, device: q.device }), 1) as Tensor);
+    if (mask !== null) scores = mask.dtype === "bool" ? scores.maskedFill(mask.logicalNot(), -Infinity) : scores.add(mask);
+    let w = scores.softmax(-1);
+    if (dropoutP > 0) w = w.dropout(dropoutP, true);
+    return w.matmul(v);
+  });
+}
+
+/** out_proj's class (PyTorch names it so that quantisation leaves it alone; it is a Linear). */
+export class NonDynamicallyQuantizableLinear extends Linear {}
+
+export interface MultiheadAttentionOptions extends Omit<ParamOptions, "init"> {
+  /** Dropout on the attention weights in training mode (default 0). */
+  dropout?: number;
+  bias?: boolean;
+  addBiasKV?: boolean;
+  addZeroAttn?: boolean;
+  kdim?: number;
+  vdim?: number;
+  /** Inputs and outputs as [batch, seq, feature] (default false: [seq, batch, feature]). */
+  batchFirst?: boolean;
+}
+
+export interface MultiheadAttentionForwardOptions {
+  /** [N, S]: true (or -inf) for key positions to ignore. */
+  keyPaddingMask?: Tensor | null;
+  /** Return the attention weights as well (default true). */
+  needWeights?: boolean;
+  /** [L, S] or [N·numHeads, L, S]: bool (true = not allowed) or float (added to the scores). */
+  attnMask?: Tensor | null;
+  /** Average the weights over heads (default true). */
+  averageAttnWeights?: boolean;
+  /** With no attnMask: apply a causal mask. */
+  isCausal?: boolean;
+}
+
+/** Converts a bool or float mask to an additive float mask, checking its dtype. */
+function additiveMask(mask: Tensor, what: string, dtype: Tensor["dtype"]): Tensor {
+  if (mask.dtype === "bool") return zeros(mask.shape, { dtype, device: mask.device }).maskedFill(mask, -Infinity);
+  if (!isFloat(mask)) throw new Error(`tstorch: MultiheadAttention: only bool and floating types of ${what} are supported, got ${mask.dtype}`);
+  return mask.dtype === dtype ? mask : mask.to(dtype);
+}
+
+export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly headDim: number;
+  readonly dropout: number;
+  readonly batchFirst: boolean;
+  readonly addZeroAttn: boolean;
+  readonly qkvSameEmbedDim: boolean;
+  readonly inProjWeight: Tensor | null;
+  readonly qProjWeight: Tensor | null;
+  readonly kProjWeight: Tensor | null;
+  readonly vProjWeight: Tensor | null;
+  readonly inProjBias: Tensor | null;
+  readonly outProj: NonDynamicallyQuantizableLinear;
+  readonly biasK: Tensor | null;
+  readonly biasV: Tensor | null;
+
+  constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiheadAttentionOptions = {}) {
+    super();
+    if (!Number.isInteger(embedDim) || embedDim <= 0) throw new Error(`tstorch: MultiheadAttention embedDim must be a positive integer, got ${embedDim}`);
+    if (!Number.isInteger(numHeads) || numHeads <= 0 || embedDim % numHeads !== 0) {
+      throw new Error(`tstorch: MultiheadAttention embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
+    }
+    this.kdim = opts.kdim ?? embedDim;
+    this.vdim = opts.vdim ?? embedDim;
+    this.qkvSameEmbedDim = this.kdim === embedDim && this.vdim === embedDim;
+    this.headDim = embedDim / numHeads;
+    this.dropout = opts.dropout ?? 0;
+    this.batchFirst = opts.batchFirst ?? false;
+    this.addZeroAttn = opts.addZeroAttn ?? false;
+    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
+    const bias = opts.bias ?? true;
+    if (this.qkvSameEmbedDim) {
+      this.inProjWeight = this.registerParameter("in_proj_weight", zeros([3 * embedDim, embedDim], t));
+      this.qProjWeight = this.kProjWeight = this.vProjWeight = null;
+    } else {
+      this.qProjWeight = this.registerParameter("q_proj_weight", zeros([embedDim, embedDim], t));
+      this.kProjWeight = this.registerParameter("k_proj_weight", zeros([embedDim, this.kdim], t));
+      this.vProjWeight = this.registerParameter("v_proj_weight", zeros([embedDim, this.vdim], t));
+      this.inProjWeight = this.registerParameter("in_proj_weight", null);
+    }
+    this.inProjBias = this.registerParameter("in_proj_bias", bias ? zeros([3 * embedDim], t) : null);
+    this.outProj = this.registerModule("out_proj", new NonDynamicallyQuantizableLinear(embedDim, embedDim, { bias, ...t }));
+    const kv = opts.addBiasKV ?? false;
+    this.biasK = this.registerParameter("bias_k", kv ? zeros([1, 1, embedDim], t) : null);
+    this.biasV = this.registerParameter("bias_v", kv ? zeros([1, 1, embedDim], t) : null);
+    this.resetParameters();
+  }
+
+  /** PyTorch's _reset_parameters: Xavier-uniform projections, zero biases, Xavier-normal bias_k/bias_v. */
+  resetParameters(): void {
+    if (this.inProjWeight !== null) xavierUniform_(this.inProjWeight);
+    else for (const w of [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!]) xavierUniform_(w);
+    if (this.inProjBias !== null) {
+      constant_(this.inProjBias, 0);
+      if (this.outProj.bias !== null) constant_(this.outProj.bias, 0);
+    }
+    if (this.biasK !== null) xavierNormal_(this.biasK);
+    if (this.biasV !== null) xavierNormal_(this.biasV);
+  }
+
+  /** Returns [attention output, weights or null]: outputs [L, N, E] ([N, L, E] with batchFirst; [L, E] unbatched). */
+  forward(query: Tensor, key: Tensor, value: Tensor, o: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    const batched = query.ndim === 3;
+    if (query.ndim !== 2 && query.ndim !== 3) throw new Error(`tstorch: MultiheadAttention: query should be unbatched 2-D or batched 3-D, got ${query.ndim}-D`);
+    if (key.ndim !== query.ndim || value.ndim !== query.ndim) {
+      throw new Error(`tstorch: MultiheadAttention: key and value must be ${query.ndim}-D like the query, got ${key.ndim}-D and ${value.ndim}-D`);
+    }
+    const needWeights = o.needWeights ?? true;
+    const average = o.averageAttnWeights ?? true;
+    return scope(() => {
+      // to [L, N, E]
+      let q = query;
+      let k = key;
+      let v = value;
+      if (batched && this.batchFirst) [q, k, v] = [q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)];
+      if (!batched) [q, k, v] = [q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1)];
+      const [L, N, E] = q.shape;
+      const S = k.shape[0];
+      const H = this.numHeads;
+      const hd = this.headDim;
+      if (E !== this.embedDim) throw new Error(`tstorch: MultiheadAttention: was expecting embedding dimension of ${this.embedDim}, but got ${E}`);
+      if (k.shape[1] !== N || v.shape[1] !== N) throw new Error("tstorch: MultiheadAttention: query, key and value must have the same batch size");
+      if (k.shape[0] !== v.shape[0]) throw new Error(`tstorch: MultiheadAttention: key's sequence length ${k.shape[0]} does not match value's ${v.shape[0]}`);
+      if (k.shape[2] !== this.kdim || v.shape[2] !== this.vdim) {
+        throw new Error(`tstorch: MultiheadAttention: expected key and value feature sizes ${this.kdim} and ${this.vdim}, got ${k.shape[2]} and ${v.shape[2]}`);
+      }
+      const dtype = q.dtype;
+      let attnMask = o.attnMask ?? null;
+      if (attnMask === null && o.isCausal === true) attnMask = generateSquareSubsequentMask(L, { dtype: dtype as "float32", device: String(q.device) });
+      if (attnMask !== null) {
+        if (!(attnMask instanceof Tensor)) throw new Error("tstorch: MultiheadAttention: attnMask must be a Tensor");
+        attnMask = additiveMask(attnMask, "attn_mask", dtype);
+        if (attnMask.ndim === 2) {
+          if (attnMask.shape[0] !== L || attnMask.shape[1] !== S) {
+            throw new Error(`tstorch: MultiheadAttention: the shape of the 2-D attnMask is ${shapeStr(attnMask.shape)}, but should be [${L}, ${S}] ([target length, source length])`);
+          }
+          attnMask = attnMask.unsqueeze(0);
+        } else if (attnMask.ndim === 3) {
+          if (attnMask.shape[0] !== N * H || attnMask.shape[1] !== L || attnMask.shape[2] !== S) {
+            throw new Error(`tstorch: MultiheadAttention: the shape of the 3-D attnMask is ${shapeStr(attnMask.shape)}, but should be [${N * H}, ${L}, ${S}] ([batch·numHeads, target length, source length])`);
+          }
+        } else {
+          throw new Error(`tstorch: MultiheadAttention: attnMask must be 2-D or 3-D, got ${attnMask.ndim}-D`);
+        }
+      }
+      let kpm = o.keyPaddingMask ?? null;
+      if (kpm !== null) {
+        if (!(kpm instanceof Tensor)) throw new Error("tstorch: MultiheadAttention: keyPaddingMask must be a Tensor");
+        const expected = batched ? [N, S] : [S];
+        if (kpm.ndim !== expected.length || kpm.shape.some((d, i) => d !== expected[i])) {
+          throw new Error(`tstorch: MultiheadAttention: expecting keyPaddingMask of shape ${shapeStr(expected)} ([batch, source length]), got ${shapeStr(kpm.shape)}`);
+        }
+        kpm = additiveMask(kpm, "key_padding_mask", dtype);
+        if (!batched) kpm = kpm.unsqueeze(0);
+      }
+
+      // input projections
+      let qp: Tensor;
+      let kp: Tensor;
+      let vp: Tensor;
+      const b = this.inProjBias;
+      const [bq, bk, bv] = b === null ? [null, null, null] : b.chunk(3);
+      if (this.inProjWeight !== null) {
+        if (q === k && k === v) {
+          [qp, kp, vp] = linear(q, this.inProjWeight, b).chunk(3, -1);
+        } else {
+          const [wq, wk, wv] = this.inProjWeight.chunk(3);
+          qp = linear(q, wq, bq);
+          kp = linear(k, wk, bk);
+          vp = linear(v, wv, bv);
+        }
+      } else {
+        qp = linear(q, this.qProjWeight!, bq);
+        kp = linear(k, this.kProjWeight!, bk);
+        vp = linear(v, this.vProjWeight!, bv);
+      }
+      if (this.biasK !== null && this.biasV !== null) {
+        kp = aten.cat([kp, this.biasK.repeat(1, N, 1)], 0) as Tensor;
+        vp = aten.cat([vp, this.biasV.repeat(1, N, 1)], 0) as Tensor;
+        if (attnMask !== null) attnMask = attnMask.pad([0, 1]);
+        if (kpm !== null) kpm = kpm.pad([0, 1]);
+      }
+      // heads: [N·H, len, hd]
+      qp = qp.reshape(L, N * H, hd).transpose(0, 1);
+      kp = kp.reshape(kp.shape[0], N * H, hd).transpose(0, 1);
+      vp = vp.reshape(vp.shape[0], N * H, hd).transpose(0, 1);
+      if (this.addZeroAttn) {
+        kp = aten.cat([kp, zeros([N * H, 1, hd], { dtype, device: kp.device })], 1) as Tensor;
+        vp = aten.cat([vp, zeros([N * H, 1, hd], { dtype, device: vp.device })], 1) as Tensor;
+        if (attnMask !== null) attnMask = attnMask.pad([0, 1]);
+        if (kpm !== null) kpm = kpm.pad([0, 1]);
+      }
+      const srcLen = kp.shape[1];
+      if (kpm !== null) {
+        const m = kpm.view(N, 1, 1, srcLen).expand(-1, H, -1, -1).reshape(N * H, 1, srcLen);
+        attnMask = attnMask === null ? m : attnMask.add(m);
+      }
+      const p = this.training ? this.dropout : 0;
+      let scores = qp.mul(1 / Math.sqrt(hd)).bmm(kp.transpose(-2, -1));
+      if (attnMask !== null) scores = scores.add(attnMask);
+      let w = scores.softmax(-1);
+      if (p > 0) w = w.dropout(p, true);
+      let out = w.bmm(vp); // [N·H, L, hd]
+      out = out.transpose(0, 1).contiguous().view(L * N, E);
+      out = linear(out, this.outProj.weight, this.outProj.bias).view(L, N, E);
+      if (batched && this.batchFirst) out = out.transpose(0, 1);
+      if (!batched) out = out.squeeze(1);
+      if (!needWeights) return [out, null];
+      let weights = w.view(N, H, L, srcLen);
+      if (average) weights = weights.mean(1);
+      if (!batched) weights = weights.squeeze(0);
+      return [out, weights];
+    }) as [Tensor, Tensor | null];
+  }
+
+  override extraRepr(): string {
+    return "";
+  }
+}

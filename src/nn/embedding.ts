@@ -1,0 +1,239 @@
+// nn.Embedding and nn.EmbeddingBag: lookup tables with PyTorch's options and state_dict name
+// ("weight", [numEmbeddings, embeddingDim]), computed by aten::embedding / aten::embedding_bag.
+import { noGrad } from "../core/autograd.js";
+import { arange, empty } from "../core/creation.js";
+import type { DeviceLike } from "../core/device.js";
+import type { DType } from "../core/dtype.js";
+import { ops } from "../core/ops.js";
+import { Tensor } from "../core/tensor.js";
+import { normal_ } from "./init.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+
+const aten = ops.aten;
+
+export interface EmbeddingOptions {
+  /** Row whose gradient is always zero (and, with init "torch", whose initial value is zero); negative counts from the end. */
+  paddingIdx?: number | null;
+  /** Rows looked up are renormalised in place to at most this `normType`-norm (PyTorch's max_norm). */
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  sparse?: boolean;
+  /** An initial weight to use instead of a random one (PyTorch's _weight). */
+  weight?: Tensor;
+  /** "torch": N(0, 1) with the padding row zeroed; "tch": N(0, 1) (tch's Init::Randn, padding row kept). */
+  init?: "torch" | "tch";
+  dtype?: DType;
+  device?: DeviceLike;
+}
+
+function checkPaddingIdx(paddingIdx: number | null | undefined, num: number): number | null {
+  if (paddingIdx === null || paddingIdx === undefined) return null;
+  if (!Number.isInteger(paddingIdx) || paddingIdx >= num || paddingIdx < -num) {
+    throw new Error(`tstorch: Embedding paddingIdx must be within the number of embeddings [${-num}, ${num}), got ${paddingIdx}`);
+  }
+  return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+}
+
+/**
+ * Checks indices before libtorch sees them: an out-of-range index is a clear Error here, where on
+ * CUDA it would be a device-side assert that kills the process. On the CPU libtorch's own check is
+ * kept (no host sync in the hot path) and its message is rewritten to name the layer.
+ */
+export function checkIndices(what: string, input: Tensor, num: number): void {
+  if (!(input instanceof Tensor)) throw new Error(`tstorch: ${what} expects a Tensor of indices, got ${typeof input}`);
+  if (input.dtype !== "int64" && input.dtype !== "int32") {
+    throw new Error(`tstorch: ${what} expects indices of dtype int64 or int32, got ${input.dtype}`);
+  }
+  if (input.device.type !== "cpu" && input.numel() > 0) rangeCheck(what, input, num);
+}
+
+function rangeCheck(what: string, input: Tensor, num: number): void {
+  const lo = input.min();
+  const hi = input.max();
+  const [a, b] = [Number(lo.item()), Number(hi.item())];
+  lo.dispose();
+  hi.dispose();
+  if (a < 0 || b >= num) {
+    throw new Error(`tstorch: ${what} index out of range: indices must be in [0, ${num}), got ${a < 0 ? a : b}`);
+  }
+}
+
+/** Runs a lookup; libtorch's "index out of range" becomes an Error naming the layer and the bad index. */
+export function withIndexCheck<T>(what: string, input: Tensor, num: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error && /index out of range/i.test(e.message)) rangeCheck(what, input, num);
+    throw e;
+  }
+}
+
+export class Embedding extends Module {
+  readonly weight: Tensor;
+  readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly scaleGradByFreq: boolean;
+  readonly sparse: boolean;
+
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
+    super();
+    if (!Number.isInteger(numEmbeddings) || numEmbeddings <= 0) throw new Error(`tstorch: Embedding numEmbeddings must be a positive integer, got ${numEmbeddings}`);
+    if (!Number.isInteger(embeddingDim) || embeddingDim <= 0) throw new Error(`tstorch: Embedding embeddingDim must be a positive integer, got ${embeddingDim}`);
+    this.paddingIdx = checkPaddingIdx(opts.paddingIdx, numEmbeddings);
+    this.maxNorm = opts.maxNorm ?? null;
+    this.normType = opts.normType ?? 2;
+    this.scaleGradByFreq = opts.scaleGradByFreq ?? false;
+    this.sparse = opts.sparse ?? false;
+    if (opts.weight !== undefined) {
+      const s = opts.weight.shape;
+      if (s.length !== 2 || s[0] !== numEmbeddings || s[1] !== embeddingDim) {
+        throw new Error(`tstorch: Embedding weight must have shape [${numEmbeddings}, ${embeddingDim}], got [${s.join(", ")}]`);
+      }
+      this.weight = this.registerParameter("weight", new Parameter(opts.weight));
+    } else {
+      const t = { dtype: opts.dtype ?? "float32", device: opts.device };
+      this.weight = this.registerParameter("weight", empty([numEmbeddings, embeddingDim], t));
+      this.resetParameters(opts.init ?? "torch");
+    }
+  }
+
+  /** PyTorch's Embedding.from_pretrained: `embeddings` [num, dim] becomes the weight (frozen unless freeze: false). */
+  static fromPretrained(embeddings: Tensor, opts: Omit<EmbeddingOptions, "weight" | "init" | "dtype" | "device"> & { freeze?: boolean } = {}): Embedding {
+    if (embeddings.ndim !== 2) throw new Error(`tstorch: Embedding.fromPretrained expects a 2-D tensor, got ${embeddings.ndim}-D`);
+    const [n, d] = embeddings.shape;
+    const e = new Embedding(n, d, { ...opts, weight: embeddings });
+    e.weight.requiresGrad_(!(opts.freeze ?? true));
+    return e;
+  }
+
+  resetParameters(scheme: "torch" | "tch" = "torch"): void {
+    normal_(this.weight);
+    if (scheme === "torch" && this.paddingIdx !== null) {
+      const w = this.weight;
+      const row = this.paddingIdx;
+      noGrad(() => {
+        const r = w.select(0, row);
+        r.fill_(0);
+        r.dispose();
+      });
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    checkIndices("Embedding", input, this.numEmbeddings);
+    return withIndexCheck("Embedding", input, this.numEmbeddings, () => {
+      if (this.maxNorm !== null) {
+        const w = this.weight;
+        const max = this.maxNorm;
+        noGrad(() => aten.embedding_renorm_(w, input, max, this.normType));
+      }
+      return aten.embedding(this.weight, input, this.paddingIdx ?? -1, this.scaleGradByFreq, this.sparse) as Tensor;
+    });
+  }
+
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.maxNorm !== null) s += `, max_norm=${this.maxNorm}`;
+    if (this.normType !== 2) s += `, norm_type=${this.normType}`;
+    if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
+    if (this.sparse) s += ", sparse=True";
+    return s;
+  }
+}
+
+export type EmbeddingBagMode = "sum" | "mean" | "max";
+const MODES: Record<EmbeddingBagMode, number> = { sum: 0, mean: 1, max: 2 };
+
+export interface EmbeddingBagOptions extends Omit<EmbeddingOptions, "init"> {
+  mode?: EmbeddingBagMode;
+  includeLastOffset?: boolean;
+}
+
+/** Sums, averages or maxes the embeddings of each bag; bags are rows of a 2-D input or given by offsets into a 1-D one. */
+export class EmbeddingBag extends Module<[Tensor, (Tensor | null)?, (Tensor | null)?], Tensor> {
+  readonly weight: Tensor;
+  readonly mode: EmbeddingBagMode;
+  readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly scaleGradByFreq: boolean;
+  readonly sparse: boolean;
+  readonly includeLastOffset: boolean;
+
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingBagOptions = {}) {
+    super();
+    this.mode = opts.mode ?? "mean";
+    if (!(this.mode in MODES)) throw new Error(`tstorch: EmbeddingBag mode must be 'sum', 'mean' or 'max', got '${this.mode}'`);
+    this.paddingIdx = checkPaddingIdx(opts.paddingIdx, numEmbeddings);
+    this.maxNorm = opts.maxNorm ?? null;
+    this.normType = opts.normType ?? 2;
+    this.scaleGradByFreq = opts.scaleGradByFreq ?? false;
+    this.sparse = opts.sparse ?? false;
+    this.includeLastOffset = opts.includeLastOffset ?? false;
+    if (opts.weight !== undefined) {
+      this.weight = this.registerParameter("weight", new Parameter(opts.weight));
+    } else {
+      this.weight = this.registerParameter("weight", empty([numEmbeddings, embeddingDim], { dtype: opts.dtype ?? "float32", device: opts.device }));
+      normal_(this.weight);
+      if (this.paddingIdx !== null) {
+        const w = this.weight;
+        const row = this.paddingIdx;
+        noGrad(() => { const r = w.select(0, row); r.fill_(0); r.dispose(); });
+      }
+    }
+  }
+
+  forward(input: Tensor, offsets: Tensor | null = null, perSampleWeights: Tensor | null = null): Tensor {
+    checkIndices("EmbeddingBag", input, this.numEmbeddings);
+    if (perSampleWeights !== null && this.mode !== "sum") {
+      throw new Error(`tstorch: EmbeddingBag perSampleWeights is only supported for mode='sum', got mode='${this.mode}'`);
+    }
+    return withIndexCheck("EmbeddingBag", input, this.numEmbeddings, () => {
+      let flatInput = input;
+      let off = offsets;
+      let psw = perSampleWeights;
+      const temps: Tensor[] = [];
+      try {
+        if (input.ndim === 2) {
+          if (offsets !== null) throw new Error("tstorch: EmbeddingBag offsets must be null when the input is 2-D (each row is a bag)");
+          const [b, n] = input.shape;
+          off = arange(0, b * n, n, { dtype: input.dtype, device: input.device });
+          flatInput = input.reshape(-1);
+          temps.push(off, flatInput);
+          if (psw !== null) { psw = psw.reshape(-1); temps.push(psw); }
+        } else if (input.ndim === 1) {
+          if (offsets === null) throw new Error("tstorch: EmbeddingBag offsets are required when the input is 1-D");
+          if (offsets.ndim !== 1) throw new Error(`tstorch: EmbeddingBag offsets must be 1-D, got ${offsets.ndim}-D`);
+        } else {
+          throw new Error(`tstorch: EmbeddingBag input must be 1-D or 2-D, got ${input.ndim}-D`);
+        }
+        if (this.maxNorm !== null) {
+          const w = this.weight;
+          const max = this.maxNorm;
+          noGrad(() => aten.embedding_renorm_(w, flatInput, max, this.normType));
+        }
+        const outs = aten.embedding_bag.padding_idx(
+          this.weight, flatInput, off!, this.scaleGradByFreq, MODES[this.mode], this.sparse, psw, this.includeLastOffset, this.paddingIdx,
+        ) as Tensor[];
+        for (let i = 1; i < outs.length; i++) outs[i].dispose();
+        return outs[0];
+      } finally {
+        for (const t of temps) t.dispose();
+      }
+    });
+  }
+
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.maxNorm !== null) s += `, max_norm=${this.maxNorm}`;
+    if (this.normType !== 2) s += `, norm_type=${this.normType}`;
+    if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
+    s += `, mode='${this.mode}'`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    return s;
+  }
+}

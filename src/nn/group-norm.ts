@@ -1,0 +1,121 @@
+// nn.GroupNorm and nn.InstanceNorm1d/2d through aten::group_norm / aten::instance_norm, with
+// PyTorch's parameter and buffer names (weight, bias, running_mean, running_var, num_batches_tracked).
+import { ones, tensor, zeros } from "../core/creation.js";
+import type { DeviceLike } from "../core/device.js";
+import type { DType } from "../core/dtype.js";
+import { ops } from "../core/ops.js";
+import { scope } from "../core/scope.js";
+import { Tensor } from "../core/tensor.js";
+import { Module } from "./module.js";
+
+const aten = ops.aten;
+
+export interface GroupNormOptions {
+  eps?: number;
+  affine?: boolean;
+  dtype?: DType;
+  device?: DeviceLike;
+}
+
+/** Normalises each of `numGroups` channel groups of [N, C, *] inputs (weight ones, bias zeros, as in PyTorch and tch). */
+export class GroupNorm extends Module {
+  readonly eps: number;
+  readonly affine: boolean;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  constructor(readonly numGroups: number, readonly numChannels: number, opts: GroupNormOptions = {}) {
+    super();
+    if (!Number.isInteger(numGroups) || numGroups <= 0 || numChannels % numGroups !== 0) {
+      throw new Error(`tstorch: GroupNorm numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    }
+    this.eps = opts.eps ?? 1e-5;
+    this.affine = opts.affine ?? true;
+    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
+    this.weight = this.registerParameter("weight", this.affine ? ones([numChannels], t) : null);
+    this.bias = this.registerParameter("bias", this.affine ? zeros([numChannels], t) : null);
+  }
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
+      throw new Error(`tstorch: GroupNorm expected input of shape [N, ${this.numChannels}, *], got [${x.shape.join(", ")}]`);
+    }
+    return aten.group_norm(x, this.numGroups, this.weight, this.bias, this.eps, false) as Tensor;
+  }
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.affine ? "True" : "False"}`;
+  }
+}
+
+export interface InstanceNormOptions {
+  eps?: number;
+  momentum?: number;
+  /** Learnable per-channel weight and bias (default false, as in PyTorch). */
+  affine?: boolean;
+  /** Keep running statistics for evaluation mode (default false, as in PyTorch). */
+  trackRunningStats?: boolean;
+  dtype?: DType;
+  device?: DeviceLike;
+}
+
+abstract class InstanceNormBase extends Module {
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly runningMean: Tensor | null;
+  readonly runningVar: Tensor | null;
+  readonly numBatchesTracked: Tensor | null;
+
+  constructor(private readonly spatial: number, readonly numFeatures: number, opts: InstanceNormOptions) {
+    super();
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    this.affine = opts.affine ?? false;
+    this.trackRunningStats = opts.trackRunningStats ?? false;
+    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
+    this.weight = this.registerParameter("weight", this.affine ? ones([numFeatures], t) : null);
+    this.bias = this.registerParameter("bias", this.affine ? zeros([numFeatures], t) : null);
+    const track = this.trackRunningStats;
+    this.runningMean = this.registerBuffer("running_mean", track ? zeros([numFeatures], t) : null);
+    this.runningVar = this.registerBuffer("running_var", track ? ones([numFeatures], t) : null);
+    this.numBatchesTracked = this.registerBuffer("num_batches_tracked", track ? tensor(0, { dtype: "int64", device: opts.device }) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    const name = this.constructor.name;
+    const batched = this.spatial + 2;
+    if (x.ndim !== batched && x.ndim !== batched - 1) {
+      throw new Error(`tstorch: ${name} expected ${batched - 1}-D (unbatched) or ${batched}-D (batched) input, got ${x.ndim}-D input`);
+    }
+    const unbatched = x.ndim === batched - 1;
+    const c = x.shape[unbatched ? 0 : 1];
+    if (c !== this.numFeatures && (this.affine || this.trackRunningStats)) {
+      throw new Error(`tstorch: ${name} expected input with ${this.numFeatures} channels (numFeatures), got ${c}`);
+    }
+    return scope(() => {
+      const input = unbatched ? x.unsqueeze(0) : x;
+      const useInputStats = this.training || !this.trackRunningStats;
+      const out = aten.instance_norm(input, this.weight, this.bias, this.runningMean, this.runningVar, useInputStats,
+        this.momentum, this.eps, false) as Tensor;
+      return unbatched ? out.squeeze(0) : out;
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
+  }
+}
+
+/** Over [N, C, L] (or unbatched [C, L]) inputs. */
+export class InstanceNorm1d extends InstanceNormBase {
+  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
+    super(1, numFeatures, opts);
+  }
+}
+/** Over [N, C, H, W] (or unbatched [C, H, W]) inputs. */
+export class InstanceNorm2d extends InstanceNormBase {
+  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
+    super(2, numFeatures, opts);
+  }
+}

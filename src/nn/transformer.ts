@@ -1,0 +1,287 @@
+// nn.TransformerEncoderLayer, nn.TransformerDecoderLayer, nn.TransformerEncoder,
+// nn.TransformerDecoder and nn.Transformer as PyTorch composes them (post-norm by default,
+// pre-norm with normFirst), with PyTorch's child names so that state_dict keys match
+// (self_attn.in_proj_weight, linear1.weight, norm1.bias, layers.0...., encoder.norm.weight).
+import { Tensor } from "../core/tensor.js";
+import { Dropout } from "./activation.js";
+import { generateSquareSubsequentMask, MultiheadAttention } from "./attention.js";
+import { ModuleList } from "./container.js";
+import { xavierUniform_ } from "./init.js";
+import { Linear, ParamOptions } from "./linear.js";
+import { Module } from "./module.js";
+import { LayerNorm } from "./normalization.js";
+
+export type Activation = "relu" | "gelu" | ((x: Tensor) => Tensor);
+
+export interface TransformerLayerOptions extends Omit<ParamOptions, "init"> {
+  dimFeedforward?: number;
+  dropout?: number;
+  activation?: Activation;
+  layerNormEps?: number;
+  batchFirst?: boolean;
+  /** Layer norm before attention and feed-forward (pre-norm) instead of after (default false). */
+  normFirst?: boolean;
+}
+
+export interface EncoderMasks {
+  /** [L, L] or [N·nhead, L, L] attention mask (bool: true = not allowed; float: added). */
+  srcMask?: Tensor | null;
+  /** [N, L]: true for padding positions. */
+  srcKeyPaddingMask?: Tensor | null;
+  /** With no srcMask: a causal mask. */
+  isCausal?: boolean;
+}
+
+export interface DecoderMasks {
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+  tgtIsCausal?: boolean;
+}
+
+function activate(a: Activation, x: Tensor): Tensor {
+  if (typeof a === "function") return a(x);
+  if (a === "relu") return x.relu();
+  if (a === "gelu") return x.gelu();
+  throw new Error(`tstorch: activation should be relu/gelu, not ${String(a)}`);
+}
+
+function layerDefaults(o: TransformerLayerOptions) {
+  return {
+    dimFeedforward: o.dimFeedforward ?? 2048, dropout: o.dropout ?? 0.1, activation: o.activation ?? ("relu" as Activation),
+    eps: o.layerNormEps ?? 1e-5, batchFirst: o.batchFirst ?? false, normFirst: o.normFirst ?? false,
+    t: { dtype: o.dtype, device: o.device },
+  };
+}
+
+/** Frees intermediate tensors (never the layer's input or anything a module keeps). */
+function chain(x0: Tensor, steps: ((x: Tensor) => Tensor)[]): Tensor {
+  let x = x0;
+  for (const s of steps) {
+    const next = s(x);
+    if (x !== x0 && x !== next) x.dispose();
+    x = next;
+  }
+  return x;
+}
+
+export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Tensor> {
+  readonly selfAttn: MultiheadAttention;
+  readonly linear1: Linear;
+  readonly dropout: Dropout;
+  readonly linear2: Linear;
+  readonly normFirst: boolean;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly dropout1: Dropout;
+  readonly dropout2: Dropout;
+  readonly activation: Activation;
+
+  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
+    super();
+    const d = layerDefaults(options);
+    this.selfAttn = this.registerModule("self_attn", new MultiheadAttention(dModel, nhead, { dropout: d.dropout, batchFirst: d.batchFirst, ...d.t }));
+    this.linear1 = this.registerModule("linear1", new Linear(dModel, d.dimFeedforward, d.t));
+    this.dropout = this.registerModule("dropout", new Dropout(d.dropout));
+    this.linear2 = this.registerModule("linear2", new Linear(d.dimFeedforward, dModel, d.t));
+    this.normFirst = d.normFirst;
+    this.norm1 = this.registerModule("norm1", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
+    this.norm2 = this.registerModule("norm2", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
+    this.dropout1 = this.registerModule("dropout1", new Dropout(d.dropout));
+    this.dropout2 = this.registerModule("dropout2", new Dropout(d.dropout));
+    this.activation = d.activation;
+  }
+
+  /** A new layer with the same options and a copy of this one's weights (what PyTorch's deepcopy gives TransformerEncoder). */
+  clone(): TransformerEncoderLayer {
+    const c = new TransformerEncoderLayer(this.dModel, this.nhead, this.options);
+    const sd = this.stateDict();
+    c.loadStateDict(sd);
+    for (const t of sd.values()) t.dispose();
+    c.train(this.training);
+    return c;
+  }
+
+  forward(src: Tensor, m: EncoderMasks = {}): Tensor {
+    const attnMask = m.srcMask ?? null;
+    const kpm = m.srcKeyPaddingMask ?? null;
+    const causal = attnMask === null && m.isCausal === true;
+    const sa = (x: Tensor) => {
+      const [y] = this.selfAttn.forward(x, x, x, { attnMask, keyPaddingMask: kpm, needWeights: false, isCausal: causal });
+      return this.dropout1.forward(y);
+    };
+    const ff = (x: Tensor) => chain(x, [(h) => this.linear1.forward(h), (h) => activate(this.activation, h), (h) => this.dropout.forward(h),
+      (h) => this.linear2.forward(h), (h) => this.dropout2.forward(h)]);
+    if (this.normFirst) {
+      return chain(src, [(x) => x.add(sa(this.norm1.forward(x))), (x) => x.add(ff(this.norm2.forward(x)))]);
+    }
+    return chain(src, [(x) => x.add(sa(x)), (x) => this.norm1.forward(x), (x) => x.add(ff(x)), (x) => this.norm2.forward(x)]);
+  }
+}
+
+export class TransformerDecoderLayer extends Module<[Tensor, Tensor, DecoderMasks?], Tensor> {
+  readonly selfAttn: MultiheadAttention;
+  readonly multiheadAttn: MultiheadAttention;
+  readonly linear1: Linear;
+  readonly dropout: Dropout;
+  readonly linear2: Linear;
+  readonly normFirst: boolean;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly norm3: LayerNorm;
+  readonly dropout1: Dropout;
+  readonly dropout2: Dropout;
+  readonly dropout3: Dropout;
+  readonly activation: Activation;
+
+  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
+    super();
+    const d = layerDefaults(options);
+    const mha = () => new MultiheadAttention(dModel, nhead, { dropout: d.dropout, batchFirst: d.batchFirst, ...d.t });
+    this.selfAttn = this.registerModule("self_attn", mha());
+    this.multiheadAttn = this.registerModule("multihead_attn", mha());
+    this.linear1 = this.registerModule("linear1", new Linear(dModel, d.dimFeedforward, d.t));
+    this.dropout = this.registerModule("dropout", new Dropout(d.dropout));
+    this.linear2 = this.registerModule("linear2", new Linear(d.dimFeedforward, dModel, d.t));
+    this.normFirst = d.normFirst;
+    this.norm1 = this.registerModule("norm1", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
+    this.norm2 = this.registerModule("norm2", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
+    this.norm3 = this.registerModule("norm3", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
+    this.dropout1 = this.registerModule("dropout1", new Dropout(d.dropout));
+    this.dropout2 = this.registerModule("dropout2", new Dropout(d.dropout));
+    this.dropout3 = this.registerModule("dropout3", new Dropout(d.dropout));
+    this.activation = d.activation;
+  }
+
+  clone(): TransformerDecoderLayer {
+    const c = new TransformerDecoderLayer(this.dModel, this.nhead, this.options);
+    const sd = this.stateDict();
+    c.loadStateDict(sd);
+    for (const t of sd.values()) t.dispose();
+    c.train(this.training);
+    return c;
+  }
+
+  forward(tgt: Tensor, memory: Tensor, m: DecoderMasks = {}): Tensor {
+    const tgtMask = m.tgtMask ?? null;
+    const causal = tgtMask === null && m.tgtIsCausal === true;
+    const sa = (x: Tensor) => {
+      const [y] = this.selfAttn.forward(x, x, x, { attnMask: tgtMask, keyPaddingMask: m.tgtKeyPaddingMask ?? null, needWeights: false, isCausal: causal });
+      return this.dropout1.forward(y);
+    };
+    const mha = (x: Tensor) => {
+      const [y] = this.multiheadAttn.forward(x, memory, memory, { attnMask: m.memoryMask ?? null, keyPaddingMask: m.memoryKeyPaddingMask ?? null, needWeights: false });
+      return this.dropout2.forward(y);
+    };
+    const ff = (x: Tensor) => chain(x, [(h) => this.linear1.forward(h), (h) => activate(this.activation, h), (h) => this.dropout.forward(h),
+      (h) => this.linear2.forward(h), (h) => this.dropout3.forward(h)]);
+    if (this.normFirst) {
+      return chain(tgt, [(x) => x.add(sa(this.norm1.forward(x))), (x) => x.add(mha(this.norm2.forward(x))), (x) => x.add(ff(this.norm3.forward(x)))]);
+    }
+    return chain(tgt, [(x) => x.add(sa(x)), (x) => this.norm1.forward(x), (x) => x.add(mha(x)), (x) => this.norm2.forward(x),
+      (x) => x.add(ff(x)), (x) => this.norm3.forward(x)]);
+  }
+}
+
+type Layer<L> = L | (() => L);
+function stackLayers<L extends TransformerEncoderLayer | TransformerDecoderLayer>(layer: Layer<L>, n: number): L[] {
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`tstorch: numLayers must be a positive integer, got ${n}`);
+  if (typeof layer === "function") return Array.from({ length: n }, () => layer());
+  return Array.from({ length: n }, () => layer.clone() as L);
+}
+
+/** numLayers copies of an encoder layer (each with its own weights, copied from `layer`, as PyTorch's deepcopy), plus an optional final norm. */
+export class TransformerEncoder extends Module<[Tensor, EncoderMasks?], Tensor> {
+  readonly layers: ModuleList<TransformerEncoderLayer>;
+  readonly norm: LayerNorm | null;
+  constructor(encoderLayer: Layer<TransformerEncoderLayer>, readonly numLayers: number, opts: { norm?: LayerNorm | null } = {}) {
+    super();
+    this.layers = this.registerModule("layers", new ModuleList(stackLayers(encoderLayer, numLayers)));
+    this.norm = opts.norm ?? null;
+    if (this.norm !== null) this.registerModule("norm", this.norm);
+  }
+  forward(src: Tensor, m: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    const masks: EncoderMasks = { srcMask: m.mask ?? null, srcKeyPaddingMask: m.srcKeyPaddingMask ?? null, isCausal: m.isCausal };
+    const steps = [...this.layers].map((l) => (x: Tensor) => l.forward(x, masks));
+    if (this.norm !== null) steps.push((x) => this.norm!.forward(x));
+    return chain(src, steps);
+  }
+}
+
+export class TransformerDecoder extends Module<[Tensor, Tensor, DecoderMasks?], Tensor> {
+  readonly layers: ModuleList<TransformerDecoderLayer>;
+  readonly norm: LayerNorm | null;
+  constructor(decoderLayer: Layer<TransformerDecoderLayer>, readonly numLayers: number, opts: { norm?: LayerNorm | null } = {}) {
+    super();
+    this.layers = this.registerModule("layers", new ModuleList(stackLayers(decoderLayer, numLayers)));
+    this.norm = opts.norm ?? null;
+    if (this.norm !== null) this.registerModule("norm", this.norm);
+  }
+  forward(tgt: Tensor, memory: Tensor, m: DecoderMasks = {}): Tensor {
+    const steps = [...this.layers].map((l) => (x: Tensor) => l.forward(x, memory, m));
+    if (this.norm !== null) steps.push((x) => this.norm!.forward(x));
+    return chain(tgt, steps);
+  }
+}
+
+export interface TransformerOptions extends TransformerLayerOptions {
+  dModel?: number;
+  nhead?: number;
+  numEncoderLayers?: number;
+  numDecoderLayers?: number;
+}
+
+export interface TransformerMasks {
+  srcMask?: Tensor | null;
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+/** The encoder-decoder model of "Attention Is All You Need" (PyTorch's nn.Transformer). forward(src, tgt, masks?). */
+export class Transformer extends Module<[Tensor, Tensor, TransformerMasks?], Tensor> {
+  readonly encoder: TransformerEncoder;
+  readonly decoder: TransformerDecoder;
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+  constructor(opts: TransformerOptions = {}) {
+    super();
+    this.dModel = opts.dModel ?? 512;
+    this.nhead = opts.nhead ?? 8;
+    this.batchFirst = opts.batchFirst ?? false;
+    const eps = opts.layerNormEps ?? 1e-5;
+    const t = { dtype: opts.dtype, device: opts.device };
+    this.encoder = this.registerModule("encoder", new TransformerEncoder(() => new TransformerEncoderLayer(this.dModel, this.nhead, opts),
+      opts.numEncoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...t }) }));
+    this.decoder = this.registerModule("decoder", new TransformerDecoder(() => new TransformerDecoderLayer(this.dModel, this.nhead, opts),
+      opts.numDecoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...t }) }));
+    for (const p of this.parameters()) if (p.ndim > 1) xavierUniform_(p);
+  }
+
+  static generateSquareSubsequentMask(sz: number): Tensor {
+    return generateSquareSubsequentMask(sz);
+  }
+
+  forward(src: Tensor, tgt: Tensor, m: TransformerMasks = {}): Tensor {
+    const isBatched = src.ndim === 3;
+    if (isBatched && src.shape[this.batchFirst ? 0 : 1] !== tgt.shape[this.batchFirst ? 0 : 1]) {
+      throw new Error("tstorch: Transformer: the batch number of src and tgt must be equal");
+    }
+    if (src.shape[src.ndim - 1] !== this.dModel || tgt.shape[tgt.ndim - 1] !== this.dModel) {
+      throw new Error(`tstorch: Transformer: the feature number of src and tgt must be equal to dModel (${this.dModel})`);
+    }
+    const memory = this.encoder.forward(src, { mask: m.srcMask ?? null, srcKeyPaddingMask: m.srcKeyPaddingMask ?? null });
+    try {
+      return this.decoder.forward(tgt, memory, {
+        tgtMask: m.tgtMask ?? null, memoryMask: m.memoryMask ?? null,
+        tgtKeyPaddingMask: m.tgtKeyPaddingMask ?? null, memoryKeyPaddingMask: m.memoryKeyPaddingMask ?? null,
+      });
+    } finally {
+      memory.dispose();
+    }
+  }
+}
