@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Without OpenBLAS libtorch falls back to the reference BLAS (about 45x slower on matmul).
 # python3-torch and python3-pil are for the tests (PyTorch parity) and the data preparation.
-packages=(libtorch-dev libopenblas0-pthread python3-torch python3-pil python3-numpy dataset-fashion-mnist libgloo-dev)
+packages=(libtorch-dev libopenblas0-pthread python3-torch python3-pil python3-numpy dataset-fashion-mnist bible-kjv bible-kjv-text libgloo-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
