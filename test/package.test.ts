@@ -30,12 +30,14 @@ interface Result {
   timedOut: boolean;
 }
 
-// The child's environment without the npm_* variables of the `npm test` that runs this file
-// (they would pass its settings on to the apps' npm), and without a CIFAR-10 override.
+// The child's environment without the npm_* variables of the `npm test` that runs this file (its
+// prefix and package settings would leak into the apps' npm), except where to reach the registry,
+// and without a CIFAR-10 override.
+const KEEP_NPM = /^npm_config_(registry|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|strict_ssl|cafile|ca|fetch_.*)$/i;
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(k) && k !== "INIT_CWD" && k !== "CIFAR10_DIR") env[k] = v;
+    if ((!/^npm_/i.test(k) || KEEP_NPM.test(k)) && k !== "INIT_CWD" && k !== "CIFAR10_DIR") env[k] = v;
   }
   env.npm_config_update_notifier = "false";
   return env;
@@ -82,8 +84,8 @@ function assertNpmOk(r: Result, what: string, timeoutMs: number): void {
         `(the tarball's dependencies come from it) or the addon's compilation was that slow\n${said}`,
     );
   }
-  const offline = /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|network/i.test(r.stderr)
-    ? " (npm could not reach the registry, which installing the tarball's dependencies needs)"
+  const offline = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ENETUNREACH|E404|network/i.test(r.stderr)
+    ? " (npm could not fetch from the registry, which installing the tarball's dependencies needs)"
     : "";
   assert.equal(r.code, 0, `${what} failed (exit ${r.code})${offline}\n${said}`);
 }
