@@ -826,8 +826,12 @@ napi_value jitTrace(napi_env env, napi_callback_info info) {
       state = torch::jit::tracer::trace(std::move(inputs), traced, [](const at::Tensor&) { return std::string(); }, strict,
                                         /*force_outplace=*/false, &self)
                   .first;
+    } catch (const JsError&) {
+      throw;  // ours (the JS forward threw, or returned what cannot be traced): already explained
     } catch (const c10::Error& e) {
       throw JsError(std::string("tstorch: jit.trace() failed: ") + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      throw JsError(std::string("tstorch: jit.trace() failed: ") + e.what());
     }
     auto method = cu->create_function(c10::QualifiedName(*self.type()->name(), "forward"), state->graph);
     self.type()->addMethod(method);
