@@ -79,8 +79,12 @@ for ci, c in enumerate(INPUT["cases"]):
         for k, v in m.named_buffers():
             if v is not None and v.is_floating_point(): io["post/" + k] = v.detach().contiguous()
         base = os.path.join(INPUT["dir"], "case%d" % ci)
-        st_save(sd, base + ".sd.safetensors")
-        st_save(io, base + ".io.safetensors")
+        # 0-d tensors travel as [1] (the helper's writer needs a dimension) and are named in the metadata
+        def save0(ts, path):
+            scal = [k for k, v in ts.items() if v.dim() == 0]
+            st_save({k: (v.reshape(1) if v.dim() == 0 else v) for k, v in ts.items()}, path, {"scalars": ",".join(scal)})
+        save0(sd, base + ".sd.safetensors")
+        save0(io, base + ".io.safetensors")
         res[c["name"]] = {"n_out": len(outs), "grad_inputs": [k for k, v in X.items() if v.requires_grad], "keys": list(sd.keys())}
     except Exception as e:
         import traceback
@@ -135,10 +139,15 @@ export function layerParitySuite(title: string, cases: readonly LayerCase[]): vo
         try {
           torch.scope(() => {
             // the state_dict PyTorch saved loads as it is (strict: same names, same shapes)
-            torch.io.loadModule(m, join(dir, `case${ci}.sd.safetensors`));
+            const sdFile = torch.io.loadTensors(join(dir, `case${ci}.sd.safetensors`));
+            const sdScalars = new Set((sdFile.metadata.scalars ?? "").split(",").filter((k) => k !== ""));
+            if (sdScalars.size === 0) torch.io.loadModule(m, join(dir, `case${ci}.sd.safetensors`));
+            else m.loadStateDict(new Map([...sdFile.tensors].map(([k, v]) => [k, sdScalars.has(k) ? v.reshape([]) : v])));
             assert.deepEqual([...m.stateDict().keys()], r.keys, "state_dict keys in PyTorch's order");
             m.train((c.mode ?? "train") === "train");
-            const io = torch.io.loadTensors(join(dir, `case${ci}.io.safetensors`)).tensors;
+            const ioFile = torch.io.loadTensors(join(dir, `case${ci}.io.safetensors`));
+            const ioScalars = new Set((ioFile.metadata.scalars ?? "").split(",").filter((k) => k !== ""));
+            const io = new Map([...ioFile.tensors].map(([k, v]) => [k, ioScalars.has(k) ? v.reshape([]) : v]));
             const x: Record<string, Tensor> = {};
             for (const [k, v] of io) {
               if (!k.startsWith("in/")) continue;
