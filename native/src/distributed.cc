@@ -574,6 +574,8 @@ struct ReducerState : std::enable_shared_from_this<ReducerState> {
   bool rebuilt = false;
   std::vector<int64_t> readyOrder;
   size_t nextBucket = 0;
+  size_t readyCount = 0;                  // gradients ready so far in this backward
+  std::vector<int64_t> launchedAt;        // per bucket: gradients ready when its all-reduce started (last backward)
   std::mutex mu;
 
   void initBuckets(const std::vector<std::vector<size_t>>& indices) {
@@ -616,6 +618,7 @@ struct ReducerState : std::enable_shared_from_this<ReducerState> {
 
   void resetIteration() {
     ready.assign(params.size(), false);
+    readyCount = 0;
     for (auto& b : buckets) {
       b.pending = b.vars.size();
       b.work.reset();
@@ -647,6 +650,7 @@ struct ReducerState : std::enable_shared_from_this<ReducerState> {
     if (ready[i]) throw JsError("tstorch.distributed: parameter " + std::to_string(i) +
                                 " got its gradient twice in one backward pass (a shared parameter, or backward run twice without a forward)");
     ready[i] = true;
+    ++readyCount;
     copyIn(i);
     auto& b = buckets[where[i].first];
     if (--b.pending == 0) launchReady();
@@ -656,6 +660,8 @@ struct ReducerState : std::enable_shared_from_this<ReducerState> {
     for (; nextBucket < buckets.size() && buckets[nextBucket].pending == 0; ++nextBucket) {
       std::vector<at::Tensor> ts{buckets[nextBucket].flat};
       buckets[nextBucket].work = pg->allreduce(ts);
+      if (nextBucket == 0) launchedAt.clear();
+      launchedAt.push_back(static_cast<int64_t>(readyCount));
     }
   }
 
@@ -861,6 +867,15 @@ napi_value reducerBuckets(napi_env env, napi_callback_info info) {
   });
 }
 
+// distReducerLaunchedAt(r): for each bucket of the last backward, how many gradients were ready when its
+// all-reduce started (fewer than all: it overlapped the rest of backward).
+napi_value reducerLaunchedAt(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeIntArray(env, reducerArg(env, a[0]).launchedAt);
+  });
+}
+
 // The hooks stay on the accumulators but find the state gone and do nothing.
 napi_value reducerDispose(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -895,6 +910,7 @@ std::vector<Export> distributedExports() {
       {"distReducerCreate", reducerCreate},  {"distReducerPrepare", reducerPrepare},
       {"distReducerCancel", reducerCancel},  {"distReducerRebuild", reducerRebuild},
       {"distReducerBuckets", reducerBuckets}, {"distReducerDispose", reducerDispose},
+      {"distReducerLaunchedAt", reducerLaunchedAt},
   };
 }
 

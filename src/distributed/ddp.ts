@@ -20,6 +20,8 @@ export interface DistributedDataParallelOptions {
   processGroup?: ProcessGroup;
   /** Bucket size in MiB (PyTorch's default 25). */
   bucketCapMB?: number;
+  /** The first bucket's size after the rebuild, in MiB (PyTorch's dist._DEFAULT_FIRST_BUCKET_BYTES: 1 MiB). */
+  firstBucketCapMB?: number;
   /** Broadcast rank 0's buffers before each synchronised forward (default true). */
   broadcastBuffers?: boolean;
   /** Allow parameters that get no gradient in a backward pass (their bucket is reduced with zeros). */
@@ -31,13 +33,13 @@ export interface DistributedDataParallelOptions {
 }
 
 const MiB = 1024 * 1024;
-const firstBucketBytes = MiB; // dist._DEFAULT_FIRST_BUCKET_BYTES
 const broadcastBucketBytes = 250 * MiB;
 const noLimit = 2 ** 63; // sys.maxsize (size_t)
 
 export class DistributedDataParallel<In extends unknown[] = [Tensor], Out = Tensor> extends Module<In, Out> {
   readonly processGroup: ProcessGroup;
   readonly bucketBytes: number;
+  readonly firstBucketBytes: number;
   readonly broadcastBuffers: boolean;
   readonly findUnusedParameters: boolean;
   readonly gradientAsBucketView: boolean;
@@ -55,6 +57,8 @@ export class DistributedDataParallel<In extends unknown[] = [Tensor], Out = Tens
     this.processGroup = opts.processGroup ?? defaultGroup();
     this.bucketBytes = Math.floor((opts.bucketCapMB ?? 25) * MiB);
     if (!(this.bucketBytes > 0)) throw new Error(`DistributedDataParallel: bucketCapMB must be positive, got ${opts.bucketCapMB}`);
+    this.firstBucketBytes = Math.floor((opts.firstBucketCapMB ?? 1) * MiB);
+    if (!(this.firstBucketBytes > 0)) throw new Error(`DistributedDataParallel: firstBucketCapMB must be positive, got ${opts.firstBucketCapMB}`);
     this.broadcastBuffers = opts.broadcastBuffers ?? true;
     this.findUnusedParameters = opts.findUnusedParameters ?? false;
     this.gradientAsBucketView = opts.gradientAsBucketView ?? false;
@@ -69,7 +73,7 @@ export class DistributedDataParallel<In extends unknown[] = [Tensor], Out = Tens
     } catch (e) {
       throw explain(e, "DistributedDataParallel's construction", this.processGroup);
     }
-    const limits = this.findUnusedParameters ? [firstBucketBytes, this.bucketBytes] : [noLimit];
+    const limits = this.findUnusedParameters ? [this.firstBucketBytes, this.bucketBytes] : [noLimit];
     const [buckets] = d.distBucketAssignment(handles, limits, []);
     this._reducer = d.distReducerCreate(g, handles, buckets.reverse(), this.gradientAsBucketView, this.findUnusedParameters);
   }
@@ -84,12 +88,20 @@ export class DistributedDataParallel<In extends unknown[] = [Tensor], Out = Tens
     return requireDistributed().distReducerBuckets(this.reducer());
   }
 
+  /**
+   * For each bucket of the last backward pass: how many gradients were ready when its all-reduce
+   * started. Below the parameter count, that all-reduce overlapped the rest of backward.
+   */
+  bucketLaunchPoints(): number[] {
+    return requireDistributed().distReducerLaunchedAt(this.reducer());
+  }
+
   forward(...args: In): Out {
     const d = requireDistributed();
     const r = this.reducer();
     const grad = isGradEnabled();
     try {
-      if (grad && !this.findUnusedParameters) d.distReducerRebuild(r, firstBucketBytes, this.bucketBytes);
+      if (grad && !this.findUnusedParameters) d.distReducerRebuild(r, this.firstBucketBytes, this.bucketBytes);
       const buffers = this._wrapped.buffers();
       if (this.requireForwardParamSync && this.broadcastBuffers && buffers.length > 0)
         d.distBroadcastCoalesced(this.processGroup.handle(), buffers.map((b) => b._h), broadcastBucketBytes, 0);

@@ -47,6 +47,7 @@ export interface DistNative {
   distReducerRebuild(r: ReducerHandle, firstBucketBytes: number, bucketBytes: number): boolean;
   distReducerBuckets(r: ReducerHandle): number[][];
   distReducerDispose(r: ReducerHandle): void;
+  distReducerLaunchedAt(r: ReducerHandle): number[];
 }
 
 export const dist = native as unknown as DistNative;

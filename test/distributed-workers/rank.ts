@@ -91,7 +91,7 @@ function ddpCnn(): unknown {
     const ref = seedModelSeq("cnn", "tch");
     torch.noGrad(() => net.parameters().forEach((p, i) => p.copy_(ref.parameters()[i]!)));
   }
-  const ddp = new torch.nn.parallel.DistributedDataParallel(net, { bucketCapMB: Number(process.argv[4] ?? 25) });
+  const ddp = new torch.nn.parallel.DistributedDataParallel(net, { bucketCapMB: Number(process.argv[4] ?? 25), firstBucketCapMB: Math.min(1, Number(process.argv[4] ?? 25)) });
   const opt = new torch.optim.Adam(ddp.parameters(), { lr: 1e-3 });
   const per = 128 / n;
   const buckets: number[][][] = [ddp.bucketIndices()];
@@ -105,7 +105,13 @@ function ddpCnn(): unknown {
     if (buckets.length === 1) buckets.push(ddp.bucketIndices());
   }
   buckets.push(ddp.bucketIndices());
-  return { rank, params: net.parameters().map((p) => Array.from(p.flatten().toArray() as number[])), buckets };
+  return {
+    rank,
+    params: net.parameters().map((p) => Array.from(p.flatten().toArray() as number[])),
+    buckets,
+    launchPoints: ddp.bucketLaunchPoints(),
+    stateKeys: [...ddp.stateDict().keys()],
+  };
 }
 
 function noSync(): unknown {
@@ -122,6 +128,54 @@ function noSync(): unknown {
   const localAfterNoSync = arr(net.weight.grad!.flatten());
   ddp.forward(xs[b]!).sub(ys[b]!).pow(2).mean().backward();
   return { rank, localAfterNoSync, grads: net.parameters().map((p) => arr(p.grad!.flatten())) };
+}
+
+/** The tstorch side of torch_rank.py's "collectives" (one PyTorch rank in the same group). */
+function interopCollectives(): unknown {
+  dist.initProcessGroup({ backend: "gloo", timeout });
+  const rank = dist.getRank(), n = dist.getWorldSize();
+  const out: Record<string, unknown> = { rank, n };
+  const x = t([rank + 1, 10 * (rank + 1)]);
+  dist.allReduce(x);
+  out.allReduce = arr(x);
+  const p = t([rank + 2]);
+  dist.allReduce(p, { op: "product" });
+  out.allReduceProduct = arr(p);
+  const b = rank === 1 ? t([5, 6]) : torch.zeros([2]);
+  dist.broadcast(b, 1);
+  out.broadcast = arr(b);
+  const parts = Array.from({ length: n }, () => torch.zeros([3], { dtype: "int64" }));
+  dist.allGather(parts, torch.tensor([rank, rank * 10, rank * 100], { dtype: "int64" }));
+  out.allGather = parts.map(arr);
+  const g = dist.newGroup([0, 1]);
+  const y = t([rank + 1]);
+  dist.allReduce(y, { op: "max", group: g! });
+  out.subgroupMax = arr(y);
+  dist.barrier();
+  dist.destroyProcessGroup();
+  return out;
+}
+
+/** The tstorch side of torch_rank.py's "ddp-cnn": PyTorch's DDP on the other rank. */
+function interopDdp(): unknown {
+  const steps = Number(process.argv[3] ?? 10);
+  dist.initProcessGroup({ backend: "gloo", timeout });
+  const rank = dist.getRank(), n = dist.getWorldSize();
+  const data = batches(steps, 128);
+  torch.manualSeed(7);
+  const net = seedModelSeq("cnn", "tch");
+  const ddp = new torch.nn.parallel.DistributedDataParallel(net);
+  const opt = new torch.optim.Adam(ddp.parameters(), { lr: 1e-3 });
+  const per = 128 / n;
+  for (const b of data)
+    torch.scope(() => {
+      opt.zeroGrad();
+      ddp.forward(b.x.narrow(0, rank * per, per)).crossEntropyForLogits(b.y.narrow(0, rank * per, per)).backward();
+      opt.step();
+    });
+  const out = { rank, params: net.parameters().map((p) => Array.from(p.flatten().toArray() as number[])), buckets: ddp.bucketIndices() };
+  dist.destroyProcessGroup();
+  return out;
 }
 
 /** Trains until killed, printing "step N" (the fault test kills a rank mid-training). */
@@ -141,7 +195,8 @@ function trainForever(): void {
 }
 
 async function main(): Promise<void> {
-  const scenarios: Record<string, () => unknown> = { collectives, "ddp-cnn": ddpCnn, "no-sync": noSync, "train-forever": trainForever };
+  const scenarios: Record<string, () => unknown> = { collectives, "ddp-cnn": ddpCnn, "no-sync": noSync, "train-forever": trainForever,
+    "interop-collectives": interopCollectives, "interop-ddp": interopDdp };
   const fn = scenarios[scenario!];
   if (!fn) throw new Error(`unknown scenario ${scenario}`);
   const out = await fn();
