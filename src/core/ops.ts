@@ -97,8 +97,14 @@ const INT64_MAX = 2n ** 63n - 1n;
 function isFloatScalar(v: unknown): v is { tstorchFloat: number } {
   return typeof v === "object" && v !== null && "tstorchFloat" in v;
 }
+/** A complex Scalar, { tstorchComplex: [re, im] } (Python's 1+2j: alpha of addmm, a pad value). */
+function isComplexScalar(v: unknown): v is { tstorchComplex: [number, number] } {
+  if (typeof v !== "object" || v === null || !("tstorchComplex" in v)) return false;
+  const c = (v as { tstorchComplex: unknown }).tstorchComplex;
+  return Array.isArray(c) && c.length === 2 && typeof c[0] === "number" && typeof c[1] === "number";
+}
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !isFloatScalar(v);
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !isFloatScalar(v) && !isComplexScalar(v);
 }
 
 /** Element types JS can pass at all; a list of any other type (Dimname[]) never binds, even empty. */
@@ -125,7 +131,9 @@ function fits(v: unknown, type: string): boolean {
       return (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX);
     case "float": return typeof v === "number" || isFloatScalar(v);
     case "bool": return typeof v === "boolean";
-    case "Scalar": return typeof v === "number" || typeof v === "boolean" || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX) || isFloatScalar(v);
+    case "Scalar":
+      return typeof v === "number" || typeof v === "boolean" || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX) ||
+        isFloatScalar(v) || isComplexScalar(v);
     case "ScalarType": return isDTypeName(v);
     case "Layout": return typeof v === "string" && v in LAYOUTS;
     case "MemoryFormat": return typeof v === "string" && ["contiguous", "preserve", "channelsLast"].includes(v);
@@ -160,6 +168,7 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map((e) => (e instanceof Tensor ? "Tensor" : describe(e))).join(", ")}]`;
   if (v === null) return "null";
   if (isFloatScalar(v)) return `torch.scalar(${v.tstorchFloat})`;
+  if (isComplexScalar(v)) return `complex(${v.tstorchComplex.join(", ")})`;
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return `${typeof v} ${String(v)}`;
   return typeof v;

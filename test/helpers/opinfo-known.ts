@@ -1,0 +1,35 @@
+// OpInfo samples that tstorch does not pass yet, each with why and where the fix belongs
+// (/tmp/team/fuzz-findings.md holds the replay snippets for the addon's share). An entry names
+// the operator, optionally the dtype and a pattern of the failure message; the test reports how
+// many samples each entry covers, and every other failure fails the test.
+import type { Group, Outcome, Sample } from "./opinfo.js";
+
+interface Known {
+  aten: string | RegExp;
+  dtype?: string;
+  why: RegExp;
+  reason: string;
+}
+
+const KNOWN: Known[] = [
+  {
+    aten: /./,
+    dtype: "complex64",
+    why: /refused: .*(expected a number for Scalar argument|complex)/,
+    reason: "a complex Scalar argument ({ tstorchComplex: [re, im] }) is not converted by the addon yet (native/src/dispatch.cc scalarOf; fuzz-findings.md)",
+  },
+  {
+    aten: "chalf",
+    why: /complex32|ComplexHalf/,
+    reason: "the result is complex32 (ComplexHalf), a dtype tstorch does not hold (refused with a clear error)",
+  },
+];
+
+/** The reason a failing sample is known, or null. */
+export function knownFailure(g: Group, _s: Sample, r: Outcome | { status: "crash"; why: string }): string | null {
+  for (const k of KNOWN) {
+    const op = typeof k.aten === "string" ? k.aten === g.aten : k.aten.test(g.aten);
+    if (op && (k.dtype === undefined || k.dtype === g.dtype) && k.why.test(`${r.status}: ${"why" in r ? r.why : ""}`)) return `${g.aten}: ${k.reason}`;
+  }
+  return null;
+}
