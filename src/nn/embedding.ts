@@ -65,7 +65,7 @@ export function withIndexCheck<T>(what: string, input: Tensor, num: number, fn: 
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Error && /index out of range/i.test(e.message)) rangeCheck(what, input, num);
+    if (e instanceof Error && /index out of range|out of bounds/i.test(e.message)) rangeCheck(what, input, num);
     throw e;
   }
 }
