@@ -3,7 +3,6 @@
 // every evaluation runs inside a torch.scope, so memory stays flat over thousands of epochs.
 // A stop request (Ctrl-C, seen by the main thread) is read between steps.
 import * as torch from "../index.js";
-import { Rng } from "../data/rng.js";
 import type { Cifar10Options } from "./args.js";
 import type { MetricsRow } from "./chart.js";
 import type { Best, Position } from "./checkpoint.js";
@@ -114,6 +113,13 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
     torch.noGrad(() => lossAcc.add_(graphLoss as torch.Tensor, len));
   };
 
+  // Mini-batches: a DataLoader over the (device-resident) training tensors; its seeded order for
+  // epoch e is Rng(seed, e)'s permutation, as before, so runs and resumes are unchanged.
+  const loader = o.batchSize === "full" ? null : new torch.data.DataLoader(
+    new torch.data.TensorDataset(...(data.trainY === null ? [data.trainX] : [data.trainX, data.trainY])),
+    { batchSize: bs, shuffle: true, seed: o.seed },
+  );
+
   model.train();
   try {
     while (state.position.epoch < o.epochs && stop.requested === null) {
@@ -122,7 +128,8 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
       const epochStart = performance.now();
       const epochElapsed0 = pos.elapsed;
       // This epoch's order: a pure function of (seed, epoch), so a resume mid-epoch continues exactly.
-      const perm = o.batchSize === "full" ? null : torch.fromTypedArray(new Rng(o.seed, epoch).permutation(n), [n]).to(device);
+      loader?.setEpoch(epoch);
+      const batches = loader?.iter({ skip: pos.step }) ?? null;
       const lossAcc = torch.zeros([], { device });
       const samplesAtStart = pos.samples;
       const progress = (step: number): void =>
@@ -138,17 +145,13 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
         for (let step = pos.step; step < steps; step++) {
           if (stop.requested !== null) break;
           const len = Math.min(bs, n - step * bs);
+          const batch = batches?.next().value; // the caller's to dispose
           torch.scope(() => {
             if (o.cudaGraph) return graphedStep(len, lossAcc);
-            let x = data.trainX;
-            let y = data.trainY;
-            if (perm !== null) {
-              const idx = perm.narrow(0, step * bs, len);
-              x = x.indexSelect(0, idx);
-              y = y === null ? null : y.indexSelect(0, idx);
-            }
-            eagerStep(x, y, len, lossAcc);
+            if (!batch) return eagerStep(data.trainX, data.trainY, len, lossAcc);
+            eagerStep(batch[0], batch[1] ?? null, len, lossAcc);
           });
+          torch.dispose(batch);
           pos.step = step + 1;
           pos.samples += len;
           if (reporter.wantsUpdate()) progress(pos.step);
@@ -159,7 +162,7 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
         lossAcc.zero_();
         if (pos.step < steps) break; // stopped mid-epoch: the position says where to resume
       } finally {
-        perm?.dispose();
+        batches?.return(); // frees the batch prepared ahead when stopped mid-epoch
         lossAcc.dispose();
       }
 
