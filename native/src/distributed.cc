@@ -47,6 +47,8 @@ napi_value randpermSeeded(napi_env env, napi_callback_info info) {
 #endif
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -544,6 +546,68 @@ napi_value workWaitAsync(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---------------------------------------------------------------- naming a lost rank from native code
+
+// The ranks of this host (global rank -> pid), set by JS after initProcessGroup: a failure inside
+// backward (the reducer's all-reduce) cannot go through JS's error explanation, so it is named here.
+struct Peers {
+  std::mutex mu;
+  int self = -1;
+  std::vector<std::pair<int, int64_t>> local;
+};
+Peers& peers() {
+  static Peers p;
+  return p;
+}
+
+bool pidAlive(int64_t pid) {
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return false;
+  char buf[512];
+  size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* close = std::strrchr(buf, ')');
+  return !(close && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X'));
+}
+
+std::string explainLost(const std::string& what, const std::string& cause) {
+  std::vector<std::pair<int, int64_t>> local;
+  int self;
+  {
+    std::lock_guard<std::mutex> lock(peers().mu);
+    local = peers().local;
+    self = peers().self;
+  }
+  std::string lost, pids;
+  for (int attempt = 0; attempt < 20 && lost.empty(); ++attempt) {
+    for (auto& [r, pid] : local)
+      if (r != self && !pidAlive(pid)) {
+        lost += (lost.empty() ? "" : ", ") + std::to_string(r);
+        pids += ", pid " + std::to_string(pid);
+      }
+    if (lost.empty()) std::this_thread::sleep_for(milliseconds(50));
+  }
+  std::string first = cause.substr(0, cause.find('\n'));
+  if (lost.empty()) return "tstorch.distributed: rank " + std::to_string(self) + ": " + what + " failed: " + first;
+  return "DistributedError: tstorch.distributed: rank " + std::to_string(self) + ": " + what + " failed: rank " + lost + " is gone (lost rank " + lost + pids + "): " + first;
+}
+
+// distSetPeers(selfRank, [[rank, pid], ...]) — the ranks on this host.
+napi_value setPeers(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    std::lock_guard<std::mutex> lock(peers().mu);
+    peers().self = static_cast<int>(getInt(env, a[0], "rank"));
+    peers().local.clear();
+    for (uint32_t i = 0, n = arrayLength(env, a[1]); i < n; ++i) {
+      auto pair = getIntList(env, arrayGet(env, a[1], i), "peer");
+      if (pair.size() == 2) peers().local.emplace_back(static_cast<int>(pair[0]), pair[1]);
+    }
+    return makeUndefined(env);
+  });
+}
+
 // ---------------------------------------------------------------- the data-parallel reducer
 
 // Gradients are averaged in buckets, each one flat tensor, as PyTorch's Reducer does: a hook after
@@ -705,7 +769,7 @@ struct ReducerState : std::enable_shared_from_this<ReducerState> {
     }
     if (failure) {
       resetIteration();
-      std::rethrow_exception(failure);
+      throw JsError(explainLost("DistributedDataParallel's gradient all-reduce", errorText(failure)));
     }
     {
       at::NoGradGuard ng;
@@ -910,7 +974,7 @@ std::vector<Export> distributedExports() {
       {"distReducerCreate", reducerCreate},  {"distReducerPrepare", reducerPrepare},
       {"distReducerCancel", reducerCancel},  {"distReducerRebuild", reducerRebuild},
       {"distReducerBuckets", reducerBuckets}, {"distReducerDispose", reducerDispose},
-      {"distReducerLaunchedAt", reducerLaunchedAt},
+      {"distReducerLaunchedAt", reducerLaunchedAt}, {"distSetPeers", setPeers},
   };
 }
 

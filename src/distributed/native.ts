@@ -48,6 +48,7 @@ export interface DistNative {
   distReducerBuckets(r: ReducerHandle): number[][];
   distReducerDispose(r: ReducerHandle): void;
   distReducerLaunchedAt(r: ReducerHandle): number[];
+  distSetPeers(self: number, local: [number, number][]): void;
 }
 
 export const dist = native as unknown as DistNative;

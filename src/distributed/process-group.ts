@@ -117,6 +117,8 @@ export function initProcessGroup(opts: InitProcessGroupOptions = {}): ProcessGro
     w.peers.set(r, { host: host!, pid: Number(pid) });
   }
   world = w;
+  const here = hostname();
+  requireDistributed().distSetPeers(rank, [...w.peers].filter(([, p]) => p.host === here).map(([r, p]) => [r, p.pid]));
   return w.group;
 }
 
