@@ -6,6 +6,10 @@
 #include <ATen/ScalarOps.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <cmath>
+#include <mutex>
 #include <unordered_map>
 
 #include "common.h"
@@ -25,6 +29,9 @@ struct ArgSpec {
   bool optional;
   int32_t fixedLength;  // int[2] -> 2; 0 when free
   c10::optional<c10::IValue> defaultValue;
+  // ScalarType, Layout and MemoryFormat travel as ints: codes at or past this bound (their
+  // NumOptions) are refused before libtorch casts them into its enums. 0: a plain int.
+  int64_t enumLimit = 0;
 };
 
 // Unboxed fast paths for the commonest signatures (a Tensor result from Tensor and Scalar
@@ -75,13 +82,22 @@ bool setTyped(CompiledOp& op, const c10::OperatorHandle& h, Fast f) {
   return true;
 }
 
-std::vector<CompiledOp>& ops() {
-  static std::vector<CompiledOp> v;
-  return v;
-}
-std::unordered_map<std::string, uint32_t>& opIds() {
+// The compiled operators, shared by every JS thread of the process (the main thread and each
+// worker_thread run their own environment but call the same table). Readers take no lock: an
+// operator, once published, never moves or changes (a std::vector's push_back moved elements
+// under other threads' `const CompiledOp&`), so a call costs one acquire load. Writers (opId,
+// the first use of an overload) serialise on opsMutex, which also guards the name -> id map.
+constexpr uint32_t kMaxOps = 1u << 14;  // about 3,000 aten schemas in libtorch 1.13..2.x
+std::atomic<const CompiledOp*> opTable[kMaxOps];
+uint32_t opCount = 0;  // guarded by opsMutex
+std::mutex opsMutex;
+std::unordered_map<std::string, uint32_t>& opIds() {  // guarded by opsMutex
   static std::unordered_map<std::string, uint32_t> m;
   return m;
+}
+
+const CompiledOp* opById(uint32_t id) {
+  return id < kMaxOps ? opTable[id].load(std::memory_order_acquire) : nullptr;
 }
 
 Kind kindOfElement(const c10::TypePtr& t) {
@@ -110,10 +126,19 @@ ArgSpec specOf(const c10::Argument& arg) {
   switch (t->kind()) {
     case c10::TypeKind::TensorType: s.kind = Kind::Tensor; break;
     case c10::TypeKind::IntType:
-    case c10::TypeKind::SymIntType:
+    case c10::TypeKind::SymIntType: s.kind = Kind::Int; break;
     case c10::TypeKind::ScalarTypeType:
+      s.kind = Kind::Int;
+      s.enumLimit = static_cast<int64_t>(at::ScalarType::NumOptions);
+      break;
     case c10::TypeKind::LayoutType:
-    case c10::TypeKind::MemoryFormatType: s.kind = Kind::Int; break;
+      s.kind = Kind::Int;
+      s.enumLimit = static_cast<int64_t>(at::Layout::NumOptions);
+      break;
+    case c10::TypeKind::MemoryFormatType:
+      s.kind = Kind::Int;
+      s.enumLimit = static_cast<int64_t>(at::MemoryFormat::NumOptions);
+      break;
     case c10::TypeKind::FloatType: s.kind = Kind::Float; break;
     case c10::TypeKind::BoolType: s.kind = Kind::Bool; break;
     case c10::TypeKind::NumberType: s.kind = Kind::Scalar; break;
@@ -124,6 +149,21 @@ ArgSpec specOf(const c10::Argument& arg) {
     default: s.kind = Kind::Unsupported;
   }
   return s;
+}
+
+// A float argument: a JS number, or the {tstorchFloat: x} object that torch.scalar(x) makes (a
+// float Scalar wherever the schema says `float`, as Python passes 2.0).
+double floatOf(napi_env env, napi_value v, const std::string& what) {
+  if (typeOf(env, v) == napi_object) {
+    bool has = false;
+    napi_has_named_property(env, v, "tstorchFloat", &has);
+    if (has) {
+      napi_value f;
+      check(napi_get_named_property(env, v, "tstorchFloat", &f), "get_named_property");
+      return getNumber(env, f, what.c_str());
+    }
+  }
+  return getNumber(env, v, what.c_str());
 }
 
 // A JS number is an int Scalar when it is a whole number (as Python's `2`), else a float; an
@@ -163,10 +203,18 @@ c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::st
     }
   }
   napi_valuetype vt = typeOf(env, v);
-  if (vt == napi_undefined || vt == napi_null) {
-    if (vt == napi_undefined && s.defaultValue) return *s.defaultValue;
-    if (s.optional) return c10::IValue();
+  if (vt == napi_undefined) {
+    // Left out: the schema's default, else an error, as PyTorch's binding does. An optional
+    // argument without a default (`Tensor? input_bias`) must be given; only null means None
+    // (passing None for it sent *_cell_backward kernels into null tensors).
+    if (s.defaultValue) return *s.defaultValue;
+    if (s.optional)
+      throw JsError("tstorch: " + op + ": missing value for argument '" + s.name + "' (pass null for None)");
     throw JsError("tstorch: " + op + ": missing argument '" + s.name + "'");
+  }
+  if (vt == napi_null) {
+    if (s.optional) return c10::IValue();
+    throw JsError("tstorch: " + op + ": argument '" + s.name + "' cannot be null");
   }
   const char* what = s.name.c_str();
   switch (s.kind) {
@@ -191,7 +239,12 @@ c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::st
       }
       return list;
     }
-    case Kind::Int: return getInt(env, v, what);
+    case Kind::Int: {
+      int64_t x = getInt(env, v, what);
+      if (s.enumLimit && (x < 0 || x >= s.enumLimit))
+        throw JsError("tstorch: " + op + ": " + std::to_string(x) + " is not a valid code for '" + s.name + "'");
+      return x;
+    }
     case Kind::IntList: {
       if (!isArray(env, v)) {
         int64_t x = getInt(env, v, what);  // a single int stands for int[N], as in Python
@@ -199,12 +252,12 @@ c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::st
       }
       return c10::List<int64_t>(getIntList(env, v, what));
     }
-    case Kind::Float: return getNumber(env, v, what);
+    case Kind::Float: return floatOf(env, v, s.name);
     case Kind::FloatList: {
       if (!isArray(env, v)) throw JsError("tstorch: " + op + ": expected an array of numbers for '" + s.name + "'");
       uint32_t n = arrayLength(env, v);
       c10::List<double> list;
-      for (uint32_t i = 0; i < n; ++i) list.push_back(getNumber(env, arrayGet(env, v, i), what));
+      for (uint32_t i = 0; i < n; ++i) list.push_back(floatOf(env, arrayGet(env, v, i), s.name));
       return list;
     }
     case Kind::Bool: return getBool(env, v, what);
@@ -235,14 +288,14 @@ c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::st
 napi_value fromIValue(napi_env env, const c10::IValue& v) {
   if (v.isTensor()) return wrapTensor(env, v.toTensor());
   if (v.isNone()) return makeNull(env);
-  if (v.isInt()) return makeNumber(env, static_cast<double>(v.toInt()));
+  if (v.isInt()) return makeInt64(env, v.toInt());
   if (v.isDouble()) return makeNumber(env, v.toDouble());
   if (v.isBool()) return makeBool(env, v.toBool());
   if (v.isString()) return makeString(env, v.toStringRef());
   if (v.isDevice()) return makeString(env, v.toDevice().str());
   if (v.isScalar()) {
     at::Scalar s = v.toScalar();
-    if (s.isIntegral(false)) return makeNumber(env, static_cast<double>(s.toLong()));
+    if (s.isIntegral(false)) return makeInt64(env, s.toLong());
     if (s.isBoolean()) return makeBool(env, s.toBool());
     return makeNumber(env, s.toDouble());
   }
@@ -293,8 +346,12 @@ Fast fastPattern(const c10::OperatorHandle& h, const std::vector<ArgSpec>& args)
 
 const at::Tensor& tensorArg(napi_env env, napi_value v, const ArgSpec& s) {
   void* data = nullptr;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == nullptr)
+  if (napi_get_value_external(env, v, &data) != napi_ok || data == nullptr) {
+    napi_valuetype vt = typeOf(env, v);  // the error path only: say what was given instead
+    if (vt == napi_undefined) throw JsError("tstorch: missing argument '" + s.name + "'");
+    if (vt == napi_null) throw JsError("tstorch: argument '" + s.name + "' cannot be null");
     throw JsError("tstorch: expected a Tensor for '" + s.name + "'");
+  }
   const at::Tensor& t = static_cast<Holder*>(data)->tensor;
   if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + ")");
   return t;
@@ -395,29 +452,41 @@ static napi_value opId(napi_env env, napi_callback_info info) {
     std::string overload = typeOf(env, a[1]) == napi_string ? getString(env, a[1], "overload") : "";
     if (name.find("::") == std::string::npos) name = "aten::" + name;
     std::string full = overload.empty() ? name : name + "." + overload;
+    std::lock_guard<std::mutex> lock(opsMutex);
     auto it = opIds().find(full);
     if (it != opIds().end()) return makeNumber(env, it->second);
     auto h = c10::Dispatcher::singleton().findSchema({name, overload});
     if (!h) throw JsError("tstorch: unknown operator " + full);
-    CompiledOp op{*h, full, {}};
-    for (const auto& arg : h->schema().arguments()) op.args.push_back(specOf(arg));
-    op.fast = fastPattern(*h, op.args);
-    if (!setTyped(op, *h, op.fast)) op.fast = Fast::None;
+    if (opCount >= kMaxOps) throw JsError("tstorch: internal: more than " + std::to_string(kMaxOps) + " operators compiled");
+    auto op = std::make_unique<CompiledOp>(CompiledOp{*h, full, {}});
+    for (const auto& arg : h->schema().arguments()) op->args.push_back(specOf(arg));
+    op->fast = fastPattern(*h, op->args);
+    if (!setTyped(*op, *h, op->fast)) op->fast = Fast::None;
     // add/sub/mul/div with a number: run the Tensor overload on a wrapped number, as Python does
     static const std::vector<std::string> kWrapped = {"aten::add", "aten::sub", "aten::mul", "aten::div"};
     if (overload == "Scalar" && std::find(kWrapped.begin(), kWrapped.end(), name) != kWrapped.end()) {
       auto t = c10::Dispatcher::singleton().findSchema({name, "Tensor"});
-      Fast wrapped = op.fast == Fast::TS ? Fast::ScalarAsTensor : op.fast == Fast::TSS ? Fast::ScalarAsTensorAlpha : Fast::None;
-      if (t && wrapped != Fast::None && setTyped(op, *t, wrapped)) {
-        op.fast = wrapped;
-        op.tensorOverload = *t;
+      Fast wrapped = op->fast == Fast::TS ? Fast::ScalarAsTensor : op->fast == Fast::TSS ? Fast::ScalarAsTensorAlpha : Fast::None;
+      if (t && wrapped != Fast::None && setTyped(*op, *t, wrapped)) {
+        op->fast = wrapped;
+        op->tensorOverload = *t;
       }
     }
-    uint32_t id = static_cast<uint32_t>(ops().size());
-    ops().push_back(std::move(op));
+    uint32_t id = opCount++;
     opIds().emplace(full, id);
+    // Published complete: a reader that sees the pointer sees every field (never freed: ids live
+    // as long as the process).
+    opTable[id].store(op.release(), std::memory_order_release);
     return makeNumber(env, id);
   });
+}
+
+// An argument error as the user should read it: naming the operator it was given to.
+static std::string namingOp(const std::string& op, const std::string& msg) {
+  if (msg.find(op) != std::string::npos) return msg;
+  const std::string prefix = "tstorch: ";
+  std::string rest = msg.compare(0, prefix.size(), prefix) == 0 ? msg.substr(prefix.size()) : msg;
+  return prefix + op + ": " + rest;
 }
 
 // call(id, ...args) -> undefined | value | [values]. Missing trailing arguments take the schema's
@@ -439,26 +508,30 @@ static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult, 
     const size_t first = into ? 1 : 0;  // index of the op id
     if (argc < first + 1) throw JsError("tstorch: call needs an op id");
     uint32_t id = 0;
-    if (napi_get_value_uint32(env, argv[first], &id) != napi_ok || id >= ops().size())
-      throw JsError("tstorch: bad op id (an operator this libtorch does not have?)");
-    const CompiledOp& op = ops()[id];
+    const CompiledOp* found = napi_get_value_uint32(env, argv[first], &id) == napi_ok ? opById(id) : nullptr;
+    if (!found) throw JsError("tstorch: bad op id (an operator this libtorch does not have?)");
+    const CompiledOp& op = *found;
     napi_value* args = argv + first + 1;
     size_t given = argc - first - 1;
     if (given > op.args.size())
       throw JsError("tstorch: " + op.fullName + " takes " + std::to_string(op.args.size()) + " arguments, got " +
                     std::to_string(given));
     napi_value undef = makeUndefined(env);
-    if (op.fast != Fast::None) {
-      napi_value a[3];
-      for (size_t i = 0; i < 3; ++i) a[i] = i < given ? args[i] : undef;
-      at::Tensor r = callFast(env, op, a);
-      if (!wantResult) return undef;
-      return into ? rewrapTensor(env, argv[0], std::move(r)) : wrapTensor(env, std::move(r));
-    }
     torch::jit::Stack stack;
-    stack.reserve(op.args.size());
-    for (size_t i = 0; i < op.args.size(); ++i)
-      stack.push_back(toIValue(env, i < given ? args[i] : undef, op.args[i], op.fullName));
+    try {
+      if (op.fast != Fast::None) {
+        napi_value a[3];
+        for (size_t i = 0; i < 3; ++i) a[i] = i < given ? args[i] : undef;
+        at::Tensor r = callFast(env, op, a);
+        if (!wantResult) return undef;
+        return into ? rewrapTensor(env, argv[0], std::move(r)) : wrapTensor(env, std::move(r));
+      }
+      stack.reserve(op.args.size());
+      for (size_t i = 0; i < op.args.size(); ++i)
+        stack.push_back(toIValue(env, i < given ? args[i] : undef, op.args[i], op.fullName));
+    } catch (const JsError& e) {
+      throw JsError(namingOp(op.fullName, e.what()));  // "expected a Tensor for 'self'": of which call?
+    }
     op.handle.callBoxed(&stack);
     if (stack.empty() || !wantResult) return undef;
     if (stack.size() == 1) {

@@ -50,6 +50,10 @@ const MAX_DIMS = 64;
 
 /** A tensor over a copy of `data` with the given shape (the typed array's length must match). */
 export function fromTypedArray(data: ArrayBufferView, shape: Shape, opts: TensorOptions = {}): Tensor {
+  if ((opts.dtype === "complex64" && data instanceof Float32Array) || (opts.dtype === "complex128" && data instanceof Float64Array)) {
+    // interleaved (re, im) pairs: the bytes already are complex64/complex128 elements
+    return finish(wrap(native.fromBuffer(data, dtypeCode(opts.dtype), [...shape])), { ...opts, dtype: undefined });
+  }
   let src = data;
   let dt = dtypeOfTypedArray(data);
   if (dt === null) {
@@ -193,8 +197,21 @@ export function randint(low: number, high: number | Shape, shape?: Shape | Tenso
 export function randperm(n: number, opts: TensorOptions = {}): Tensor {
   return wrap(call(K.randperm, n, ...factoryArgs({ dtype: "int64", ...opts })));
 }
-/** `arange(end)`, `arange(start, end, step?)`; int64 when all bounds are whole numbers. */
-export function arange(start: number, end?: number, step: number = 1, opts: TensorOptions = {}): Tensor {
+/**
+ * `arange(end)`, `arange(start, end, step?)`, each optionally followed by the options; int64 when
+ * all bounds are whole numbers, unless a dtype is given (as in PyTorch).
+ */
+export function arange(end: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, end: number | undefined, step: number, opts?: TensorOptions): Tensor;
+export function arange(start: number, endOrOpts?: number | TensorOptions, stepOrOpts?: number | TensorOptions, lastOpts: TensorOptions = {}): Tensor {
+  let opts = lastOpts;
+  let end: number | undefined;
+  let step = 1;
+  if (typeof endOrOpts === "object") opts = endOrOpts;
+  else end = endOrOpts;
+  if (typeof stepOrOpts === "object") opts = stepOrOpts;
+  else if (stepOrOpts !== undefined) step = stepOrOpts;
   const [s, e] = end === undefined ? [0, start] : [start, end];
   return grad(wrap(call(K.arange_start_step, s, e, step, ...factoryArgs(opts))), opts);
 }

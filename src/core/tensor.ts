@@ -13,6 +13,8 @@ export interface FloatScalar {
 }
 export type Scalar = number | boolean | FloatScalar;
 /** `torch.scalar(2, "float")`: a Scalar that libtorch sees as a float even when it is whole. */
+export function scalar(x: number, kind?: "float"): FloatScalar;
+export function scalar(x: number, kind: "int"): number;
 export function scalar(x: number, kind: "float" | "int" = "float"): Scalar {
   if (kind === "int") {
     if (!Number.isInteger(x)) throw new Error(`tstorch: scalar(${x}, "int") is not a whole number`);
@@ -386,17 +388,9 @@ export class Tensor {
   }
   all(dim?: number, keepdim = false): Tensor { return wrap(dim === undefined ? call(K.all, this._h) : call(K.all_dim, this._h, dim, keepdim)); }
   any(dim?: number, keepdim = false): Tensor { return wrap(dim === undefined ? call(K.any, this._h) : call(K.any_dim, this._h, dim, keepdim)); }
-  cumsum(dim: number): Tensor { return wrap(call(K.cumsum, this._h, dim, null)); }
   softmax(dim: number): Tensor { return wrap(call(K.softmax, this._h, dim, null)); }
   logSoftmax(dim: number): Tensor { return wrap(call(K.log_softmax, this._h, dim, null)); }
-  topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
-    const [values, indices] = wrapAll(call(K.topk, this._h, k, dim, largest, sorted));
-    return { values, indices };
-  }
-  sort(dim = -1, descending = false): { values: Tensor; indices: Tensor } {
-    const [values, indices] = wrapAll(call(K.sort, this._h, dim, descending));
-    return { values, indices };
-  }
+  // cumsum, topk, sort, ... come from the generated surface (src/generated/tensor-methods.ts)
 
   // ---------------------------------------------------------------- linear algebra
   matmul(o: Tensor): Tensor { return wrap(call(K.matmul, this._h, o._h)); }

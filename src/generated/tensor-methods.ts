@@ -257,6 +257,8 @@ declare module "../core/tensor.js" {
     cumprod(dim: number, opts?: { dtype?: DType | null }): Tensor;
     /** aten::cumprod_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!) */
     cumprod_(dim: number, opts?: { dtype?: DType | null }): this;
+    /** aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor */
+    cumsum(dim: number, opts?: { dtype?: DType | null }): Tensor;
     /** aten::cumsum_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!) */
     cumsum_(dim: number, opts?: { dtype?: DType | null }): this;
     /** aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor */
@@ -1323,6 +1325,14 @@ declare module "../core/tensor.js" {
     nanquantile(q: number | FloatScalar, dim?: number | null, opts?: { keepdim?: boolean; interpolation?: string }): Tensor;
     /** aten::nanquantile.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation='linear') -> Tensor */
     nanquantile(q: number | FloatScalar, opts?: { dim?: number | null; keepdim?: boolean; interpolation?: string }): Tensor;
+    /** aten::sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices) */
+    sort(dim?: number, descending?: boolean): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    /** aten::sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices) */
+    sort(dim?: number, opts?: { descending?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    /** aten::sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices) */
+    sort(opts?: { dim?: number; descending?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    /** aten::sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices) */
+    sort(opts: { stable: boolean | null; dim?: number; descending?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     /** aten::msort(Tensor self) -> Tensor */
     msort(): Tensor;
     /** aten::argsort(Tensor self, int dim=-1, bool descending=False) -> Tensor */
@@ -1333,6 +1343,14 @@ declare module "../core/tensor.js" {
     argsort(opts?: { dim?: number; descending?: boolean }): Tensor;
     /** aten::argsort.stable(Tensor self, *, bool stable, int dim=-1, bool descending=False) -> Tensor */
     argsort(opts: { stable: boolean; dim?: number; descending?: boolean }): Tensor;
+    /** aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices) */
+    topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    /** aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices) */
+    topk(k: number, dim?: number, largest?: boolean, opts?: { sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    /** aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices) */
+    topk(k: number, dim?: number, opts?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    /** aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices) */
+    topk(k: number, opts?: { dim?: number; largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     /** aten::renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor */
     renorm(p: Scalar, dim: number, maxnorm: Scalar): Tensor;
     /** aten::renorm_(Tensor(a!) self, Scalar p, int dim, Scalar maxnorm) -> Tensor(a!) */
