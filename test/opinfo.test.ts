@@ -15,7 +15,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
+import * as torch from "../src/index.js";
+import type { Tensor } from "../src/index.js";
 import { pyTorchSkipReason } from "./helpers/parity.js";
+import { runPython } from "./helpers/python.js";
 import { corpusDir, describeCall, failureClass, loadCorpus, Outcome, sampleId } from "./helpers/opinfo.js";
 import { knownFailure } from "./helpers/opinfo-known.js";
 
@@ -127,4 +130,64 @@ test("PyTorch's OpInfo samples through torch.ops.aten", { skip: pyTorchSkipReaso
   assert.ok(replayed.length >= 15_000, `only ${replayed.length} samples replayed`);
   assert.equal(results.size, replayed.length);
   assert.deepEqual(unexpected.slice(0, 30), [], `${unexpected.length} samples differ from PyTorch:\n${unexpected.slice(0, 30).join("\n")}`);
+});
+
+// The binding cases issue 10 names, some of which the corpus holds only in forms PyTorch's
+// torch.ops.aten refuses (cdist's compute_mode and margin_ranking_loss's reduction as strings):
+// each tstorch call against the same call in Python, on the same data.
+test("issue 10's binding cases against PyTorch's torch.ops.aten", { skip: pyTorchSkipReason() }, () => {
+  const aten = torch.ops.aten as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const vals = (n: number, k: number) => Float32Array.from({ length: n }, (_v, i) => Math.sin(i * k + 1));
+  const data: Record<string, { shape: number[]; data: number[] }> = {};
+  const input = (name: string, shape: number[], k: number): Tensor => {
+    const a = vals(shape.reduce((p, q) => p * q, 1), k);
+    data[name] = { shape, data: [...a] };
+    return torch.fromTypedArray(a, shape);
+  };
+  torch.scope(() => {
+    const x = input("x", [6, 100], 0.37), a = input("a", [3, 4], 0.71), b = input("b", [3, 4], 1.3), m = input("m", [4, 4], 0.5);
+    const img = input("img", [1, 2, 5, 5], 0.9), w = input("w", [3, 2, 3, 3], 0.2), u = input("u", [5], 0.4), v = input("v", [5], 2.1);
+    const y = torch.fromTypedArray(new Float32Array([1, -1, 1, 1, -1]), [5]);
+    data.y = { shape: [5], data: [1, -1, 1, 1, -1] };
+    const idx = torch.fromTypedArray(new BigInt64Array([0n, 3n, 1n, 2n, 2n, 0n]), [3, 2]);
+    const s = torch.scalar;
+    const cases: [string, () => unknown, string][] = [
+      ["stft(x, 10): the plain overload", () => aten.stft(x, 10), "torch.ops.aten.stft(x, 10)"],
+      ["conv2d(img, w, null)", () => aten.conv2d(img, w, null), "torch.ops.aten.conv2d(img, w, None)"],
+      ["mean(a, [])", () => aten.mean(a, []), "torch.ops.aten.mean(a, [])"],
+      ["var(a, [])", () => aten.var(a, []), "torch.ops.aten.var(a, [])"],
+      ["std(a, [])", () => aten.std(a, []), "torch.ops.aten.std(a, [])"],
+      ["cdist(a, b, scalar(2))", () => aten.cdist(a, b, s(2)), "torch.ops.aten.cdist(a, b, 2.0)"],
+      ["isclose(a, b, scalar(1), scalar(0))", () => aten.isclose(a, b, s(1), s(0)), "torch.ops.aten.isclose(a, b, 1.0, 0.0)"],
+      ["logspace(scalar(0), scalar(2), 5, scalar(2))", () => aten.logspace(s(0), s(2), 5, s(2)), "torch.ops.aten.logspace(0.0, 2.0, 5, 2.0)"],
+      ["pdist(a, scalar(2))", () => aten.pdist(a, s(2)), "torch.ops.aten.pdist(a, 2.0)"],
+      ["margin_ranking_loss(u, v, y, scalar(1), 1)", () => aten.margin_ranking_loss(u, v, y, s(1), 1), "torch.ops.aten.margin_ranking_loss(u, v, y, 1.0, 1)"],
+      ["addmm(m, m, m, 0.5, scalar(2)): keyword-only positionally", () => aten.addmm(m, m, m, 0.5, s(2)), "torch.ops.aten.addmm(m, m, m, beta=0.5, alpha=2.0)"],
+      ["cumprod(a, 0, null): keyword-only dtype positionally", () => aten.cumprod(a, 0, null), "torch.ops.aten.cumprod(a, 0, dtype=None)"],
+      ["gather(a, 1, idx, false): keyword-only sparse_grad positionally", () => aten.gather(a, 1, idx, false), "torch.ops.aten.gather(a, 1, idx, sparse_grad=False)"],
+    ];
+    const got = cases.map(([, f]) => f() as Tensor);
+    const want = runPython(`
+      import torch
+      env = {k: torch.tensor(v["data"], dtype=torch.float32).reshape(v["shape"]) for k, v in INPUT["data"].items()}
+      env["idx"] = torch.tensor([[0, 3], [1, 2], [2, 0]])
+      env["torch"] = torch
+      OUTPUT = []
+      for e in INPUT["py"]:
+          r = eval(e, env)
+          OUTPUT.append({"shape": list(r.shape), "dtype": str(r.dtype)[6:], "data": r.double().flatten().tolist()})
+    `, { data, py: cases.map(([, , p]) => p) }) as { shape: number[]; dtype: string; data: number[] }[];
+    cases.forEach(([name], i) => {
+      const g = got[i];
+      assert.deepEqual([g.shape, g.dtype], [want[i].shape, want[i].dtype], name);
+      const gv = [...(g.toTypedArray() as Float32Array)].map(Number);
+      gv.forEach((e, j) => assert.ok(Math.abs(e - want[i].data[j]) <= 1e-5 + 1e-4 * Math.abs(want[i].data[j]), `${name}: element ${j} is ${e}, PyTorch's ${want[i].data[j]}`));
+    });
+    assert.deepEqual(got[0].shape, [6, 6, 46, 2]);
+    // [] binds as the int list dim (not a Dimname list): libtorch 1.13's logsumexp then fails on it
+    // with the same message as PyTorch's torch.ops.aten.logsumexp(a, [])
+    assert.throws(() => aten.logsumexp(a, []), /aten::logsumexp: output with shape \[\] doesn't match the broadcast shape \[1, 1\]/);
+    // an int64 input is refused as PyTorch refuses it, by the plain overload (not conv2d.padding)
+    assert.throws(() => aten.conv2d(img.to("int64"), w, null), /aten::conv2d: expected scalar type Long but found Float/);
+  });
 });
