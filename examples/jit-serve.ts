@@ -1,7 +1,7 @@
 // A tiny HTTP server that classifies a posted PNG with a TorchScript CNN through forwardAsync:
 // the forward runs on libuv's thread pool, so the server keeps accepting and answering while
 // several requests compute at once.
-//   npm run example:jit-serve -- [--port 8080] [--model .cache/jit/cifar-cnn-finetuned.pt]
+//   npm run example:jit-serve -- [--port 8080] [--model .cache/jit/cifar-cnn-finetuned.pt] [--threads 1]
 //   curl --data-binary @cat.png http://127.0.0.1:8080/classify
 // Answers {"label": "cat", "index": 3, "probs": [...]} for a 32x32 image (CIFAR-10's size), 400
 // with a message for anything else.
@@ -55,6 +55,10 @@ if (isMain) {
   };
   const file = arg("model") ?? (existsSync(FINETUNED_MODEL) ? FINETUNED_MODEL : ensureBaseModel());
   const port = Number(arg("port") ?? 8080);
+  // One intra-op thread per request by default: concurrent requests are the parallelism, and
+  // OpenMP teams per pool thread only oversubscribe the cores (on the 2-core VM, 2 threads per
+  // forward made a single request 50x slower than 1 when the machine was busy).
+  torch.setNumThreads(Number(arg("threads") ?? 1));
   const server = await serve(torch.jit.load(file), port);
   console.log(`classifying PNGs with ${file} at http://127.0.0.1:${port}/classify`);
   const stop = (): void => void server.close(() => process.exit(0));
