@@ -89,6 +89,8 @@ static napi_value autocastExit(napi_env env, napi_callback_info info) {
     at::DeviceType d = autocastDevice(getString(env, a[0], "deviceType"));
     bool prevOn = getBool(env, a[1], "enabled");
     auto prevDtype = static_cast<at::ScalarType>(getInt(env, a[2], "dtype"));
+    if (prevDtype != at::kHalf && prevDtype != at::kBFloat16 && prevDtype != at::kFloat)
+      throw JsError("tstorch: autocast dtype must be float16, bfloat16 or float32");
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
     setEnabled(d, prevOn);
     setDtype(d, prevDtype);

@@ -35,6 +35,9 @@ struct Holder {
   // not (the scope frees them; reporting their gigabytes would only make V8 collect for nothing);
   // JS reports them when they outlive every scope (reportHandles).
   bool reported = false;
+  // Bytes of a small storage (under 64 KiB) this handle counted into its thread's batch (see
+  // handles.cc); 0 when it counted none.
+  uint32_t smallBytes = 0;
 };
 
 // Wraps a tensor into a new handle (an External). Undefined tensors become null.
@@ -57,6 +60,9 @@ napi_value makeBool(napi_env env, bool b);
 napi_value makeString(napi_env env, const std::string& s);
 napi_value makeUndefined(napi_env env);
 napi_value makeNull(napi_env env);
+// An int64 as a JS number when exactly representable (|x| <= 2^53), else as a bigint, so that
+// values beyond 2^53 are never silently rounded.
+napi_value makeInt64(napi_env env, int64_t x);
 napi_valuetype typeOf(napi_env env, napi_value v);
 double getNumber(napi_env env, napi_value v, const char* what);
 int64_t getInt(napi_env env, napi_value v, const char* what);

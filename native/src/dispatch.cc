@@ -489,6 +489,16 @@ static std::string namingOp(const std::string& op, const std::string& msg) {
   return prefix + op + ": " + rest;
 }
 
+// A kernel's own error (libtorch's message), with the operator named and, for a dtype mismatch,
+// what to do about it: "expected scalar type Float but found Long" alone names neither.
+static std::string kernelError(const std::string& op, const c10::Error& e) {
+  std::string msg = namingOp(op, e.what_without_backtrace());
+  if (msg.find("expected scalar type") != std::string::npos || msg.find("same dtype") != std::string::npos)
+    msg += " (the tensors' dtypes differ: convert one, e.g. x.to(\"float32\"); torch.tensor() of plain JS numbers is"
+           " float32, of bigints int64)";
+  return msg;
+}
+
 // call(id, ...args) -> undefined | value | [values]. Missing trailing arguments take the schema's
 // defaults; null stands for an absent optional.
 // `into`: argv[0] is a disposed handle to reuse for a single-tensor result (callInto).
@@ -531,8 +541,14 @@ static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult, 
         stack.push_back(toIValue(env, i < given ? args[i] : undef, op.args[i], op.fullName));
     } catch (const JsError& e) {
       throw JsError(namingOp(op.fullName, e.what()));  // "expected a Tensor for 'self'": of which call?
+    } catch (const c10::Error& e) {
+      throw JsError(kernelError(op.fullName, e));
     }
-    op.handle.callBoxed(&stack);
+    try {
+      op.handle.callBoxed(&stack);
+    } catch (const c10::Error& e) {
+      throw JsError(kernelError(op.fullName, e));
+    }
     if (stack.empty() || !wantResult) return undef;
     if (stack.size() == 1) {
       if (into && stack[0].isTensor()) return rewrapTensor(env, argv[0], std::move(stack[0]).toTensor());

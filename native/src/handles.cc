@@ -1,4 +1,6 @@
 // Tensor handles and small value conversions (see common.h for the memory design).
+#include <cmath>
+#include <mutex>
 #include <unordered_map>
 
 #include "common.h"
@@ -7,22 +9,48 @@ namespace tstorch {
 
 // Bytes reported to V8 are counted once per storage, however many handles (views, grads, in-place
 // aliases) point at it: counting each handle made V8 see phantom gigabytes and run full collections
-// every few optimiser steps. handlesPerStorage is only touched on the JS thread (wrapping, dispose,
-// and basic finalizers, which V8 runs on that thread during GC).
+// every few optimiser steps. The table is process-wide (every worker thread's environment and the
+// main thread share it), hence the mutex; it is only touched for storages of 64 KiB or more.
 struct StorageCount {
   int64_t handles;
   int64_t reported;  // bytes reported when first counted (a storage can be resized later)
 };
-static std::unordered_map<const c10::StorageImpl*, StorageCount>& handlesPerStorage() {
+static std::mutex storageMutex;
+static std::unordered_map<const c10::StorageImpl*, StorageCount>& handlesPerStorage() {  // storageMutex
   static std::unordered_map<const c10::StorageImpl*, StorageCount> m;
   return m;
 }
 
-// Storages under this size are not reported at all: they cannot create memory pressure worth a
-// collection, and skipping the bookkeeping keeps small ops cheap.
+// Storages from this size on are counted per storage (above). Smaller ones are not worth a table
+// lookup each, but they must count too: a loop of 60 KB temporaries that were never reported grew
+// to 2 GB, the collector never hurrying. Each handle adds its overhead, and the bytes of its small
+// storage when that is fresh (no other tensor shares it: not a view), to its thread's batch; the
+// batch is reported to V8 in chunks, so a tiny op pays an add and a compare, not an N-API call.
 constexpr size_t kReportedBytesMin = 64 << 10;
+constexpr int64_t kSmallChunk = 256 << 10;
 
-static const c10::StorageImpl* storageOf(const at::Tensor& t) {
+// Per JS thread (a napi_env lives on one thread; its basic finalizers run there during GC).
+struct ThreadAccounting {
+  bool inScope = false;      // JS runs inside a torch.scope (set by the outermost scope)
+  int64_t smallPending = 0;  // small bytes counted but not yet reported (negative: released)
+};
+static thread_local ThreadAccounting perThread;
+
+// Adds delta to the batch and reports the batch once it reaches a chunk either way. From inside
+// the collector (basic finalizers) nothing is reported: V8 aborted ("Check failed: marking_done_")
+// when the batch was reported from there; the next report from JS carries it.
+static void adjustSmall(napi_env env, int64_t delta, bool fromGc = false) {
+  int64_t& pending = perThread.smallPending;
+  pending += delta;
+  if (fromGc) return;
+  if (pending >= kSmallChunk || pending <= -kSmallChunk) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, pending, &ignored);
+    pending = 0;
+  }
+}
+
+static const c10::StorageImpl* largeStorageOf(const at::Tensor& t) {
   if (!t.defined() || !t.has_storage()) return nullptr;
   const c10::StorageImpl* s = t.storage().unsafeGetStorageImpl();
   return s->nbytes() >= kReportedBytesMin ? s : nullptr;
@@ -30,16 +58,18 @@ static const c10::StorageImpl* storageOf(const at::Tensor& t) {
 
 // Called when a handle starts holding `t`: returns the bytes to report (0 if already counted).
 static int64_t acquireBytes(const at::Tensor& t) {
-  const c10::StorageImpl* s = storageOf(t);
+  const c10::StorageImpl* s = largeStorageOf(t);
   if (!s) return 0;
+  std::lock_guard<std::mutex> lock(storageMutex);
   auto [it, fresh] = handlesPerStorage().try_emplace(s, StorageCount{0, static_cast<int64_t>(s->nbytes())});
   return it->second.handles++ == 0 ? it->second.reported : 0;
 }
 
 // Called when a handle lets go of `t` (dispose or finalizer): returns the bytes to un-report.
 static int64_t releaseBytes(const at::Tensor& t) {
-  const c10::StorageImpl* s = storageOf(t);
+  const c10::StorageImpl* s = largeStorageOf(t);
   if (!s) return 0;
+  std::lock_guard<std::mutex> lock(storageMutex);
   auto& m = handlesPerStorage();
   auto it = m.find(s);
   if (it == m.end()) return 0;
@@ -49,30 +79,48 @@ static int64_t releaseBytes(const at::Tensor& t) {
   return bytes;
 }
 
-// True while JS runs inside a torch.scope (set by the outermost scope; per thread, like JS).
-static thread_local bool inScope = false;
+// What a handle keeps alive besides its storage's bytes: the Holder, the TensorImpl and (for a
+// fresh tensor) the StorageImpl, with the allocator's headers. A loop of tiny temporaries is
+// mostly this: 200,000 leaked 400-byte tensors held 120 MB that V8 was told nothing of.
+constexpr int64_t kHandleOverhead = 512;
 
 // Reports h's bytes to V8 if it holds a tensor and has not reported them yet.
 static void report(napi_env env, Holder* h) {
   if (h->reported || !h->tensor.defined()) return;
   h->reported = true;
-  int64_t bytes = acquireBytes(h->tensor);
-  if (bytes) {
-    int64_t ignored;
-    napi_adjust_external_memory(env, bytes, &ignored);
+  const at::Tensor& t = h->tensor;
+  int64_t small = kHandleOverhead;
+  if (t.has_storage()) {
+    const c10::Storage& st = t.storage();
+    size_t n = st.nbytes();
+    if (n >= kReportedBytesMin) {
+      int64_t bytes = acquireBytes(t);
+      if (bytes) {
+        int64_t ignored;
+        napi_adjust_external_memory(env, bytes, &ignored);
+      }
+    } else if (st.use_count() == 1) {  // a fresh storage, not a view of one already counted
+      small += static_cast<int64_t>(n);
+    }
   }
+  h->smallBytes = static_cast<uint32_t>(small);
+  adjustSmall(env, small);
 }
 
-// Drops h's tensor, un-reporting its bytes if they were reported.
-static int64_t releaseHolderBytes(Holder* h) {
+// Drops h's accounting: the batched small bytes at once, the large ones returned (to un-report).
+static int64_t releaseHolderBytes(napi_env env, Holder* h, bool fromGc = false) {
   if (!h->reported || !h->tensor.defined()) return 0;
   h->reported = false;
+  if (h->smallBytes) {
+    adjustSmall(env, -static_cast<int64_t>(h->smallBytes), fromGc);
+    h->smallBytes = 0;
+  }
   return releaseBytes(h->tensor);
 }
 
 static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
   auto* h = static_cast<Holder*>(data);
-  int64_t bytes = releaseHolderBytes(h);
+  int64_t bytes = releaseHolderBytes(const_cast<napi_env>(env), h, /*fromGc=*/true);
   delete h;  // drops this reference to the tensor
   if (bytes) {
     int64_t ignored;
@@ -89,7 +137,7 @@ napi_value wrapTensor(napi_env env, at::Tensor t) {
     delete h;
     throw JsError("tstorch: could not create a tensor handle");
   }
-  if (!inScope) report(env, h);
+  if (!perThread.inScope) report(env, h);
   return v;
 }
 
@@ -102,7 +150,8 @@ napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t) {
   if (!t.defined()) return makeNull(env);
   h->tensor = std::move(t);
   h->reported = false;
-  if (!inScope) report(env, h);
+  h->smallBytes = 0;
+  if (!perThread.inScope) report(env, h);
   return handle;
 }
 
@@ -121,14 +170,14 @@ const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what) {
   return h->tensor;
 }
 
-void setInScope(bool on) { inScope = on; }
+void setInScope(bool on) { perThread.inScope = on; }
 
 void reportHandle(napi_env env, napi_value v) { report(env, holderOf(env, v, "reportHandles")); }
 
 void disposeHandle(napi_env env, napi_value v) {
   Holder* h = holderOf(env, v, "dispose");
   if (!h->tensor.defined()) return;
-  int64_t bytes = releaseHolderBytes(h);
+  int64_t bytes = releaseHolderBytes(env, h);
   h->tensor.reset();
   if (bytes) {
     int64_t ignored;
@@ -161,6 +210,13 @@ napi_value makeNull(napi_env env) {
   napi_get_null(env, &v);
   return v;
 }
+napi_value makeInt64(napi_env env, int64_t x) {
+  constexpr int64_t kExact = int64_t(1) << 53;
+  if (x >= -kExact && x <= kExact) return makeNumber(env, static_cast<double>(x));
+  napi_value v;
+  check(napi_create_bigint_int64(env, x, &v), "create_bigint");
+  return v;
+}
 napi_valuetype typeOf(napi_env env, napi_value v) {
   napi_valuetype t;
   check(napi_typeof(env, v, &t), "typeof");
@@ -178,11 +234,16 @@ int64_t getInt(napi_env env, napi_value v, const char* what) {
     int64_t x;
     bool lossless;
     check(napi_get_value_bigint_int64(env, v, &x, &lossless), "bigint");
+    // N-API wraps modulo 2^64 (2n ** 64n read as 0): refuse instead
+    if (!lossless) throw JsError(std::string("tstorch: ") + what + ": bigint out of int64 range [-2^63, 2^63)");
     return x;
   }
   double d = getNumber(env, v, what);
-  if (d != static_cast<double>(static_cast<int64_t>(d)))
+  if (!std::isfinite(d) || d != std::trunc(d))
     throw JsError(std::string("tstorch: expected an integer for ") + what + ", got " + std::to_string(d));
+  // 2^63 itself rounds to a double that does not fit: the cast below would be undefined
+  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+    throw JsError(std::string("tstorch: ") + what + ": " + std::to_string(d) + " is out of int64 range [-2^63, 2^63)");
   return static_cast<int64_t>(d);
 }
 bool getBool(napi_env env, napi_value v, const char* what) {

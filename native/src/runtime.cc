@@ -3,6 +3,9 @@
 #include <torch/csrc/api/include/torch/cuda.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "common.h"
 
 namespace tstorch {
@@ -28,11 +31,28 @@ static napi_value manualSeed(napi_env env, napi_callback_info info) {
   });
 }
 
+static int64_t logicalCores() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int64_t>(n);
+}
+static int64_t maxNumThreads() { return std::max<int64_t>(16, 4 * logicalCores()); }
+
+static napi_value maxNumThreadsFn(napi_env env, napi_callback_info) {
+  return guarded(env, [&] { return makeNumber(env, static_cast<double>(maxNumThreads())); });
+}
+
 static napi_value setNumThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<1> a(env, info);
     int64_t n = getInt(env, a[0], "threads");
     if (n < 1) throw JsError("tstorch: setNumThreads needs a positive number, got " + std::to_string(n));
+    // libtorch's OpenMP pool starts every thread at once and each parallel region waits for all
+    // of them: 512 threads took 13 s to start on 2 cores and 100000 never finished. More threads
+    // than a few per core only slow work down, so the request is bounded (src/cli/args.ts too).
+    int64_t limit = maxNumThreads();
+    if (n > limit)
+      throw JsError("tstorch: setNumThreads(" + std::to_string(n) + "): at most " + std::to_string(limit) +
+                    " threads (4 per logical core, at least 16; this machine has " + std::to_string(logicalCores()) + ")");
     at::set_num_threads(static_cast<int>(n));
     return makeUndefined(env);
   });
@@ -109,7 +129,7 @@ static napi_value versions(napi_env env, napi_callback_info) {
 std::vector<Export> runtimeExports() {
   return {
       {"setGradEnabled", setGradEnabled}, {"isGradEnabled", isGradEnabled}, {"manualSeed", manualSeed},
-      {"setNumThreads", setNumThreads},   {"getNumThreads", getNumThreads}, {"cudaDeviceCount", cudaDeviceCount},
+      {"setNumThreads", setNumThreads},   {"getNumThreads", getNumThreads}, {"maxNumThreads", maxNumThreadsFn}, {"cudaDeviceCount", cudaDeviceCount},
       {"versions", versions},           {"cudaSynchronize", cudaSynchronize},
       {"getBackendFlag", getBackendFlag}, {"setBackendFlag", setBackendFlag},
   };

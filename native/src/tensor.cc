@@ -51,9 +51,12 @@ static napi_value fromBuffer(napi_env env, napi_callback_info info) {
     int64_t numel = 1;
     for (int64_t d : shape) {
       if (d < 0) throw JsError("tstorch: negative dimension in shape");
-      numel *= d;
+      if (__builtin_mul_overflow(numel, d, &numel))
+        throw JsError("tstorch: shape " + c10::str(c10::IntArrayRef(shape)) + " has more elements than int64 can count");
     }
-    size_t need = static_cast<size_t>(numel) * c10::elementSize(st);
+    size_t need = 0;
+    if (__builtin_mul_overflow(static_cast<size_t>(numel), c10::elementSize(st), &need))
+      throw JsError("tstorch: shape " + c10::str(c10::IntArrayRef(shape)) + " is too large");
     if (need != byteLength)
       throw JsError("tstorch: data has " + std::to_string(byteLength) + " bytes but shape and dtype need " +
                     std::to_string(need));
@@ -69,23 +72,33 @@ static napi_value fromBuffer(napi_env env, napi_callback_info info) {
   });
 }
 
+// The tensor's values as a plain dense CPU tensor whose memory holds exactly them: what a copy out
+// can read with memcpy. Lazy views are resolved first: a zero tensor (_efficientzerotensor) has no
+// memory at all (its data_ptr is null), and the conjugate and negative bits of a view say that
+// its memory holds conj(x) or -x (reading it raw gave [1, 1] for _neg_view(ones)).
+static at::Tensor materialized(const at::Tensor& src) {
+  at::NoGradGuard ng;
+  at::Tensor t = src.detach();
+  if (t.layout() != at::kStrided) t = t.to_dense();
+  if (t._is_zerotensor()) return at::zeros(t.sizes(), t.options().device(at::kCPU));
+  if (!t.device().is_cpu()) t = t.to(at::kCPU);
+  t = t.resolve_conj().resolve_neg();
+  return t.contiguous();
+}
+
 // toBuffer(h) -> ArrayBuffer with the tensor's elements, contiguous, on the CPU.
 static napi_value toBuffer(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<1> a(env, info);
-    at::Tensor t = unwrapTensor(env, a[0], "toBuffer");
-    {
-      at::NoGradGuard ng;
-      t = t.detach();
-      if (!t.device().is_cpu()) t = t.to(at::kCPU);
-      t = t.contiguous();
-      if (t.is_conj()) t = t.resolve_conj();
-    }
+    at::Tensor t = materialized(unwrapTensor(env, a[0], "toBuffer"));
     size_t n = t.nbytes();
     void* out = nullptr;
     napi_value ab;
     check(napi_create_arraybuffer(env, n, &out, &ab), "create_arraybuffer");
-    if (n) std::memcpy(out, t.data_ptr(), n);
+    if (n) {
+      if (!t.data_ptr()) throw JsError("tstorch: toBuffer: the tensor has no data to read");
+      std::memcpy(out, t.data_ptr(), n);
+    }
     return ab;
   });
 }
@@ -214,7 +227,8 @@ static napi_value item(napi_env env, napi_callback_info info) {
     const at::Tensor& t = unwrapTensor(env, a[0], "item");
     if (t.numel() != 1)
       throw JsError("tstorch: item() needs a tensor with one element, this one has " + std::to_string(t.numel()));
-    at::Scalar s = t.item();
+    bool lazy = t._is_zerotensor() || t.is_neg() || t.is_conj();
+    at::Scalar s = lazy ? materialized(t).item() : t.item();
     if (s.isBoolean()) return makeBool(env, s.toBool());
     if (s.isIntegral(false)) return makeNumber(env, static_cast<double>(s.toLong()));
     if (s.isComplex()) throw JsError("tstorch: item() of a complex tensor is not supported");
@@ -271,7 +285,20 @@ static napi_value setGrad(napi_env env, napi_callback_info info) {
     if (vt == napi_null || vt == napi_undefined) {
       t.mutable_grad().reset();
     } else {
-      t.mutable_grad() = unwrapTensor(env, a[1], "grad");
+      const at::Tensor& g = unwrapTensor(env, a[1], "grad");
+      // PyTorch's checks (THPVariable_set_grad): a gradient must match its tensor's dtype, device
+      // and shape, or the optimiser's in-place updates would broadcast, cast or fail later.
+      if (g.unsafeGetTensorImpl() == t.unsafeGetTensorImpl())
+        throw JsError("tstorch: a tensor cannot be its own grad");
+      if (g.scalar_type() != t.scalar_type())
+        throw JsError(std::string("tstorch: assigned grad has dtype ") + c10::toString(g.scalar_type()) +
+                      " but the tensor has " + c10::toString(t.scalar_type()));
+      if (g.device() != t.device())
+        throw JsError("tstorch: assigned grad is on " + g.device().str() + " but the tensor is on " + t.device().str());
+      if (!g.sizes().equals(t.sizes()))
+        throw JsError("tstorch: assigned grad has shape " + c10::str(g.sizes()) + " but the tensor has shape " +
+                      c10::str(t.sizes()));
+      t.mutable_grad() = g;
     }
     return makeUndefined(env);
   });

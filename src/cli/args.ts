@@ -1,5 +1,6 @@
 // `tstorch cifar10 <model> [options]`: the option table (which is also the --help text),
 // the parser and the per-model defaults. Parsing never touches the file system or libtorch.
+import * as os from "node:os";
 import { UsageError } from "./errors.js";
 
 export const MODELS = ["mlp", "cnn", "autoencoder"] as const;
@@ -73,6 +74,18 @@ interface OptionSpec {
   testing?: boolean;
   /** Listed under "Speed-ups" in --help. */
   speed?: boolean;
+  /** The largest value an integer option takes (with why, for the error). */
+  max?: () => { n: number; why: string };
+}
+
+/**
+ * The most CPU threads libtorch is given: 4 per logical core, at least 16 (the addon's own bound,
+ * native/src/runtime.cc). libtorch's OpenMP pool starts every thread at once: --threads 100000
+ * never finished starting.
+ */
+export function maxThreads(): { n: number; why: string } {
+  const cores = os.cpus().length || 1;
+  return { n: Math.max(16, 4 * cores), why: `4 per logical core, at least 16; this machine has ${cores}` };
 }
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
@@ -98,7 +111,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "auto (default: CUDA if available, else CPU), cpu, cuda or cuda:N." },
   { flag: "--seed", key: "seed", kind: "nonNegInt", metavar: "N",
     help: "Seed for initialisation, shuffling and the autoencoder's sample images. Default 0." },
-  { flag: "--threads", key: "threads", kind: "posInt", metavar: "N", help: "CPU threads for libtorch. Default: every core." },
+  { flag: "--threads", key: "threads", kind: "posInt", metavar: "N", max: maxThreads, help: "CPU threads for libtorch. Default: every core." },
   { flag: "--out", key: "out", kind: "path", metavar: "DIR",
     help: "Artifacts folder. Default: runs/<model>-<timestamp>/, or the checkpoint's folder with --resume." },
   { flag: "--resume", key: "resume", kind: "path", metavar: "CHECKPOINT",
@@ -329,6 +342,8 @@ function convert(spec: OptionSpec, raw: string | true): unknown {
       if (!Number.isSafeInteger(n)) throw bad("an integer below 2^53");
       if (spec.kind === "posInt" && n < 1) throw bad("a positive integer");
       if (n < 0) throw bad("a non-negative integer");
+      const max = spec.max?.();
+      if (max !== undefined && n > max.n) throw new UsageError(`${spec.flag} ${n}: at most ${max.n} (${max.why})`);
       return n;
     }
     case "posFloat":

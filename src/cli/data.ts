@@ -9,6 +9,7 @@ import {
   readCifar10Files, resolveCifar10BinDir, type Cifar10Bytes,
 } from "../data/cifar10-files.js";
 import { Rng } from "../data/rng.js";
+import { fileKind } from "../io/atomic.js";
 import { UsageError, oneLine } from "./errors.js";
 import type { Cifar10Options } from "./args.js";
 
@@ -19,7 +20,8 @@ export const AE_SAMPLES = 5;
 
 function hasAnyCifarFile(dir: string): boolean {
   const bin = resolveCifar10BinDir(dir);
-  return ALL_FILES.some((f) => fs.existsSync(path.join(bin, f)));
+  // lstat: a dangling link counts as there (readData then says what it is), not as "no files"
+  return ALL_FILES.some((f) => fs.lstatSync(path.join(bin, f), { throwIfNoEntry: false }) !== undefined);
 }
 
 /** The folder to read: the first candidate holding CIFAR-10 files. UsageError when none does. */
@@ -42,8 +44,26 @@ export function resolveDataDir(explicit: string | null, env: string | undefined 
   );
 }
 
-/** Reads and checks every file (sizes, labels). UsageError naming the bad file. */
+/**
+ * A data file that is there but is no regular file (a folder, a link to /dev/zero, a pipe): said
+ * as what it is, where the reader would call it missing (or read a device forever).
+ */
+function checkFileKinds(dir: string): void {
+  const bin = resolveCifar10BinDir(dir);
+  for (const f of ALL_FILES) {
+    const file = path.join(bin, f);
+    const link = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (link === undefined) continue; // missing: the reader's message says what to download
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    const via = link.isSymbolicLink() ? `a symbolic link to ${fs.readlinkSync(file)}, which is ` : "";
+    if (st === undefined) throw new UsageError(`CIFAR-10 file ${file} is a symbolic link to ${fs.readlinkSync(file)}, which does not exist`);
+    if (!st.isFile()) throw new UsageError(`CIFAR-10 file ${file} is ${via}${fileKind(st)}, not a data file`);
+  }
+}
+
+/** Reads and checks every file (kinds, sizes, labels). UsageError naming the bad file. */
 export function readData(dir: string): Cifar10Bytes {
+  checkFileKinds(dir);
   try {
     return readCifar10Files(dir);
   } catch (err) {

@@ -1,17 +1,24 @@
 // Tensor element types: PyTorch's names, libtorch's ScalarType codes, and JS typed arrays.
 
-export type DType = "uint8" | "int8" | "int16" | "int32" | "int64" | "float16" | "float32" | "float64" | "bool" | "bfloat16";
+export type DType =
+  | "uint8" | "int8" | "int16" | "int32" | "int64" | "float16" | "float32" | "float64" | "bool" | "bfloat16"
+  | "complex64" | "complex128";
 
 /** c10::ScalarType values. */
 const CODES: Record<DType, number> = {
-  uint8: 0, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, bool: 11, bfloat16: 15,
+  uint8: 0, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, complex64: 9, complex128: 10,
+  bool: 11, bfloat16: 15,
+};
+/** libtorch's other ScalarTypes, named in the error that says tstorch cannot hold them. */
+const UNSUPPORTED: Record<number, string> = {
+  8: "complex32 (ComplexHalf)", 12: "qint8", 13: "quint8", 14: "qint32", 16: "quint4x2", 17: "quint2x4",
 };
 const NAMES: Record<number, DType> = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k as DType]));
 
 /** PyTorch-style aliases (torch.float, torch.long, ...). */
 const ALIASES: Record<string, DType> = {
   float: "float32", double: "float64", half: "float16", long: "int64", int: "int32", short: "int16",
-  byte: "uint8", char: "int8", boolean: "bool",
+  byte: "uint8", char: "int8", boolean: "bool", cfloat: "complex64", cdouble: "complex128",
 };
 
 export function dtypeCode(d: DType | string): number {
@@ -23,7 +30,10 @@ export function dtypeCode(d: DType | string): number {
 
 export function dtypeName(code: number): DType {
   const n = NAMES[code];
-  if (n === undefined) throw new Error(`tstorch: unsupported dtype code ${code}`);
+  if (n === undefined) {
+    const what = UNSUPPORTED[code] ?? `code ${code}`;
+    throw new Error(`tstorch: tensors of dtype ${what} are not supported (tstorch holds ${Object.keys(CODES).join(", ")})`);
+  }
   return n;
 }
 
@@ -35,11 +45,19 @@ export function isFloatingDType(d: DType): boolean {
   return d === "float16" || d === "float32" || d === "float64" || d === "bfloat16";
 }
 
+/** complex64 and complex128: their elements read and write as interleaved (re, im) pairs. */
+export function isComplexDType(d: DType): boolean {
+  return d === "complex64" || d === "complex128";
+}
+
 export type TypedArray =
   | Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | BigInt64Array | Uint8ClampedArray | Uint16Array | Uint32Array;
 
-/** The typed array a tensor of this dtype is read into (float16/bfloat16 read as float32). */
-export type TypedArrayFor<D extends DType> = D extends "float64" ? Float64Array
+/**
+ * The typed array a tensor of this dtype is read into (float16/bfloat16 read as float32;
+ * complex64/complex128 as interleaved re, im pairs in a Float32Array/Float64Array twice as long).
+ */
+export type TypedArrayFor<D extends DType> = D extends "float64" | "complex128" ? Float64Array
   : D extends "int64" ? BigInt64Array
   : D extends "int32" ? Int32Array
   : D extends "int16" ? Int16Array
@@ -61,8 +79,8 @@ export function dtypeOfTypedArray(a: ArrayBufferView): DType | null {
 
 export function typedArrayFromBuffer(d: DType, buf: ArrayBuffer): TypedArray {
   switch (d) {
-    case "float32": return new Float32Array(buf);
-    case "float64": return new Float64Array(buf);
+    case "float32": case "complex64": return new Float32Array(buf);
+    case "float64": case "complex128": return new Float64Array(buf);
     case "int64": return new BigInt64Array(buf);
     case "int32": return new Int32Array(buf);
     case "int16": return new Int16Array(buf);

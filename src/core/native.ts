@@ -49,6 +49,8 @@ export interface NativeAddon {
   manualSeed(seed: number | bigint): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** The most threads setNumThreads accepts (4 per logical core, at least 16). */
+  maxNumThreads(): number;
   cudaDeviceCount(): number;
   versions(): { libtorch: string; cxx11Abi: boolean; parallel: string };
   cpuMemoryStats(): CpuMemoryStats;
@@ -102,5 +104,10 @@ export const native: NativeAddon = createRequire(import.meta.url)(addonPath());
 if (!process.env.OMP_NUM_THREADS && !process.env.TSTORCH_NUM_THREADS) {
   native.setNumThreads(availableParallelism());
 } else if (process.env.TSTORCH_NUM_THREADS) {
-  native.setNumThreads(Number(process.env.TSTORCH_NUM_THREADS));
+  const raw = process.env.TSTORCH_NUM_THREADS;
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || n < 1 || n > native.maxNumThreads()) {
+    throw new Error(`tstorch: TSTORCH_NUM_THREADS=${raw}: expected a whole number from 1 to ${native.maxNumThreads()}`);
+  }
+  native.setNumThreads(n);
 }

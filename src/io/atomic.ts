@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
  * system), fsyncs it, renames it over `file`, then fsyncs the folder so the rename itself
  * survives a power loss. The temp file is removed if anything fails.
  */
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+export function writeFileAtomic(target: string, data: Uint8Array | string): void {
+  const file = regularTarget(target);
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -27,6 +28,31 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     throw err;
   }
   syncDir(dir);
+}
+
+/**
+ * Where a write to `file` goes: the file itself, or what a symbolic link points at (the link is
+ * kept, as a plain write would). Anything that exists and is not a regular file is refused: the
+ * rename would replace it, and run as root, saveTensors("/dev/zero") replaced the device node
+ * with a 72-byte file for every later reader of /dev/zero on the machine.
+ */
+function regularTarget(file: string): string {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (st !== undefined && !st.isFile()) {
+    throw new Error(`tstorch: cannot write ${file}: it exists and is not a regular file (${fileKind(st)})`);
+  }
+  const link = fs.lstatSync(file, { throwIfNoEntry: false });
+  return link?.isSymbolicLink() && st !== undefined ? fs.realpathSync(file) : file;
+}
+
+/** What a file that is not a regular one is, in words. */
+export function fileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return "a folder";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isFIFO()) return "a named pipe";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
 }
 
 function syncDir(dir: string): void {

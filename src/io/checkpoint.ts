@@ -7,7 +7,7 @@ import { Tensor, wrap } from "../core/tensor.js";
 import { noGrad } from "../core/autograd.js";
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, SafetensorsDtype, SafetensorsEntry, writeFileAtomic } from "./safetensors.js";
 
-const TO_ST: Record<DType, SafetensorsDtype> = {
+const TO_ST: Partial<Record<DType, SafetensorsDtype>> = {
   float32: "F32", float64: "F64", float16: "F16", bfloat16: "BF16", int64: "I64", int32: "I32",
   int16: "I16", int8: "I8", uint8: "U8", bool: "BOOL",
 };
@@ -23,8 +23,13 @@ function entries(m: TensorMap): [string, Tensor][] {
 
 /** The bytes of a tensor as a safetensors entry (contiguous, little-endian, on the CPU). */
 export function toEntry(t: Tensor): SafetensorsEntry {
+  const dtype = TO_ST[t.dtype];
+  if (dtype === undefined) {
+    // safetensors defines no complex dtype: PyTorch users store view_as_real(x) (a float tensor [..., 2])
+    throw new Error(`tstorch: safetensors has no ${t.dtype} dtype; save torch.ops.aten.view_as_real(x) instead`);
+  }
   const raw = noGrad(() => native.toBuffer(t._h));
-  return { dtype: TO_ST[t.dtype], shape: t.shape, data: new Uint8Array(raw) };
+  return { dtype, shape: t.shape, data: new Uint8Array(raw) };
 }
 
 /** A new CPU tensor over a copy of a safetensors entry. */

@@ -4,7 +4,7 @@
 // with offsets relative to the end of the header. Decoding validates like the reference
 // Rust implementation, because a checkpoint is untrusted input that we index into.
 import * as fs from "node:fs";
-import { writeFileAtomic } from "./atomic.js";
+import { fileKind, writeFileAtomic } from "./atomic.js";
 
 export { writeFileAtomic } from "./atomic.js";
 
@@ -161,14 +161,56 @@ export function decodeSafetensors(buf: Uint8Array): SafetensorsContents {
   return metadata === undefined ? { tensors } : { tensors, metadata };
 }
 
-/** Reads and decodes a file; errors name the file. */
+/**
+ * Reads and decodes a file; errors name the file. Only regular files are read, and the header's
+ * length is checked against the file's size before anything else is read: `/dev/zero`, a FIFO or
+ * a folder would otherwise be read until memory runs out, or block forever.
+ */
 export function readSafetensorsFile(file: string): SafetensorsContents {
-  const buf = fs.readFileSync(file);
+  const buf = readRegularFile(file, (fd, size) => {
+    if (size < 8) throw new SafetensorsError(`file too small: ${size} bytes, the 8-byte header length alone needs 8`);
+    const head = Buffer.alloc(8);
+    if (fs.readSync(fd, head, 0, 8, 0) !== 8) throw new SafetensorsError("could not read the 8-byte header length");
+    const n = head.readBigUInt64LE(0);
+    if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt file?)`);
+    if (8n + n > BigInt(size)) throw new SafetensorsError(`header length ${n} goes beyond the end of the file (${size} bytes; truncated?)`);
+  });
   try {
     return decodeSafetensors(buf);
   } catch (err) {
     if (err instanceof SafetensorsError) throw new SafetensorsError(`${file}: ${err.message}`, { cause: err });
     throw err;
+  }
+}
+
+/**
+ * The whole content of a regular file, read from one open descriptor (no race between the check
+ * and the read). `precheck(fd, size)` may refuse it from its size and first bytes; its
+ * SafetensorsError comes back naming the file.
+ */
+export function readRegularFile(file: string, precheck?: (fd: number, size: number) => void): Buffer {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore the flag
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new SafetensorsError(`${file}: not a regular file (${fileKind(st)})`);
+    try {
+      precheck?.(fd, st.size);
+    } catch (err) {
+      if (err instanceof SafetensorsError) throw new SafetensorsError(`${file}: ${err.message}`, { cause: err });
+      throw err;
+    }
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = fs.readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== st.size) throw new SafetensorsError(`${file}: read ${got} of its ${st.size} bytes (changed while reading?)`);
+    return buf;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
