@@ -186,6 +186,16 @@ c10::Scalar scalarOf(napi_env env, napi_value v, const std::string& what) {
         check(napi_get_named_property(env, v, "tstorchFloat", &f), "get_named_property");
         return c10::Scalar(getNumber(env, f, what.c_str()));
       }
+      // {tstorchComplex: [re, im]}: a complex Scalar, as Python passes 1+2j
+      napi_has_named_property(env, v, "tstorchComplex", &has);
+      if (has) {
+        napi_value pair;
+        check(napi_get_named_property(env, v, "tstorchComplex", &pair), "get_named_property");
+        if (!isArray(env, pair) || arrayLength(env, pair) != 2)
+          throw JsError("tstorch: a complex Scalar for '" + what + "' is {tstorchComplex: [re, im]}");
+        return c10::Scalar(c10::complex<double>(getNumber(env, arrayGet(env, pair, 0), what.c_str()),
+                                                getNumber(env, arrayGet(env, pair, 1), what.c_str())));
+      }
       break;
     }
     default: break;
@@ -297,6 +307,16 @@ napi_value fromIValue(napi_env env, const c10::IValue& v) {
     at::Scalar s = v.toScalar();
     if (s.isIntegral(false)) return makeInt64(env, s.toLong());
     if (s.isBoolean()) return makeBool(env, s.toBool());
+    if (s.isComplex()) {  // {tstorchComplex: [re, im]}, the form complex Scalars are passed in
+      c10::complex<double> c = s.toComplexDouble();
+      napi_value o, pair;
+      check(napi_create_object(env, &o), "create_object");
+      check(napi_create_array_with_length(env, 2, &pair), "create_array");
+      check(napi_set_element(env, pair, 0, makeNumber(env, c.real())), "set");
+      check(napi_set_element(env, pair, 1, makeNumber(env, c.imag())), "set");
+      check(napi_set_named_property(env, o, "tstorchComplex", pair), "set_named_property");
+      return o;
+    }
     return makeNumber(env, s.toDouble());
   }
   if (v.isTuple() || v.isList()) {
