@@ -96,3 +96,11 @@ test("a cyclic or absurdly deep nested array is refused with a clear error", () 
   for (let i = 0; i < 100; i++) deep = [deep];
   assert.throws(() => torch.tensor(deep as never), /deeper than 64/);
 });
+
+test("complex Scalars go in and come out as {tstorchComplex: [re, im]} (Python's 1+0.5j)", () => {
+  const c = torch.fromTypedArray(new Float32Array([1, 2, 3, 4, 5, 6]), [1, 3], { dtype: "complex64" });
+  const r = A.constant_pad_nd(c, [1, 0], { tstorchComplex: [1, 0.5] }) as torch.Tensor;
+  assert.deepEqual([...(r.toTypedArray() as Float32Array)], [1, 0.5, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(A._local_scalar_dense(A.sum(c)), { tstorchComplex: [9, 12] });
+  assert.throws(() => A.constant_pad_nd(c, [1, 0], { tstorchComplex: [1] }), /is \{tstorchComplex: \[re, im\]\}|matches no overload/);
+});
