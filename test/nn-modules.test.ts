@@ -97,7 +97,7 @@ test("forward and backward through the seed's models equal PyTorch's for the sam
         const x = fromPy(r.x);
         const out = m.forward(x);
         assertClose(flat(out), r.out, `${name} forward`);
-        const loss = name === "ae" ? nn.mseLoss(out, x) : nn.crossEntropyForLogits(out, torch.tensor([1, 7, 3, 0]));
+        const loss = name === "ae" ? nn.mseLoss(out, x) : nn.crossEntropyForLogits(out, torch.tensor([1, 7, 3, 0], { dtype: "int64" }));
         assertClose([loss.item()], [r.loss], `${name} loss`);
         m.zeroGrad();
         loss.backward();
@@ -319,7 +319,7 @@ test("loss and metric functions: crossEntropyForLogits, accuracyForLogits, mseLo
   ) as number[];
   torch.scope(() => {
     const l = torch.tensor(logits, { dtype: "float32" });
-    const t = torch.tensor(targets);
+    const t = torch.tensor(targets, { dtype: "int64" });
     assertClose([nn.crossEntropyForLogits(l, t).item()], [py[0]], "cross entropy");
     assert.equal(nn.accuracyForLogits(l, t).item(), 0.5);
     assert.equal(py[1], 0.5);

@@ -1,7 +1,7 @@
 // Parameter-free layers: activations, Flatten, Dropout, Identity, Lambda.
 import { dropout } from "../core/functional.js";
 import { Tensor } from "../core/tensor.js";
-import { Module } from "./module.js";
+import { Module, pyFloat } from "./module.js";
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor { return x.relu(); }
@@ -48,7 +48,7 @@ export class Dropout extends Module {
     if (p < 0 || p > 1) throw new Error(`tstorch: dropout probability has to be between 0 and 1, but got ${p}`);
   }
   forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
-  override extraRepr(): string { return `p=${this.p}`; }
+  override extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=False`; }
 }
 
 /**

@@ -232,7 +232,7 @@ export class EmbeddingBag extends Module<[Tensor, (Tensor | null)?, (Tensor | nu
     if (this.maxNorm !== null) s += `, max_norm=${this.maxNorm}`;
     if (this.normType !== 2) s += `, norm_type=${this.normType}`;
     if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
-    s += `, mode='${this.mode}'`;
+    s += `, mode=${this.mode}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
     return s;
   }

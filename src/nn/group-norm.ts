@@ -6,7 +6,7 @@ import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
-import { Module } from "./module.js";
+import { Module, pyFloat } from "./module.js";
 
 const aten = ops.aten;
 
@@ -41,7 +41,7 @@ export class GroupNorm extends Module {
     return aten.group_norm(x, this.numGroups, this.weight, this.bias, this.eps, false) as Tensor;
   }
   override extraRepr(): string {
-    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.affine ? "True" : "False"}`;
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.affine ? "True" : "False"}`;
   }
 }
 
@@ -103,7 +103,7 @@ abstract class InstanceNormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
   }
 }
 

@@ -354,3 +354,13 @@ function moveInPlace(t: Tensor, device: Device | undefined, dtype: DType | undef
     grad.dispose();
   }
 }
+
+/** A number as Python's repr prints a float (1e-05, 0.1, 1.0): what PyTorch's reprs show for eps, momentum, p. */
+export function pyFloat(x: number | null): string {
+  if (x === null) return "None";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return x.toFixed(1);
+  const a = Math.abs(x);
+  if (a < 1e-4 || a >= 1e16) return x.toExponential().replace(/e([+-])(\d)$/, "e$10$2").replace("e+", "e+");
+  return String(x);
+}

@@ -6,7 +6,7 @@ import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { batchNorm, layerNorm } from "../core/functional.js";
 import { Tensor } from "../core/tensor.js";
-import { Module } from "./module.js";
+import { Module, pyFloat } from "./module.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -74,7 +74,7 @@ abstract class BatchNormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
   }
 }
 
@@ -117,6 +117,6 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
   override extraRepr(): string {
-    return `(${this.normalizedShape.join(", ")},), eps=${this.eps}, elementwise_affine=${this.weight !== null ? "True" : "False"}`;
+    return `(${this.normalizedShape.join(", ")},), eps=${pyFloat(this.eps)}, elementwise_affine=${this.weight !== null ? "True" : "False"}`;
   }
 }

@@ -202,10 +202,6 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
     return this.forwardSingle(input, hx);
   }
-  override extraRepr(): string {
-    const s = super.extraRepr();
-    return this.nonlinearity === "tanh" ? s : `${s}, nonlinearity=relu`;
-  }
 }
 
 /** Gated recurrent unit. forward(input, h0?) returns [output, h_n]. */

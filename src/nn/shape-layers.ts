@@ -2,7 +2,7 @@
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
-import { Module } from "./module.js";
+import { Module, pyFloat } from "./module.js";
 
 const aten = ops.aten;
 
@@ -37,7 +37,7 @@ abstract class ChannelDropout extends Module {
     return scope(() => (aten.feature_dropout(x.unsqueeze(0), this.p, true) as Tensor).squeeze(0));
   }
   override extraRepr(): string {
-    return `p=${this.p}, inplace=False`;
+    return `p=${pyFloat(this.p)}, inplace=False`;
   }
 }
 
