@@ -24,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`tstorch ${v.tstorch} (libtorch ${v.libtorch})\n`);
     return 0;
   }
+  if (command === "run") return (await import("./launch.js")).launchMain(rest); // data-parallel launcher (launch.ts)
   if (command !== "cifar10") {
     throw new UsageError(`unknown command '${command}' (expected cifar10); see tstorch --help`);
   }

@@ -16,6 +16,7 @@ import { buildModel, buildOptimizer } from "./models.js";
 import { createReporter, fmtDuration, type Reporter } from "./progress.js";
 import { SIGNAL_EXIT_CODE, type StopController } from "./signals.js";
 import { batching, csvHeader, train, type TrainState } from "./train.js";
+import { startDataParallel } from "./data-parallel.js";
 
 /** Options a resumed run takes from its checkpoint unless given again on the command line. */
 const INHERITED: readonly OptionKey[] = [
@@ -50,9 +51,12 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     ckpt = readCheckpoint(o.resume, o.model);
     o = mergeResumeOptions(o, ckpt.meta, explicit);
   }
-  const reporter = createReporter({ quiet: o.quiet, write: io.stderr, tty: io.stderrIsTTY, columns: io.columns });
+  // launched data-parallel (torchrun / tstorch run): rank 0 alone prints and writes (data-parallel.ts)
+  const dp = startDataParallel();
+  if (dp !== null && !dp.isMain) io = { ...io, csv: () => {} };
+  const reporter = createReporter({ quiet: o.quiet || (dp !== null && !dp.isMain), write: io.stderr, tty: io.stderrIsTTY, columns: io.columns });
   try {
-    const out = o.out ?? (o.resume !== null ? path.dirname(o.resume) : defaultOutDir(o.model));
+    const out = dp?.scratch ?? o.out ?? (o.resume !== null ? path.dirname(o.resume) : defaultOutDir(o.model));
     checkOutDir(out);
 
     // ---- device and threads
@@ -141,7 +145,8 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     let failed = true;
     try {
       await train(
-        { o, model, optimizer, data, reporter, stop, hooks: {
+        { o, model: dp ? dp.wrap(model) : model, optimizer, data, reporter, stop, hooks: {
+          ...(dp ? { shard: dp.shard, reduceLoss: dp.reduceLoss } : {}),
           csv: io.csv,
           epochEnd: async () => {
             const t = performance.now();
@@ -175,6 +180,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     return stop.requested === null ? 0 : SIGNAL_EXIT_CODE[stop.requested];
   } finally {
     reporter.close();
+    dp?.close();
   }
 }
 

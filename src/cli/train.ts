@@ -23,6 +23,9 @@ export interface TrainHooks {
   csv(line: string): void;
   /** After each epoch (cheap; the caller rate-limits file writes). */
   epochEnd(state: TrainState): void | Promise<void>;
+  /** Data-parallel runs (data-parallel.ts): this rank's slice of a batch, and the epoch's loss over all ranks. */
+  shard?(x: torch.Tensor, y: torch.Tensor | null): [torch.Tensor, torch.Tensor | null];
+  reduceLoss?(lossAcc: torch.Tensor): void;
 }
 
 export interface TrainSetup {
@@ -89,6 +92,7 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
     return loss.detach();
   };
   const eagerStep = (x: torch.Tensor, y: torch.Tensor | null, len: number, lossAcc: torch.Tensor): void => {
+    if (hooks.shard) [x, y] = hooks.shard(x, y);
     const loss = trainStep(x, y);
     torch.noGrad(() => lossAcc.add_(loss, len));
   };
@@ -157,6 +161,7 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
           if (reporter.wantsUpdate()) progress(pos.step);
         }
         // Fold this run's part of the epoch's loss into the position (a checkpoint may follow).
+        hooks.reduceLoss?.(lossAcc);
         pos.lossSum += lossAcc.item();
         pos.elapsed = epochElapsed0 + (performance.now() - epochStart) / 1000;
         lossAcc.zero_();
