@@ -13,9 +13,9 @@ export interface KnownCrasher {
   overload: string;
   /** when the crash happens (the arguments that trigger it) */
   trigger: string;
-  /** a tstorch replay (JavaScript, `torch` imported) */
-  tstorch: string;
-  /** the same call in PyTorch */
+  /** the call, as the fuzzers describe it (JavaScript over fuzz/replay-helpers.ts): `node dist/fuzz/replay.js CALL` */
+  call: string;
+  /** the same call in PyTorch (fuzz/pytorch-replay.ts's translation, helpers included) */
   pytorch: string;
   /** what tstorch does, measured in a child process */
   tstorchBehaviour: string;

@@ -41,21 +41,34 @@ export function buildCall(schema: FuzzSchema, rng: Rng): OpCall {
   return { schema, positional, kwargs: Object.keys(kwargs).length > 0 ? kwargs : null, notes: [], backward: false };
 }
 
+/**
+ * A value as JavaScript source over the replay helpers of replay-helpers.ts (T: a random tensor,
+ * Z: a zero tensor, N: a negative view, D: a disposed tensor), so that a case's description is its
+ * replay, in tstorch and (translated by pytorch-replay.ts) in PyTorch.
+ */
 export function describeValue(v: unknown): string {
   if (v instanceof torch.Tensor) {
-    if (v.isDisposed) return "<disposed Tensor>";
+    if (v.isDisposed) return "D()";
     try {
-      return `T${JSON.stringify(v.shape)}:${v.dtype}${v.isContiguous() ? "" : ":strided"}`;
+      const shape = JSON.stringify(v.shape);
+      const aten = torch.ops.aten as unknown as Record<string, (t: torch.Tensor) => boolean>;
+      if (aten._is_zerotensor(v)) return `Z(${shape}, "${v.dtype}")`;
+      if (aten.is_neg(v)) return `N(${shape}, "${v.dtype}")`;
+      return v.isContiguous() ? `T(${shape}, "${v.dtype}")` : `T(${shape}, "${v.dtype}", ${JSON.stringify(v.stride())})`;
     } catch {
-      return "<Tensor>";
+      return "D()";
     }
   }
   if (typeof v === "bigint") return `${v}n`;
-  if (typeof v === "function") return "<function>";
-  if (typeof v === "symbol") return "<symbol>";
-  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : String(v);
+  if (typeof v === "function") return "() => 1";
+  if (typeof v === "symbol") return 'Symbol("s")';
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (v === undefined) return "undefined";
   if (Array.isArray(v)) return `[${v.map(describeValue).join(", ")}]`;
-  if (v && typeof v === "object" && "tstorchFloat" in v) return `scalar(${(v as { tstorchFloat: number }).tstorchFloat})`;
+  if (v instanceof Date) return "new Date(0)";
+  if (v instanceof Map) return "new Map()";
+  if (ArrayBuffer.isView(v)) return `new ${v.constructor.name}(${(v as Float32Array).length})`;
+  if (v && typeof v === "object" && "tstorchFloat" in v) return `torch.scalar(${describeValue((v as { tstorchFloat: number }).tstorchFloat)})`;
   if (v && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${k}: ${describeValue(x)}`).join(", ")}}`;
   return JSON.stringify(v) ?? String(v);
 }
@@ -63,8 +76,9 @@ export function describeValue(v: unknown): string {
 export function describeCall(c: OpCall): string {
   const all = c.kwargs ? [...c.positional, c.kwargs] : c.positional;
   const overload = c.schema.overload || "default";
-  const notes = c.notes.length > 0 ? ` [${c.notes.join("; ")}]` : "";
-  return `torch.ops.aten.${c.schema.name.slice(6)}.${overload}(${all.map(describeValue).join(", ")})${c.backward ? " then backward" : ""}${notes}`;
+  const notes = c.notes.length > 0 ? ` // ${c.notes.join("; ")}` : "";
+  const call = `torch.ops.aten.${c.schema.name.slice(6)}.${overload}(${all.map(describeValue).join(", ")})`;
+  return `${c.backward ? `B(${call})` : call};${notes}`;
 }
 
 /** Reads every tensor result back (shape, dtype, elements): reading must not crash either. */

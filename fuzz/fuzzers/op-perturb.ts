@@ -12,18 +12,25 @@ const ODD_FLOATS: unknown[] = [NaN, Infinity, -Infinity, -0, 1e308, -1e308, 5e-3
 const JUNK: unknown[] = ["x", "", {}, [[]], [null], () => 1, Symbol("s"), new Date(0), new Float32Array(2), 1.5, true, 3n, NaN, new Map(), Object.create(null), [1, "a"], { tstorchFloat: "x" }, { _h: 1 }];
 
 /** Indices of the positional arguments (and kwargs) whose schema type matches `test`. */
-function slots(c: OpCall, test: (type: string) => boolean): { get: () => unknown; set: (v: unknown) => void; type: string }[] {
-  const out: { get: () => unknown; set: (v: unknown) => void; type: string }[] = [];
+interface Slot {
+  get: () => unknown;
+  set: (v: unknown) => void;
+  type: string;
+  /** the schema says the operator writes into it (out=, in-place self) */
+  writes: boolean;
+}
+function slots(c: OpCall, test: (type: string) => boolean): Slot[] {
+  const out: Slot[] = [];
   const positionalArgs = c.schema.args.filter((a) => !a.kwargOnly);
   c.positional.forEach((_, i) => {
     const a = positionalArgs[i];
-    if (a && test(a.type)) out.push({ get: () => c.positional[i], set: (v) => (c.positional[i] = v), type: a.type });
+    if (a && test(a.type)) out.push({ get: () => c.positional[i], set: (v) => (c.positional[i] = v), type: a.type, writes: a.writes });
   });
   if (c.kwargs) {
     const kw = c.kwargs;
     for (const k of Object.keys(kw)) {
       const a = c.schema.args.find((x) => x.name === k);
-      if (a && test(a.type)) out.push({ get: () => kw[k], set: (v) => (kw[k] = v), type: a.type });
+      if (a && test(a.type)) out.push({ get: () => kw[k], set: (v) => (kw[k] = v), type: a.type, writes: a.writes });
     }
   }
   return out;
@@ -108,7 +115,9 @@ const PERTURBATIONS: Record<string, Perturbation> = {
     c.notes.push("requires grad, backward");
   },
   sharedStorage: (c, rng) => {
-    const s = slots(c, isTensor);
+    // inputs only: an out= tensor aliasing an input corrupts the heap in libtorch's kernels when
+    // the out tensor is resized (PyTorch 1.13 too; docs/known-crashers.md)
+    const s = slots(c, isTensor).filter((x) => !x.writes);
     if (s.length < 2) return;
     const t = s[0].get();
     if (t instanceof torch.Tensor) for (const x of s.slice(1)) if (rng.bool()) x.set(t);
