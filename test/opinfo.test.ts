@@ -96,11 +96,15 @@ test("PyTorch's OpInfo samples through torch.ops.aten", { skip: pyTorchSkipReaso
   const classes = new Map<string, { n: number; example: string }>();
   const unexpected: string[] = [];
   const known = new Map<string, number>();
+  const byDtype: Record<string, { replayed: number; equal: number }> = {};
   replayed.forEach(([gi, si], p) => {
     const g = corpus.groups[gi];
     const s = g.samples[si];
     const r = results.get(p)!;
     counts[r.status]++;
+    const d = (byDtype[g.dtype] ??= { replayed: 0, equal: 0 });
+    d.replayed++;
+    if (r.status === "equal") d.equal++;
     if (r.status === "equal") return;
     const cls = r.status === "crash" ? `crash: ${g.aten}` : failureClass(r);
     const c = classes.get(cls) ?? { n: 0, example: `${sampleId(g, s)}: ${describeCall(g, s)} -> ${r.why.split("\n")[0].slice(0, 300)}` };
@@ -114,7 +118,7 @@ test("PyTorch's OpInfo samples through torch.ops.aten", { skip: pyTorchSkipReaso
   const st = corpus.stats;
   const summary = {
     torch: st.torch, opinfos: st.opinfos, atenOpinfos: st.aten, samples: st.samples, acceptedByPython: st.accepted,
-    replayed: replayed.length, acceptedByTstorch: counts.equal + counts.different, ...counts,
+    replayed: replayed.length, acceptedByTstorch: counts.equal + counts.different, ...counts, byDtype,
     known: Object.fromEntries(known),
     classes: [...classes].sort((a, b) => b[1].n - a[1].n).map(([k, v]) => ({ class: k, n: v.n, example: v.example })),
   };
@@ -123,6 +127,7 @@ test("PyTorch's OpInfo samples through torch.ops.aten", { skip: pyTorchSkipReaso
   console.log(`# replayed ${replayed.length}: ` +
     `accepted by tstorch ${summary.acceptedByTstorch}, equal ${counts.equal}, different ${counts.different}, ` +
     `refused ${counts.refused}, unpassable ${counts.unpassable}, crashed ${counts.crash}`);
+  console.log(`# by dtype (equal/replayed): ${Object.entries(byDtype).map(([k, v]) => `${k} ${v.equal}/${v.replayed}`).join(", ")}`);
   for (const c of summary.classes.slice(0, 40)) console.log(`#   ${c.n}× ${c.class}\n#      e.g. ${c.example}`);
   for (const [k, n] of known) console.log(`# known (${n}): ${k}`);
 

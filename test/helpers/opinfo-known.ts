@@ -13,15 +13,9 @@ interface Known {
 
 const KNOWN: Known[] = [
   {
-    aten: /./,
-    dtype: "complex64",
-    why: /refused: .*(expected a number for Scalar argument|complex)/,
-    reason: "a complex Scalar argument ({ tstorchComplex: [re, im] }) is not converted by the addon yet (native/src/dispatch.cc scalarOf; fuzz-findings.md)",
-  },
-  {
     aten: "chalf",
-    why: /complex32|ComplexHalf/,
-    reason: "the result is complex32 (ComplexHalf), a dtype tstorch does not hold (refused with a clear error)",
+    why: /^refused: (reading the result: )?tstorch: tensors of dtype complex32 \(ComplexHalf\) are not supported/,
+    reason: "the result is complex32 (ComplexHalf), a dtype tstorch does not hold: refused with a clear error",
   },
 ];
 

@@ -63,6 +63,9 @@ export function corpusDir(): string {
   if (!fs.existsSync(path.join(dir, "corpus.json"))) {
     const r = spawnSync(PYTHON, [DUMP_SCRIPT, dir], { encoding: "utf8", maxBuffer: 1 << 28, timeout: 600_000 });
     if (r.status !== 0) throw new Error(`${DUMP_SCRIPT} failed (${r.status ?? r.signal}):\n${r.stderr.slice(-4000)}`);
+    // corpora of other PyTorch versions or dump scripts are stale: keep only this one
+    const parent = path.dirname(dir);
+    for (const d of fs.readdirSync(parent)) if (path.join(parent, d) !== dir) fs.rmSync(path.join(parent, d), { recursive: true, force: true });
   }
   return dir;
 }
@@ -190,6 +193,12 @@ export function compare(got: unknown, want: Stored, blob: Buffer, random: boolea
     if (typeof got !== "number") return `${where}: expected float ${w}, got ${kind(got)}`;
     return close(got, w) ? null : `${where}: expected ${w}, got ${got}`;
   }
+  if (typeof want === "object" && "complex" in want) {
+    const c = (got as { tstorchComplex?: unknown } | null)?.tstorchComplex;
+    if (!Array.isArray(c)) return `${where}: expected complex ${want.complex}, got ${kind(got)}`;
+    const ok = close(c[0] as number, parseFloatish(want.complex[0])) && close(c[1] as number, parseFloatish(want.complex[1]));
+    return ok ? null : `${where}: expected complex ${want.complex}, got ${c}`;
+  }
   if (typeof want === "object" && "dtype" in want) return got === want.dtype ? null : `${where}: expected dtype ${want.dtype}, got ${String(got)}`;
   const w = typeof want === "object" && "int" in want ? BigInt(want.int) : want;
   // an int result may come back as a number or an exact bigint
@@ -264,7 +273,13 @@ export function replay(g: Group, s: Sample, blob: Buffer): Outcome {
     } catch (e) {
       return { status: "refused", why: (e as Error).message } as Outcome;
     }
-    const why = compare(got, s.result ?? null, blob, s.random === true);
+    let why: string | null;
+    try {
+      why = compare(got, s.result ?? null, blob, s.random === true);
+    } catch (e) {
+      // the call returned, but its result cannot be read (a complex32 tensor's dtype)
+      return { status: "refused", why: `reading the result: ${(e as Error).message}` } as Outcome;
+    }
     return (why === null ? { status: "equal" } : { status: "different", why }) as Outcome;
   });
 }

@@ -50,6 +50,13 @@ class Blob:
     def tensor(self, t):
         if t.layout != torch.strided:
             raise Unpassable(f"a {t.layout} tensor")
+        if t.dtype == torch.complex32:
+            # a dtype tstorch does not hold: kept (as complex64 values) so that the replay checks
+            # tstorch refuses the call with a clear error rather than crashing
+            t = t.to(torch.complex64)
+            out = self.tensor(t)
+            out["tensor"]["dtype"] = "complex32"
+            return out
         if t.dtype not in NAMES:
             raise Unpassable(f"a {t.dtype} tensor")
         if t.device.type != "cpu":
