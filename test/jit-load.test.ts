@@ -289,7 +289,7 @@ with torch.no_grad():
   close(flat(torch.noGrad(() => fresh.forward(x))), mine, 0, "loadModule into a ScriptModule");
 });
 
-test("to(dtype) converts the scripted module in place: tstorch's tensors keep their identity", () => {
+test("to(dtype) converts the scripted module in place (tstorch's tensors keep their identity); autocast reaches it", () => {
   const m = jit.load(join(dir, "mlp.pt"));
   const w = m.parameters()[0];
   m.to("float64");
@@ -299,6 +299,10 @@ test("to(dtype) converts the scripted module in place: tstorch's tensors keep th
   assert.equal(a.dtype, "float64");
   m.to("float32");
   assert.equal(w.dtype, "float32");
+  // autocast (thread-local, like grad mode) reaches the ops the script runs
+  const net = jit.load(join(dir, "net.pt")).eval(); // its last op is a Linear, which autocast runs in bfloat16
+  assert.equal(torch.noGrad(() => net.forward(torch.ones([1, 3, 4, 4]))).dtype, "float32");
+  assert.equal(torch.autocast({ deviceType: "cpu" }, () => torch.noGrad(() => net.forward(torch.ones([1, 3, 4, 4])))).dtype, "bfloat16");
 });
 
 test("bad input is a JS error that names the problem", async () => {
