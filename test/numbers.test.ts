@@ -64,3 +64,28 @@ test("a dtype mismatch names the operator and suggests the fix", () => {
     assert.throws(() => torch.mm(torch.randn([3, 2]), ints), /aten::mm.*convert one/s);
   });
 });
+
+test("missing or wrong Tensor arguments name the method and the argument", () => {
+  torch.scope(() => {
+    const x = torch.randn([4, 3]);
+    const anyX = x as unknown as Record<string, (...a: unknown[]) => unknown>;
+    assert.throws(() => anyX.equal(), /Tensor\.equal\(\): argument 'other' must be a Tensor, got nothing/);
+    assert.throws(() => anyX.matmul([1, 2]), /Tensor\.matmul\(\): argument 'other' must be a Tensor, got an array/);
+    assert.throws(() => anyX.crossEntropyForLogits(), /crossEntropyForLogits: the target must be a Tensor of class indices \(int64\), got nothing/);
+    assert.throws(() => anyX.where(null, x), /Tensor\.where\(\): argument 'cond' must be a Tensor, got null/);
+    // generated methods say what is missing too
+    assert.throws(() => anyX.tril("a"), /aten::tril.*argument 'diagonal' must be int, not "a"/s);
+    assert.throws(() => anyX.scatter(1), /aten::scatter.*missing value for argument 'index'/s);
+  });
+});
+
+test("a complex tensor prints and reads back through viewAsReal", () => {
+  torch.scope(() => {
+    const c = torch.fft.fft(torch.tensor([1, 0, 0, 0]));
+    assert.equal(c.dtype, "complex64");
+    assert.throws(() => c.toArray(), /toArray\(\) of a complex64 tensor: .*viewAsReal/);
+    const pairs = torch.viewAsReal(c).toArray<number[][]>().map((p) => p.map((v) => v + 0)); // -0 -> 0
+    assert.deepEqual(pairs, [[1, 0], [1, 0], [1, 0], [1, 0]]);
+    assert.match(String(c), /dtype=complex64/);
+  });
+});

@@ -36,6 +36,12 @@ export function memoryFormatCode(m: MemoryFormat): number {
 
 const call = callPooled;
 const callInPlace = native.callInPlace;
+/** The handle of a Tensor argument, or an error naming the method and the argument. */
+function th(v: unknown, arg: string, method: string): Handle {
+  if (v instanceof Tensor) return v._h;
+  const got = v === undefined ? "nothing" : v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+  throw new Error(`tstorch: Tensor.${method}(): argument '${arg}' must be a Tensor, got ${got}`);
+}
 /** @internal wraps a handle from the addon (null stays null). */
 export function wrap(h: Handle): Tensor {
   return new Tensor(h);
@@ -143,8 +149,12 @@ export class Tensor {
    * element type can be stated: `x.toArray<number[][]>()`.
    */
   toArray<T extends TensorData = TensorData>(opts: { bigint?: boolean } = {}): T {
+    const dt = this.dtype;
+    if (dt === "complex64" || dt === "complex128") {
+      throw new Error(`tstorch: toArray() of a ${dt} tensor: JS has no complex numbers; use torch.viewAsReal(x).toArray() for [re, im] pairs, or x.toTypedArray() (interleaved)`);
+    }
     const flat = this.toTypedArray();
-    const isBool = this.dtype === "bool";
+    const isBool = dt === "bool";
     const big = opts.bigint === true;
     const conv = (i: number): number | bigint | boolean => {
       const v = flat[i];
@@ -181,7 +191,7 @@ export class Tensor {
     return wrapOrNull(native.grad(this._h));
   }
   set grad(g: Tensor | null) {
-    native.setGrad(this._h, g === null ? null : g._h);
+    native.setGrad(this._h, g === null ? null : th(g, "g", "grad"));
   }
   get isLeaf(): boolean {
     return native.isLeaf(this._h);
@@ -195,7 +205,7 @@ export class Tensor {
     return this;
   }
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    native.backward(this._h, gradient ? gradient._h : null, opts.retainGraph, opts.createGraph);
+    native.backward(this._h, gradient ? th(gradient, "gradient", "backward") : null, opts.retainGraph, opts.createGraph);
   }
   /** Clears the gradient (set to none, PyTorch's default). */
   zeroGrad(): void {
@@ -208,7 +218,7 @@ export class Tensor {
   // ---------------------------------------------------------------- conversion
   /** `t.to("cuda")`, `t.to("float64")`, `t.to(other)`, `t.to({ device, dtype })`. */
   to(target: DeviceLike | DType | Tensor | ToOptions, opts: Omit<ToOptions, "dtype" | "device"> = {}): Tensor {
-    if (target instanceof Tensor) return wrap(call(K.to_other, this._h, target._h, opts.nonBlocking, opts.copy));
+    if (target instanceof Tensor) return wrap(call(K.to_other, this._h, th(target, "target", "to"), opts.nonBlocking, opts.copy));
     let o: ToOptions;
     if (typeof target === "string" && isDTypeName(target)) o = { dtype: target as DType, ...opts };
     else if (typeof target === "string" && !/^(cpu|cuda)(:\d+)?$/.test(target.trim())) {
@@ -243,33 +253,33 @@ export class Tensor {
 
   // ---------------------------------------------------------------- arithmetic (broadcasting, promotion)
   add(o: Tensor | Scalar, alpha?: Scalar): Tensor {
-    return wrap(o instanceof Tensor ? call(K.add_Tensor, this._h, o._h, alpha) : call(K.add_Scalar, this._h, o, alpha));
+    return wrap(o instanceof Tensor ? call(K.add_Tensor, this._h, th(o, "other", "add"), alpha) : call(K.add_Scalar, this._h, o, alpha));
   }
   sub(o: Tensor | Scalar, alpha?: Scalar): Tensor {
-    return wrap(o instanceof Tensor ? call(K.sub_Tensor, this._h, o._h, alpha) : call(K.sub_Scalar, this._h, o, alpha));
+    return wrap(o instanceof Tensor ? call(K.sub_Tensor, this._h, th(o, "other", "sub"), alpha) : call(K.sub_Scalar, this._h, o, alpha));
   }
   /** `s - this` for a scalar s. */
   rsub(o: Scalar): Tensor {
     return wrap(call(K.rsub_Scalar, this._h, o));
   }
   mul(o: Tensor | Scalar): Tensor {
-    return wrap(o instanceof Tensor ? call(K.mul_Tensor, this._h, o._h) : call(K.mul_Scalar, this._h, o));
+    return wrap(o instanceof Tensor ? call(K.mul_Tensor, this._h, th(o, "other", "mul")) : call(K.mul_Scalar, this._h, o));
   }
   div(o: Tensor | Scalar, roundingMode?: "trunc" | "floor"): Tensor {
     if (roundingMode !== undefined) {
       const t = o instanceof Tensor ? o : fullLike(this, o);
-      return wrap(call(K.div_Tensor_mode, this._h, t._h, roundingMode));
+      return wrap(call(K.div_Tensor_mode, this._h, th(t, "other", "div"), roundingMode));
     }
-    return wrap(o instanceof Tensor ? call(K.div_Tensor, this._h, o._h) : call(K.div_Scalar, this._h, o));
+    return wrap(o instanceof Tensor ? call(K.div_Tensor, this._h, th(o, "other", "div")) : call(K.div_Scalar, this._h, o));
   }
   remainder(o: Tensor | Scalar): Tensor {
-    return wrap(o instanceof Tensor ? call(K.remainder_Tensor, this._h, o._h) : call(K.remainder_Scalar, this._h, o));
+    return wrap(o instanceof Tensor ? call(K.remainder_Tensor, this._h, th(o, "other", "remainder")) : call(K.remainder_Scalar, this._h, o));
   }
   pow(e: Tensor | Scalar): Tensor {
-    return wrap(e instanceof Tensor ? call(K.pow_Tensor_Tensor, this._h, e._h) : call(K.pow_Tensor_Scalar, this._h, e));
+    return wrap(e instanceof Tensor ? call(K.pow_Tensor_Tensor, this._h, th(e, "exponent", "pow")) : call(K.pow_Tensor_Scalar, this._h, e));
   }
-  maximum(o: Tensor): Tensor { return wrap(call(K.maximum, this._h, o._h)); }
-  minimum(o: Tensor): Tensor { return wrap(call(K.minimum, this._h, o._h)); }
+  maximum(o: Tensor): Tensor { return wrap(call(K.maximum, this._h, th(o, "other", "maximum"))); }
+  minimum(o: Tensor): Tensor { return wrap(call(K.minimum, this._h, th(o, "other", "minimum"))); }
   neg(): Tensor { return wrap(call(K.neg, this._h)); }
   abs(): Tensor { return wrap(call(K.abs, this._h)); }
   exp(): Tensor { return wrap(call(K.exp, this._h)); }
@@ -303,23 +313,23 @@ export class Tensor {
     return this;
   }
   add_(o: Tensor | Scalar, alpha?: Scalar): this {
-    return this.inplace(o instanceof Tensor ? callInPlace(K.add__Tensor, this._h, o._h, alpha) : callInPlace(K.add__Scalar, this._h, o, alpha));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.add__Tensor, this._h, th(o, "other", "add_"), alpha) : callInPlace(K.add__Scalar, this._h, o, alpha));
   }
   sub_(o: Tensor | Scalar, alpha?: Scalar): this {
-    return this.inplace(o instanceof Tensor ? callInPlace(K.sub__Tensor, this._h, o._h, alpha) : callInPlace(K.sub__Scalar, this._h, o, alpha));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.sub__Tensor, this._h, th(o, "other", "sub_"), alpha) : callInPlace(K.sub__Scalar, this._h, o, alpha));
   }
   mul_(o: Tensor | Scalar): this {
-    return this.inplace(o instanceof Tensor ? callInPlace(K.mul__Tensor, this._h, o._h) : callInPlace(K.mul__Scalar, this._h, o));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.mul__Tensor, this._h, th(o, "other", "mul_")) : callInPlace(K.mul__Scalar, this._h, o));
   }
   div_(o: Tensor | Scalar): this {
-    return this.inplace(o instanceof Tensor ? callInPlace(K.div__Tensor, this._h, o._h) : callInPlace(K.div__Scalar, this._h, o));
+    return this.inplace(o instanceof Tensor ? callInPlace(K.div__Tensor, this._h, th(o, "other", "div_")) : callInPlace(K.div__Scalar, this._h, o));
   }
-  addcmul_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(callInPlace(K.addcmul_, this._h, a._h, b._h, value)); }
-  addcdiv_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(callInPlace(K.addcdiv_, this._h, a._h, b._h, value)); }
-  lerp_(end: Tensor, weight: Scalar): this { return this.inplace(callInPlace(K.lerp__Scalar, this._h, end._h, weight)); }
+  addcmul_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(callInPlace(K.addcmul_, this._h, th(a, "a", "addcmul_"), th(b, "b", "addcmul_"), value)); }
+  addcdiv_(a: Tensor, b: Tensor, value: Scalar = 1): this { return this.inplace(callInPlace(K.addcdiv_, this._h, th(a, "a", "addcdiv_"), th(b, "b", "addcdiv_"), value)); }
+  lerp_(end: Tensor, weight: Scalar): this { return this.inplace(callInPlace(K.lerp__Scalar, this._h, th(end, "end", "lerp_"), weight)); }
   zero_(): this { return this.inplace(callInPlace(K.zero_, this._h)); }
   fill_(v: Scalar): this { return this.inplace(callInPlace(K.fill__Scalar, this._h, v)); }
-  copy_(src: Tensor): this { return this.inplace(callInPlace(K.copy_, this._h, src._h)); }
+  copy_(src: Tensor): this { return this.inplace(callInPlace(K.copy_, this._h, th(src, "src", "copy_"))); }
   uniform_(from = 0, to = 1): this { return this.inplace(callInPlace(K.uniform_, this._h, from, to, null)); }
   normal_(mean = 0, std = 1): this { return this.inplace(callInPlace(K.normal_, this._h, mean, std, null)); }
   clamp_(min?: Scalar | null, max?: Scalar | null): this { return this.inplace(callInPlace(K.clamp_, this._h, min ?? null, max ?? null)); }
@@ -327,21 +337,21 @@ export class Tensor {
   relu_(): this { return this.inplace(callInPlace(K.relu_, this._h)); }
 
   // ---------------------------------------------------------------- comparison and logic
-  eq(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.eq_Tensor, this._h, o._h) : call(K.eq_Scalar, this._h, o)); }
-  ne(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.ne_Tensor, this._h, o._h) : call(K.ne_Scalar, this._h, o)); }
-  lt(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.lt_Tensor, this._h, o._h) : call(K.lt_Scalar, this._h, o)); }
-  le(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.le_Tensor, this._h, o._h) : call(K.le_Scalar, this._h, o)); }
-  gt(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.gt_Tensor, this._h, o._h) : call(K.gt_Scalar, this._h, o)); }
-  ge(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.ge_Tensor, this._h, o._h) : call(K.ge_Scalar, this._h, o)); }
-  logicalAnd(o: Tensor): Tensor { return wrap(call(K.logical_and, this._h, o._h)); }
-  logicalOr(o: Tensor): Tensor { return wrap(call(K.logical_or, this._h, o._h)); }
+  eq(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.eq_Tensor, this._h, th(o, "other", "eq")) : call(K.eq_Scalar, this._h, o)); }
+  ne(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.ne_Tensor, this._h, th(o, "other", "ne")) : call(K.ne_Scalar, this._h, o)); }
+  lt(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.lt_Tensor, this._h, th(o, "other", "lt")) : call(K.lt_Scalar, this._h, o)); }
+  le(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.le_Tensor, this._h, th(o, "other", "le")) : call(K.le_Scalar, this._h, o)); }
+  gt(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.gt_Tensor, this._h, th(o, "other", "gt")) : call(K.gt_Scalar, this._h, o)); }
+  ge(o: Tensor | Scalar): Tensor { return wrap(o instanceof Tensor ? call(K.ge_Tensor, this._h, th(o, "other", "ge")) : call(K.ge_Scalar, this._h, o)); }
+  logicalAnd(o: Tensor): Tensor { return wrap(call(K.logical_and, this._h, th(o, "other", "logicalAnd"))); }
+  logicalOr(o: Tensor): Tensor { return wrap(call(K.logical_or, this._h, th(o, "other", "logicalOr"))); }
   logicalNot(): Tensor { return wrap(call(K.logical_not, this._h)); }
   isnan(): Tensor { return wrap(call(K.isnan, this._h)); }
   /** Elementwise `cond ? this : other`. */
-  where(cond: Tensor, other: Tensor): Tensor { return wrap(call(K.where_self, cond._h, this._h, other._h)); }
-  maskedFill(mask: Tensor, value: Scalar): Tensor { return wrap(call(K.masked_fill_Scalar, this._h, mask._h, value)); }
-  allclose(o: Tensor, rtol = 1e-5, atol = 1e-8): boolean { return call(K.allclose, this._h, o._h, rtol, atol, false) as boolean; }
-  equal(o: Tensor): boolean { return call(K.equal, this._h, o._h) as boolean; }
+  where(cond: Tensor, other: Tensor): Tensor { return wrap(call(K.where_self, th(cond, "cond", "where"), this._h, th(other, "other", "where"))); }
+  maskedFill(mask: Tensor, value: Scalar): Tensor { return wrap(call(K.masked_fill_Scalar, this._h, th(mask, "mask", "maskedFill"), value)); }
+  allclose(o: Tensor, rtol = 1e-5, atol = 1e-8): boolean { return call(K.allclose, this._h, th(o, "other", "allclose"), rtol, atol, false) as boolean; }
+  equal(o: Tensor): boolean { return call(K.equal, this._h, th(o, "other", "equal")) as boolean; }
 
   // ---------------------------------------------------------------- reductions
   sum(dim?: number | readonly number[], keepdim = false, dtype?: DType): Tensor {
@@ -393,10 +403,10 @@ export class Tensor {
   // cumsum, topk, sort, ... come from the generated surface (src/generated/tensor-methods.ts)
 
   // ---------------------------------------------------------------- linear algebra
-  matmul(o: Tensor): Tensor { return wrap(call(K.matmul, this._h, o._h)); }
-  mm(o: Tensor): Tensor { return wrap(call(K.mm, this._h, o._h)); }
-  bmm(o: Tensor): Tensor { return wrap(call(K.bmm, this._h, o._h)); }
-  dot(o: Tensor): Tensor { return wrap(call(K.dot, this._h, o._h)); }
+  matmul(o: Tensor): Tensor { return wrap(call(K.matmul, this._h, th(o, "other", "matmul"))); }
+  mm(o: Tensor): Tensor { return wrap(call(K.mm, this._h, th(o, "other", "mm"))); }
+  bmm(o: Tensor): Tensor { return wrap(call(K.bmm, this._h, th(o, "other", "bmm"))); }
+  dot(o: Tensor): Tensor { return wrap(call(K.dot, this._h, th(o, "other", "dot"))); }
   t(): Tensor { return wrap(call(K.t, this._h)); }
   /** The dimensions reversed (PyTorch's `x.T`; for a matrix, its transpose). */
   get T(): Tensor {
@@ -428,14 +438,14 @@ export class Tensor {
   }
   /** `t[i]` */
   get(i: number): Tensor { return this.select(0, i); }
-  indexSelect(dim: number, index: Tensor): Tensor { return wrap(call(K.index_select, this._h, dim, index._h)); }
-  gather(dim: number, index: Tensor): Tensor { return wrap(call(K.gather, this._h, dim, index._h, false)); }
+  indexSelect(dim: number, index: Tensor): Tensor { return wrap(call(K.index_select, this._h, dim, th(index, "index", "indexSelect"))); }
+  gather(dim: number, index: Tensor): Tensor { return wrap(call(K.gather, this._h, dim, th(index, "index", "gather"), false)); }
   /** Advanced indexing `t[i0, i1, ...]` with index tensors (null for a full slice). */
   index(indices: readonly (Tensor | null)[]): Tensor {
-    return wrap(call(K.index, this._h, indices.map((t) => (t === null ? null : t._h))));
+    return wrap(call(K.index, this._h, indices.map((t) => (t === null ? null : th(t, "t", "index")))));
   }
   indexPut_(indices: readonly (Tensor | null)[], values: Tensor, accumulate = false): this {
-    return this.inplace(callInPlace(K.index_put_, this._h, indices.map((t) => (t === null ? null : t._h)), values._h, accumulate));
+    return this.inplace(callInPlace(K.index_put_, this._h, indices.map((t) => (t === null ? null : th(t, "t", "indexPut_"))), th(values, "values", "indexPut_"), accumulate));
   }
   split(size: number | readonly number[], dim = 0): Tensor[] {
     return wrapAll(typeof size === "number" ? call(K.split, this._h, size, dim) : call(K.split_with_sizes, this._h, [...size], dim));
@@ -457,28 +467,29 @@ export class Tensor {
   /** tch's cross_entropy_for_logits: mean cross-entropy of logits [N, C] against class indices [N]. */
   crossEntropyForLogits(targets: Tensor): Tensor {
     checkClassTargets("crossEntropyForLogits", this, targets, false);
-    return wrap(call(K.cross_entropy_loss, this._h, targets._h, null, 1, -100, 0.0));
+    return wrap(call(K.cross_entropy_loss, this._h, th(targets, "targets", "crossEntropyForLogits"), null, 1, -100, 0.0));
   }
   /** tch's accuracy_for_logits: the fraction of rows whose argmax equals the target (a 0-d float tensor). */
   accuracyForLogits(targets: Tensor): Tensor {
     const am = wrap(call(K.argmax, this._h, -1, false));
-    const eq = wrap(call(K.eq_Tensor, am._h, targets._h));
-    const f = wrap(call(K.to_dtype_layout, eq._h, dtypeCode("float32"), null, null, null, false, false, null));
-    const m = wrap(call(K.mean, f._h, null));
+    const eq = wrap(call(K.eq_Tensor, th(am, "am", "accuracyForLogits"), th(targets, "targets", "accuracyForLogits")));
+    const f = wrap(call(K.to_dtype_layout, th(eq, "eq", "accuracyForLogits"), dtypeCode("float32"), null, null, null, false, false, null));
+    const m = wrap(call(K.mean, th(f, "f", "accuracyForLogits"), null));
     am.dispose();
     eq.dispose();
     f.dispose();
     return m;
   }
   mseLoss(target: Tensor, reduction: "mean" | "sum" | "none" = "mean"): Tensor {
-    return wrap(call(K.mse_loss, this._h, target._h, reductionCode(reduction)));
+    return wrap(call(K.mse_loss, this._h, th(target, "target", "mseLoss"), reductionCode(reduction)));
   }
 
   // ---------------------------------------------------------------- display
   toString(): string {
     if (native.isDisposed(this._h)) return "Tensor(disposed)";
     const n = this.numel();
-    const body = n <= 64 ? ` ${JSON.stringify(this.toArray())}` : "";
+    const complex = this.dtype === "complex64" || this.dtype === "complex128";
+    const body = n <= 64 && !complex ? ` ${JSON.stringify(this.toArray(), (_, v) => (typeof v === "bigint" ? Number(v) : v))}` : "";
     return `Tensor(shape=[${this.shape.join(", ")}], dtype=${this.dtype}, device=${native.device(this._h)}${
       this.requiresGrad ? ", requiresGrad" : ""
     })${body}`;
@@ -504,6 +515,9 @@ export function reductionCode(r: Reduction): number {
  * but found Float": say what is wrong with the target and how to fix it.
  */
 export function checkClassTargets(fn: string, input: Tensor, target: Tensor, probabilities: boolean): void {
+  if (!(target instanceof Tensor)) {
+    throw new Error(`tstorch: ${fn}: the target must be a Tensor of class indices (int64)${probabilities ? " or class probabilities" : ""}, got ${target === undefined ? "nothing" : typeof target}`);
+  }
   const dt = target.dtype;
   if (dt === "int64") return;
   const floating = dt === "float32" || dt === "float64" || dt === "float16" || dt === "bfloat16";

@@ -253,17 +253,22 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       memoryFormat = target.memoryFormat;
     }
     const seen = new Set<Tensor>();
-    noGrad(() => {
-      for (const m of this.modules()) {
-        for (const slots of [m._parameters, m._buffers]) {
-          for (const t of slots.values()) {
-            if (t === null || seen.has(t)) continue;
-            seen.add(t);
-            moveInPlace(t, device, isFloatingDType(t.dtype) ? dtype : undefined, t.dim() === 4 ? memoryFormat : undefined);
-          }
+    const visit = (m: AnyModule): void => {
+      // a child with its own to() (a TorchScript module, whose tensors the script holds) moves itself
+      if (m !== (this as unknown as AnyModule) && m.to !== Module.prototype.to) {
+        m.to(target);
+        return;
+      }
+      for (const slots of [m._parameters, m._buffers]) {
+        for (const t of slots.values()) {
+          if (t === null || seen.has(t)) continue;
+          seen.add(t);
+          moveInPlace(t, device, isFloatingDType(t.dtype) ? dtype : undefined, t.dim() === 4 ? memoryFormat : undefined);
         }
       }
-    });
+      for (const c of m.children()) visit(c);
+    };
+    noGrad(() => visit(this as unknown as AnyModule));
     return this;
   }
 
