@@ -60,7 +60,7 @@ def train(m, opt, steps, sched=None):
 
 function train(m: torch.nn.Module, opt: torch.optim.Optimizer, steps: number, sched?: torch.optim.LRScheduler): { losses: number[]; lrs: number[] } {
   const x = fromPy(X);
-  const y = torch.tensor(Y as number[]);
+  const y = torch.tensor(Y as number[], { dtype: "int64" });
   const losses: number[] = [];
   const lrs: number[] = [];
   for (let s = 0; s < steps; s++) {
@@ -300,7 +300,7 @@ test("schedulers: learning-rate sequences (and cycled momentum) equal PyTorch's;
     const lrs = [sched.getLastLr()[0]];
     const moms = [mom()];
     const x = fromPy(X);
-    const y = torch.tensor(Y as number[]);
+    const y = torch.tensor(Y as number[], { dtype: "int64" });
     const losses: number[] = [];
     for (let i = 0; i < s.steps; i++) {
       torch.scope(() => {
@@ -350,7 +350,7 @@ test("optimiser steps leak no tensors and their state survives torch.scope", () 
       const m = model();
       const opt = c.ts(m);
       const x = fromPy(X);
-      const y = torch.tensor(Y as number[]);
+      const y = torch.tensor(Y as number[], { dtype: "int64" });
       for (let s = 0; s < 3; s++) {
         torch.scope(() => {
           const loss = nn.crossEntropyForLogits(m.forward(x), y);
