@@ -89,3 +89,12 @@ test("a complex tensor prints and reads back through viewAsReal", () => {
     assert.match(String(c), /dtype=complex64/);
   });
 });
+
+test("complex32 (chalf) tensors are held and read through complex64", () => {
+  torch.scope(() => {
+    const c = torch.fft.fft(torch.tensor([1, 2, 0, 0])).to("complex32");
+    assert.equal(c.dtype, "complex32");
+    assert.deepEqual([...c.toTypedArray()], [3, 0, 1, -2, -1, 0, 1, 2]);
+    assert.equal(torch.ops.aten.chalf(torch.ones([2], { dtype: "complex64" })).dtype, "complex32");
+  });
+});

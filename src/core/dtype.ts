@@ -2,23 +2,23 @@
 
 export type DType =
   | "uint8" | "int8" | "int16" | "int32" | "int64" | "float16" | "float32" | "float64" | "bool" | "bfloat16"
-  | "complex64" | "complex128";
+  | "complex32" | "complex64" | "complex128";
 
 /** c10::ScalarType values. */
 const CODES: Record<DType, number> = {
-  uint8: 0, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, complex64: 9, complex128: 10,
+  uint8: 0, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, complex32: 8, complex64: 9, complex128: 10,
   bool: 11, bfloat16: 15,
 };
 /** libtorch's other ScalarTypes, named in the error that says tstorch cannot hold them. */
 const UNSUPPORTED: Record<number, string> = {
-  8: "complex32 (ComplexHalf)", 12: "qint8", 13: "quint8", 14: "qint32", 16: "quint4x2", 17: "quint2x4",
+  12: "qint8", 13: "quint8", 14: "qint32", 16: "quint4x2", 17: "quint2x4",
 };
 const NAMES: Record<number, DType> = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k as DType]));
 
 /** PyTorch-style aliases (torch.float, torch.long, ...). */
 const ALIASES: Record<string, DType> = {
   float: "float32", double: "float64", half: "float16", long: "int64", int: "int32", short: "int16",
-  byte: "uint8", char: "int8", boolean: "bool", cfloat: "complex64", cdouble: "complex128",
+  byte: "uint8", char: "int8", boolean: "bool", chalf: "complex32", cfloat: "complex64", cdouble: "complex128",
 };
 
 export function dtypeCode(d: DType | string): number {
@@ -45,9 +45,9 @@ export function isFloatingDType(d: DType): boolean {
   return d === "float16" || d === "float32" || d === "float64" || d === "bfloat16";
 }
 
-/** complex64 and complex128: their elements read and write as interleaved (re, im) pairs. */
+/** complex32/64/128: their elements read and write as interleaved (re, im) pairs (complex32 through complex64). */
 export function isComplexDType(d: DType): boolean {
-  return d === "complex64" || d === "complex128";
+  return d === "complex64" || d === "complex128" || d === "complex32";
 }
 
 export type TypedArray =

@@ -1,6 +1,6 @@
 // The Tensor class: a libtorch tensor seen from TypeScript, with PyTorch's method names camelCased.
 import { inspect } from "node:util";
-import { DType, dtypeCode, dtypeName, isDTypeName, typedArrayFromBuffer, TypedArray } from "./dtype.js";
+import { DType, dtypeCode, dtypeName, isComplexDType, isDTypeName, typedArrayFromBuffer, TypedArray } from "./dtype.js";
 import { DeviceLike, Device, deviceString } from "./device.js";
 import { DEAD, callPooled, releaseHandle } from "./handle-pool.js";
 import { Handle, native } from "./native.js";
@@ -133,8 +133,9 @@ export class Tensor {
   /** The elements, contiguous, as a typed array (int64 as BigInt64Array, bool as Uint8Array, float16/bfloat16 as Float32Array). */
   toTypedArray(): TypedArray {
     const d = this.dtype;
-    if (d === "float16" || d === "bfloat16") {
-      const f = this.to("float32");
+    if (d === "float16" || d === "bfloat16" || d === "complex32") {
+      // half-precision elements are read through their single-precision type
+      const f = this.to(d === "complex32" ? "complex64" : "float32");
       try {
         return new Float32Array(native.toBuffer(f._h));
       } finally {
@@ -150,7 +151,7 @@ export class Tensor {
    */
   toArray<T extends TensorData = TensorData>(opts: { bigint?: boolean } = {}): T {
     const dt = this.dtype;
-    if (dt === "complex64" || dt === "complex128") {
+    if (isComplexDType(dt)) {
       throw new Error(`tstorch: toArray() of a ${dt} tensor: JS has no complex numbers; use torch.viewAsReal(x).toArray() for [re, im] pairs, or x.toTypedArray() (interleaved)`);
     }
     const flat = this.toTypedArray();
@@ -488,7 +489,7 @@ export class Tensor {
   toString(): string {
     if (native.isDisposed(this._h)) return "Tensor(disposed)";
     const n = this.numel();
-    const complex = this.dtype === "complex64" || this.dtype === "complex128";
+    const complex = isComplexDType(this.dtype);
     const body = n <= 64 && !complex ? ` ${JSON.stringify(this.toArray(), (_, v) => (typeof v === "bigint" ? Number(v) : v))}` : "";
     return `Tensor(shape=[${this.shape.join(", ")}], dtype=${this.dtype}, device=${native.device(this._h)}${
       this.requiresGrad ? ", requiresGrad" : ""

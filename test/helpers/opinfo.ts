@@ -230,7 +230,7 @@ function compareTensor(got: Tensor, want: StoredTensor, blob: Buffer, random: bo
   const w = ((): ArrayLike<number | bigint> => {
     switch (want.dtype) {
       case "float64": case "complex128": return new Float64Array(buf);
-      case "float32": case "float16": case "bfloat16": case "complex64": return new Float32Array(buf);
+      case "float32": case "float16": case "bfloat16": case "complex64": case "complex32": return new Float32Array(buf);
       case "int64": return new BigInt64Array(buf);
       case "int32": return new Int32Array(buf);
       case "int16": return new Int16Array(buf);
@@ -277,7 +277,7 @@ export function replay(g: Group, s: Sample, blob: Buffer): Outcome {
     try {
       why = compare(got, s.result ?? null, blob, s.random === true);
     } catch (e) {
-      // the call returned, but its result cannot be read (a complex32 tensor's dtype)
+      // the call returned, but its result cannot be read
       return { status: "refused", why: `reading the result: ${(e as Error).message}` } as Outcome;
     }
     return (why === null ? { status: "equal" } : { status: "different", why }) as Outcome;

@@ -51,8 +51,7 @@ class Blob:
         if t.layout != torch.strided:
             raise Unpassable(f"a {t.layout} tensor")
         if t.dtype == torch.complex32:
-            # a dtype tstorch does not hold: kept (as complex64 values) so that the replay checks
-            # tstorch refuses the call with a clear error rather than crashing
+            # stored as complex64 values, as tstorch reads complex32 (through complex64)
             t = t.to(torch.complex64)
             out = self.tensor(t)
             out["tensor"]["dtype"] = "complex32"
