@@ -219,41 +219,24 @@ function wrapResult(v: unknown, type: string): unknown {
   return v;
 }
 
-/** libtorch's message, with the operator named and, for a dtype mismatch, what to do about it. */
-function decorate(e: unknown, s: OpSchema): Error {
-  if (!(e instanceof Error)) return new Error(String(e));
-  const op = `${s.name}${s.overload ? "." + s.overload : ""}`;
-  let msg = e.message.replace(/^tstorch: /, "");
-  if (!msg.includes(s.name)) msg = `${op}: ${msg}`;
-  if (/expected scalar type \w+ but found \w+|[Ee]xpected .*dtype|must have the same dtype/.test(msg) && !/convert one/.test(msg)) {
-    msg += " (the tensors' dtypes differ: convert one, e.g. x.to(\"float32\"); torch.tensor() of plain JS numbers is float32, of bigints int64)";
-  }
-  const out = new Error(`tstorch: ${msg}`);
-  out.stack = `Error: ${out.message}\n${(e.stack ?? "").split("\n").slice(1).join("\n")}`;
-  return out;
-}
-
 function invoke(s: OpSchema, bound: { args: unknown[]; given: unknown[] }): unknown {
   if (s.id === undefined) s.id = native.opId(s.name, s.overload);
   const args = bound.args;
   // trailing undefined args let the addon apply schema defaults
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
-  try {
-    if (s.returnsArg >= 0) {
-      // in-place and out= ops return the tensor they wrote: give back the caller's object
-      native.callInPlace(s.id, ...args.slice(0, n));
-      return bound.given[s.returnsArg];
-    }
-    const raw = native.call(s.id, ...args.slice(0, n));
-    if (s.returns.length === 0) return undefined;
-    if (s.returns.length === 1) return wrapResult(raw, s.returns[0]);
-    const out = (raw as unknown[]).map((r, i) => wrapResult(r, s.returns[i])) as unknown[] & Record<string, unknown>;
-    s.returnNames?.forEach((name, i) => (out[name] = out[i]));
-    return out;
-  } catch (e) {
-    throw decorate(e, s);
+  // the addon names the operator in its errors and says how to fix a dtype mismatch
+  if (s.returnsArg >= 0) {
+    // in-place and out= ops return the tensor they wrote: give back the caller's object
+    native.callInPlace(s.id, ...args.slice(0, n));
+    return bound.given[s.returnsArg];
   }
+  const raw = native.call(s.id, ...args.slice(0, n));
+  if (s.returns.length === 0) return undefined;
+  if (s.returns.length === 1) return wrapResult(raw, s.returns[0]);
+  const out = (raw as unknown[]).map((r, i) => wrapResult(r, s.returns[i])) as unknown[] & Record<string, unknown>;
+  s.returnNames?.forEach((name, i) => (out[name] = out[i]));
+  return out;
 }
 
 function callByName(name: string, candidates: OpSchema[], args: readonly unknown[], self: Tensor | undefined): unknown {
