@@ -6,9 +6,10 @@
 // bench/worker-tfjs.ts) driven over stdin/stdout JSON lines; each process warms a workload up once
 // before its timed repetitions, and the sides alternate repetition by repetition. The table of
 // medians and tstorch/PyTorch ratios is printed and written to docs/benchmarks.md (a complete
-// non-quick run) or to a file in the temporary folder (--quick, --only), or to --out.
+// non-quick run) or to a file in the temporary folder (--quick, --only), or to --out; in an existing
+// file only its own part is replaced (mergeReport in bench/report.ts keeps the other benches' blocks).
 // Nothing here is a test: no time is asserted anywhere.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +18,7 @@ import { findCifar10Dir } from "../src/data/cifar10-files.js";
 import { describeMachine, loadAverage, memAvailableGiB } from "./machine.js";
 import type { Bench, Info, RunResult } from "./protocol.js";
 import {
-  ItemResult, ItemSpec, RunMeta, SIDE_LABEL, Side, fmt, mainTable, markdown, memoryTable, perImageTable, stepTable, textTable,
+  ItemResult, ItemSpec, RunMeta, SIDE_LABEL, Side, fmt, mainTable, markdown, memoryTable, mergeReport, perImageTable, stepTable, textTable,
 } from "./report.js";
 import { WorkerClient } from "./worker-client.js";
 
@@ -362,7 +363,8 @@ async function main(): Promise<void> {
   const complete = !o.quick && o.only === null && o.device === "cpu";
   const out = o.out ?? (complete ? join(repoRoot, "docs/benchmarks.md") : join(tmpdir(), `tstorch-bench${o.quick ? "-quick" : ""}.md`));
   if (!existsSync(dirname(out))) mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, markdown(results, meta));
+  // only its own part: the blocks other benches wrote into the same file are kept (mergeReport)
+  writeFileSync(out, mergeReport(existsSync(out) ? readFileSync(out, "utf8") : null, markdown(results, meta)));
   log(`report written to ${out}`);
   const errors = results.reduce((n, r) => n + r.errors.length, 0);
   if (errors > 0) {

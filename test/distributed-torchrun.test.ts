@@ -1,0 +1,119 @@
+// Debian's torchrun (PyTorch 1.13 on Python 3.11) starting tstorch ranks. Its defaults `--redirects 0
+// --tee 0` crash the launcher on Python 3.11 (Std.from_str("0") is None: iterating an IntFlag no longer
+// yields the zero member), so every command here passes `--redirects 9:0 --tee 9:0` — a mapping for a
+// local rank that does not exist, which torchrun fills with "no redirect" for the real ranks. The test
+// also asserts that crash, so that it notices when the launcher is fixed and the workaround goes stale.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { freePort, WORKER } from "./distributed-helpers.js";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const BIN = join(root, "bin", "tstorch.js");
+const DATA = join(root, ".cache", "cifar10");
+const TORCHRUN = "/usr/bin/torchrun";
+const haveTorchrun = existsSync(TORCHRUN);
+const haveData = existsSync(join(DATA, "cifar-10-batches-bin"));
+const WORKAROUND = ["--redirects", "9:0", "--tee", "9:0"];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs torchrun on 127.0.0.1 with 2 ranks × 1 thread; kills its whole process group at the time limit. */
+async function torchrun(launcherArgs: string[], program: string[], timeoutMs = 120_000): Promise<Run> {
+  const port = await freePort();
+  const args = ["--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(port), ...launcherArgs, "--no_python", ...program];
+  const p = spawn(TORCHRUN, args, {
+    cwd: root,
+    detached: true, // its own process group: the timer ends the agent and every rank with it
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", TSTORCH_NUM_THREADS: "1", TSTORCH_DIST_TIMEOUT_MS: "60000" },
+  });
+  let stdout = "";
+  let stderr = "";
+  p.stdout.on("data", (d) => (stdout += d));
+  p.stderr.on("data", (d) => (stderr += d));
+  const killAll = () => {
+    try {
+      process.kill(-p.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(killAll, timeoutMs);
+  process.once("exit", killAll);
+  const code = await new Promise<number | null>((ok) => p.on("close", ok));
+  clearTimeout(timer);
+  process.removeListener("exit", killAll);
+  return { code, stdout, stderr };
+}
+
+describe("torchrun (Debian's PyTorch 1.13) starting tstorch", { skip: !haveTorchrun && `${TORCHRUN} not installed` }, () => {
+  it("without the workaround its defaults crash before any worker starts (Python 3.11 IntFlag)", { timeout: 130_000 }, async () => {
+    const r = await torchrun([], [process.execPath, "-e", "console.log('worker ran')"]);
+    assert.notEqual(r.code, 0);
+    assert.doesNotMatch(r.stdout, /worker ran/);
+    assert.match(r.stderr, /map\[i\] = val_or_map\.get\(i, Std\.NONE\)\n.*\nAttributeError: 'NoneType' object has no attribute 'get'/);
+  });
+
+  it("--redirects 9:0 --tee 9:0: two tstorch ranks join one process group by env:// and all-reduce", { timeout: 130_000 }, async () => {
+    const r = await torchrun(WORKAROUND, [process.execPath, WORKER, "collectives"]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = r.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l))
+      .sort((a, b) => a.rank - b.rank);
+    assert.deepEqual(results.map((j) => [j.rank, j.n]), [[0, 2], [1, 2]]);
+    for (const j of results) {
+      assert.deepEqual(j.allReduce_sum, [3, 29]); // [1, 10] + [2, 19]
+      assert.deepEqual(j.allReduce_max, [2, 19]);
+      assert.deepEqual(j.broadcast, [7, 8, 9]);
+    }
+  });
+
+  it("torchrun ... --no_python tstorch cifar10 cnn trains data-parallel: rank 0 alone prints and writes", { skip: !haveData && "CIFAR-10 not prepared in .cache/cifar10", timeout: 130_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), "tstorch-torchrun-"));
+    try {
+      const cli = [process.execPath, BIN, "cifar10", "cnn", "--data", DATA, "--batch-size", "128", "--limit-train", "1280", "--limit-test", "500", "--epochs", "1", "--out", out, "--quiet"];
+      const r = await torchrun(WORKAROUND, cli);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split("\n");
+      // two ranks that had not joined one group would each print a header and a row
+      assert.deepEqual(lines, ["epoch,time,acc", lines[1]], `one header and one row: ${r.stdout}`);
+      assert.match(lines[1]!, /^1,[0-9.]+,0\.[0-9]{5}$/);
+      assert.ok(readdirSync(out).includes("final.safetensors"));
+      const csv = readFileSync(join(out, "metrics.csv"), "utf8").trim().split("\n");
+      assert.equal(csv.length, 2, csv.join("\n"));
+      // the same ranks started by `tstorch run` give the same training loss: the same data-parallel path
+      const out2 = mkdtempSync(join(tmpdir(), "tstorch-torchrun-ref-"));
+      try {
+        const ref = await new Promise<Run>((ok) => {
+          const p = spawn(process.execPath, [BIN, "run", "--nproc-per-node", "2", "--", ...cli.slice(0, -3), "--out", out2, "--quiet"], {
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", TSTORCH_NUM_THREADS: "1" },
+          });
+          let stdout = "";
+          let stderr = "";
+          p.stdout.on("data", (d) => (stdout += d));
+          p.stderr.on("data", (d) => (stderr += d));
+          const timer = setTimeout(() => p.kill("SIGKILL"), 120_000);
+          p.on("close", (code) => (clearTimeout(timer), ok({ code, stdout, stderr })));
+        });
+        assert.equal(ref.code, 0, ref.stderr);
+        const trainLoss = (dir: string) => readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n")[1]!.split(",")[2];
+        assert.equal(trainLoss(out), trainLoss(out2));
+      } finally {
+        rmSync(out2, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
