@@ -11,3 +11,4 @@ export {
 } from "./samplers.js";
 export { loadDir as loadMnist, type Mnist } from "./mnist.js";
 export { DistributedSampler, type DistributedSamplerOptions, type Sized } from "./distributed-sampler.js";
+export * as transforms from "./transforms.js";

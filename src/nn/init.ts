@@ -110,3 +110,37 @@ export function initWeightAndBias_(weight: Tensor, bias: Tensor | null, scheme: 
     zeros_(bias);
   }
 }
+
+/**
+ * torch.nn.init.dirac_: the identity for a 3-, 4- or 5-d convolution weight [out, in, ...kernel]
+ * (a 1 at the kernel's centre for out channel g·(out/groups)+d and in channel d, d < min(out/groups,
+ * in)), so the layer passes its input through (per group). In place, under noGrad; returns t.
+ */
+export function dirac_(t: Tensor, groups = 1): Tensor {
+  const s = t.shape;
+  if (s.length < 3 || s.length > 5) {
+    throw new Error(`tstorch: dirac_: only tensors with 3, 4, or 5 dimensions are supported, got ${s.length} dimensions`);
+  }
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`tstorch: dirac_: groups must be a positive integer, got ${groups}`);
+  if (s[0] % groups !== 0) throw new Error(`tstorch: dirac_: dim 0 must be divisible by groups (size ${s[0]}, groups ${groups})`);
+  const outPerGroup = s[0] / groups;
+  const minDim = Math.min(outPerGroup, s[1]);
+  const centre = s.slice(2).map((k) => Math.floor(k / 2));
+  return noGrad(() => {
+    t.zero_();
+    // PyTorch's own loop: one element per (group, channel), written through a view of t
+    for (let g = 0; g < groups; g++) {
+      for (let d = 0; d < minDim; d++) {
+        let v = t.select(0, g * outPerGroup + d);
+        for (const c of [d, ...centre]) {
+          const next = v.select(0, c);
+          v.dispose();
+          v = next;
+        }
+        v.fill_(1);
+        v.dispose();
+      }
+    }
+    return t;
+  });
+}

@@ -36,19 +36,32 @@ export abstract class LRScheduler {
     this.lastEpoch = lastEpoch;
   }
 
-  protected initialStep(): void {
+  /** @internal PyTorch's _initial_step (SequentialLR calls it on the schedulers it holds). */
+  initialStep(): void {
     this.stepCount = 0;
     this.step();
   }
 
   /** The learning rates for lastEpoch, computed from the current ones (PyTorch's get_lr). */
   protected abstract computeLr(): number[];
+  /** The learning rates for lastEpoch from the base ones, where a formula exists (PyTorch's _get_closed_form_lr). */
+  protected closedFormLr?(): number[];
 
-  /** Advances one epoch (or one batch, for OneCycleLR) and writes the new learning rates into the groups. */
-  step(): void {
+  /**
+   * Advances one epoch (or one batch, for OneCycleLR) and writes the new learning rates into the
+   * groups. step(epoch) jumps to that epoch, with the closed form where there is one (PyTorch's
+   * deprecated step(epoch), which SequentialLR uses at its milestones).
+   */
+  step(epoch?: number): void {
     this.stepCount += 1;
-    this.lastEpoch += 1;
-    const values = this.computeLr();
+    let values: number[];
+    if (epoch === undefined) {
+      this.lastEpoch += 1;
+      values = this.computeLr();
+    } else {
+      this.lastEpoch = epoch;
+      values = this.closedFormLr !== undefined ? this.closedFormLr() : this.computeLr();
+    }
     this.optimizer.paramGroups.forEach((g, i) => {
       g.lr = values[i];
     });
@@ -89,6 +102,9 @@ export class StepLR extends LRScheduler {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groups.map((g) => g.lr);
     return this.groups.map((g) => g.lr * this.gamma);
   }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
 }
 
 /** Cosine annealing from the initial learning rate to etaMin over tMax epochs (and back, periodically, beyond). */
@@ -113,6 +129,9 @@ export class CosineAnnealingLR extends LRScheduler {
     return this.groups.map(
       (g) => ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
     );
+  }
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => this.etaMin + (base - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax)) / 2);
   }
 }
 

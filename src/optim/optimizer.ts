@@ -22,6 +22,11 @@ export type ParamsInput =
   | { parameters(): Tensor[] }
   | readonly ({ params: readonly Tensor[] | { parameters(): Tensor[] } } & Record<string, unknown>)[];
 
+export interface ZeroGradOptions {
+  /** true (the default): drop the gradients; false: zero them in place (PyTorch's set_to_none). */
+  setToNone?: boolean;
+}
+
 export interface OptimizerStateDict {
   /** "<index>.<name>" → tensor (detached handles sharing storage; "<index>.step" is a new 0-d float32 tensor, as PyTorch 1.13 stores it). */
   state: Map<string, Tensor>;
@@ -80,9 +85,39 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   /** One update of every parameter that has a gradient. */
   abstract step(): void;
 
-  /** Clears every parameter's gradient (sets it to none). */
-  zeroGrad(): void {
-    for (const g of this.paramGroups) for (const p of g.params) p.zeroGrad();
+  /**
+   * Clears every parameter's gradient. By default it sets it to none (PyTorch 2's default, and
+   * tstorch's always): step() then skips the parameter. `{ setToNone: false }` zeroes the gradient
+   * in place instead (PyTorch 1.13's default): step() still updates such a parameter, through
+   * weight decay and momentum.
+   */
+  zeroGrad(opts: ZeroGradOptions = {}): void {
+    const toNone = opts.setToNone ?? true;
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (toNone) {
+          p.zeroGrad();
+          continue;
+        }
+        const grad = p.grad;
+        if (grad === null) continue;
+        try {
+          if (grad.gradFn === null) noGrad(() => grad.zero_());
+          else {
+            // a gradient with history (createGraph) is cut from it first, as PyTorch's detach_()
+            const d = grad.detach();
+            try {
+              noGrad(() => d.zero_());
+              p.grad = d;
+            } finally {
+              d.dispose();
+            }
+          }
+        } finally {
+          grad.dispose();
+        }
+      }
+    }
   }
 
   /** tch's backward_step: zeroGrad(), loss.backward(), step(). */
