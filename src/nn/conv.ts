@@ -1,125 +1,178 @@
-// nn.Conv2d and nn.ConvTranspose2d. Weight layouts follow PyTorch: Conv2d [out, in/groups, kH, kW],
-// ConvTranspose2d [in, out/groups, kH, kW] (so PyTorch's, and tch's, fan_in for a transposed
-// convolution is out/groups·kH·kW).
+// The convolution layers' shared base (PyTorch's _ConvNd), and nn.Conv2d / nn.ConvTranspose2d (the 1-D
+// and 3-D layers are in conv-nd.ts). Weight layouts follow PyTorch: Conv [out, in/groups, *kernel],
+// ConvTranspose [in, out/groups, *kernel] (so PyTorch's, and tch's, fan_in for a transposed
+// convolution is out/groups·prod(kernel)). A paddingMode other than "zeros" pads the input with
+// aten::pad first and convolves without padding, as PyTorch's _conv_forward does.
 import { empty } from "../core/creation.js";
-import { conv2d, convTranspose2d } from "../core/functional.js";
+import { ops } from "../core/ops.js";
 import { Tensor } from "../core/tensor.js";
 import { InitScheme, initWeightAndBias_ } from "./init.js";
 import type { ParamOptions } from "./linear.js";
 import { Module } from "./module.js";
 
+const aten = ops.aten;
+
 export type Pair = number | readonly [number, number];
+/** One int for every spatial dimension, or one per dimension. */
+export type IntN = number | readonly number[];
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+const PADDING_MODES: readonly string[] = ["zeros", "reflect", "replicate", "circular"];
 
 export function pair(v: Pair): [number, number] {
   return typeof v === "number" ? [v, v] : [v[0], v[1]];
 }
 
-export interface Conv2dOptions extends ParamOptions {
-  stride?: Pair;
-  /** An int, a pair, or "same" / "valid" as in PyTorch ("same" needs stride 1). */
-  padding?: Pair | "same" | "valid";
-  dilation?: Pair;
+export function tuple(v: IntN, n: number, what: string): number[] {
+  const t = typeof v === "number" ? new Array<number>(n).fill(v) : [...v];
+  if (t.length !== n || t.some((d) => !Number.isInteger(d))) throw new Error(`tstorch: ${what} must be an int or ${n} ints, got ${JSON.stringify(v)}`);
+  return t;
+}
+
+interface ConvCommonOptions extends ParamOptions {
+  stride?: IntN;
+  dilation?: IntN;
   groups?: number;
   bias?: boolean;
 }
 
-function checkGroups(inC: number, outC: number, groups: number): void {
-  if (!Number.isInteger(groups) || groups <= 0) throw new Error("tstorch: groups must be a positive integer");
-  if (inC % groups !== 0) throw new Error("tstorch: in_channels must be divisible by groups");
-  if (outC % groups !== 0) throw new Error("tstorch: out_channels must be divisible by groups");
+export interface ConvNdOptions extends ConvCommonOptions {
+  /** Ints, or "same" / "valid" as in PyTorch ("same" needs stride 1). */
+  padding?: IntN | "same" | "valid";
+  /** How the input is padded: PyTorch's padding_mode (default "zeros"). */
+  paddingMode?: PaddingMode;
 }
 
-export class Conv2d extends Module {
+export interface ConvTransposeNdOptions extends ConvCommonOptions {
+  padding?: IntN;
+  outputPadding?: IntN;
+  /** Only "zeros", as in PyTorch. */
+  paddingMode?: PaddingMode;
+}
+
+interface BaseOptions extends ConvCommonOptions {
+  padding?: IntN | "same" | "valid";
+  outputPadding?: IntN;
+  paddingMode?: PaddingMode;
+}
+
+/** PyTorch's _ConvNd: the options, their checks, the parameters and extra_repr of every convolution layer. */
+export abstract class ConvBase extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number] | "same" | "valid";
-  readonly dilation: [number, number];
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | "same" | "valid";
+  readonly dilation: number[];
+  /** Zeros for a convolution (not transposed), as in PyTorch. */
+  readonly outputPadding: number[];
   readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  /** F.pad's argument for a paddingMode other than "zeros": last dimension first, each side's amount. */
+  protected readonly reversedPaddingRepeatedTwice: number[];
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
+  protected constructor(
+    readonly n: 1 | 2 | 3,
+    readonly transposed: boolean,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: IntN,
+    opts: BaseOptions,
+  ) {
     super();
+    const name = `${transposed ? "ConvTranspose" : "Conv"}${n}d`;
     this.groups = opts.groups ?? 1;
-    checkGroups(inChannels, outChannels, this.groups);
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? 1);
-    const p = opts.padding ?? 0;
-    this.padding = p === "same" || p === "valid" ? p : pair(p);
-    if (p === "same" && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
-      throw new Error("tstorch: padding='same' is not supported for strided convolutions");
+    if (!Number.isInteger(this.groups) || this.groups <= 0) throw new Error(`tstorch: ${name} groups must be a positive integer`);
+    if (inChannels % this.groups !== 0) throw new Error(`tstorch: ${name} in_channels must be divisible by groups`);
+    if (outChannels % this.groups !== 0) throw new Error(`tstorch: ${name} out_channels must be divisible by groups`);
+    const mode = opts.paddingMode ?? "zeros";
+    if (!PADDING_MODES.includes(mode)) {
+      throw new Error(`tstorch: ${name} paddingMode must be one of ${PADDING_MODES.map((m) => `'${m}'`).join(", ")}, but got paddingMode='${mode}'`);
     }
-    this.dilation = pair(opts.dilation ?? 1);
-    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
-    this.weight = this.registerParameter("weight", empty([outChannels, inChannels / this.groups, ...this.kernelSize], t));
-    this.bias = this.registerParameter("bias", opts.bias === false ? null : empty([outChannels], t));
-    this.resetParameters(opts.init ?? "torch");
-  }
-
-  resetParameters(scheme: InitScheme = "torch"): void {
-    initWeightAndBias_(this.weight, this.bias, scheme, "conv");
-  }
-
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
-  }
-
-  override extraRepr(): string {
-    const pad = typeof this.padding === "string" ? `'${this.padding}'` : `(${this.padding.join(", ")})`;
-    return `${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize.join(", ")}), stride=(${this.stride.join(", ")}), padding=${pad}` +
-      (this.dilation.some((d) => d !== 1) ? `, dilation=(${this.dilation.join(", ")})` : "") +
-      (this.groups !== 1 ? `, groups=${this.groups}` : "") + (this.bias === null ? ", bias=False" : "");
-  }
-}
-
-export interface ConvTranspose2dOptions extends ParamOptions {
-  stride?: Pair;
-  padding?: Pair;
-  outputPadding?: Pair;
-  dilation?: Pair;
-  groups?: number;
-  bias?: boolean;
-}
-
-export class ConvTranspose2d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
-  readonly outputPadding: [number, number];
-  readonly dilation: [number, number];
-  readonly groups: number;
-
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: ConvTranspose2dOptions = {}) {
-    super();
-    this.groups = opts.groups ?? 1;
-    checkGroups(inChannels, outChannels, this.groups);
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(opts.stride ?? 1);
-    this.padding = pair(opts.padding ?? 0);
-    this.outputPadding = pair(opts.outputPadding ?? 0);
-    this.dilation = pair(opts.dilation ?? 1);
-    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
-    this.weight = this.registerParameter("weight", empty([inChannels, outChannels / this.groups, ...this.kernelSize], t));
-    this.bias = this.registerParameter("bias", opts.bias === false ? null : empty([outChannels], t));
-    this.resetParameters(opts.init ?? "torch");
-  }
-
-  resetParameters(scheme: InitScheme = "torch"): void {
-    initWeightAndBias_(this.weight, this.bias, scheme, "conv");
-  }
-
-  forward(x: Tensor): Tensor {
-    return convTranspose2d(x, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, groups: this.groups, dilation: this.dilation,
+    if (transposed && mode !== "zeros") throw new Error(`tstorch: only "zeros" padding mode is supported for ${name}`);
+    this.paddingMode = mode;
+    this.kernelSize = tuple(kernelSize, n, "kernelSize");
+    this.stride = tuple(opts.stride ?? 1, n, "stride");
+    const p = opts.padding ?? 0;
+    if (typeof p === "string") {
+      if (transposed) throw new Error(`tstorch: ${name} padding must be ints, got '${p}'`);
+      if (p !== "same" && p !== "valid") throw new Error(`tstorch: ${name} invalid padding string '${p}', should be one of 'valid', 'same'`);
+      if (p === "same" && this.stride.some((s) => s !== 1)) throw new Error("tstorch: padding='same' is not supported for strided convolutions");
+      this.padding = p;
+    } else {
+      this.padding = tuple(p, n, "padding");
+    }
+    this.dilation = tuple(opts.dilation ?? 1, n, "dilation");
+    this.outputPadding = tuple(opts.outputPadding ?? 0, n, "outputPadding");
+    // PyTorch's _reversed_padding_repeated_twice ("same" puts the odd element on the right)
+    const pads = this.kernelSize.map((k, i): [number, number] => {
+      if (this.padding === "valid") return [0, 0];
+      if (this.padding === "same") {
+        const total = this.dilation[i]! * (k - 1);
+        return [Math.floor(total / 2), total - Math.floor(total / 2)];
+      }
+      return [this.padding[i]!, this.padding[i]!];
     });
+    this.reversedPaddingRepeatedTwice = pads.reverse().flat();
+    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
+    const shape = transposed ? [inChannels, outChannels / this.groups] : [outChannels, inChannels / this.groups];
+    this.weight = this.registerParameter("weight", empty([...shape, ...this.kernelSize], t));
+    this.bias = this.registerParameter("bias", opts.bias === false ? null : empty([outChannels], t));
+    this.resetParameters(opts.init ?? "torch");
   }
 
+  resetParameters(scheme: InitScheme = "torch"): void {
+    initWeightAndBias_(this.weight, this.bias, scheme, "conv");
+  }
+
+  forward(x: Tensor): Tensor {
+    const n = this.n;
+    if (x.ndim !== n + 1 && x.ndim !== n + 2) {
+      throw new Error(`tstorch: ${this.transposed ? "ConvTranspose" : "Conv"}${n}d expected ${n + 1}-D (unbatched) or ${n + 2}-D (batched) input, got ${x.ndim}-D input of shape [${x.shape.join(", ")}]`);
+    }
+    if (this.transposed) {
+      const op = n === 1 ? aten.conv_transpose1d : n === 2 ? aten.conv_transpose2d : aten.conv_transpose3d;
+      return op(x, this.weight, this.bias, this.stride, this.padding as number[], this.outputPadding, this.groups, this.dilation) as Tensor;
+    }
+    const op = n === 1 ? aten.conv1d : n === 2 ? aten.conv2d : aten.conv3d;
+    if (this.paddingMode !== "zeros") {
+      // the aten::pad op of PyTorch's F.pad (reflection_pad / replication_pad / _pad_circular), then no padding
+      const padded = aten.pad(x, this.reversedPaddingRepeatedTwice, this.paddingMode) as Tensor;
+      try {
+        return op.default(padded, this.weight, this.bias, this.stride, new Array<number>(n).fill(0), this.dilation, this.groups) as Tensor;
+      } finally {
+        padded.dispose();
+      }
+    }
+    if (typeof this.padding === "string") return op.padding(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups) as Tensor;
+    return op.default(x, this.weight, this.bias, this.stride, this.padding, this.dilation, this.groups) as Tensor;
+  }
+
+  /** PyTorch's _ConvNd.extra_repr. */
   override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, kernel_size=(${this.kernelSize.join(", ")}), stride=(${this.stride.join(", ")})` +
-      (this.padding.some((d) => d !== 0) ? `, padding=(${this.padding.join(", ")})` : "") +
-      (this.outputPadding.some((d) => d !== 0) ? `, output_padding=(${this.outputPadding.join(", ")})` : "") +
-      (this.groups !== 1 ? `, groups=${this.groups}` : "") + (this.bias === null ? ", bias=False" : "");
+    const tup = (a: number[]) => `(${a.join(", ")}${a.length === 1 ? "," : ""})`;
+    const some = (a: number[], v: number) => a.some((d) => d !== v);
+    return `${this.inChannels}, ${this.outChannels}, kernel_size=${tup(this.kernelSize)}, stride=${tup(this.stride)}` +
+      (typeof this.padding === "string" ? `, padding=${this.padding}` : some(this.padding, 0) ? `, padding=${tup(this.padding)}` : "") +
+      (some(this.dilation, 1) ? `, dilation=${tup(this.dilation)}` : "") +
+      (some(this.outputPadding, 0) ? `, output_padding=${tup(this.outputPadding)}` : "") +
+      (this.groups !== 1 ? `, groups=${this.groups}` : "") + (this.bias === null ? ", bias=False" : "") +
+      (this.paddingMode !== "zeros" ? `, padding_mode=${this.paddingMode}` : "");
+  }
+}
+
+export type Conv2dOptions = ConvNdOptions;
+export type ConvTranspose2dOptions = ConvTransposeNdOptions;
+
+/** Over [N, C, H, W] (or unbatched [C, H, W]) inputs. */
+export class Conv2d extends ConvBase {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntN, opts: Conv2dOptions = {}) {
+    super(2, false, inChannels, outChannels, kernelSize, opts);
+  }
+}
+
+/** The gradient of Conv2d with respect to its input, as a layer. */
+export class ConvTranspose2d extends ConvBase {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntN, opts: ConvTranspose2dOptions = {}) {
+    super(2, true, inChannels, outChannels, kernelSize, opts);
   }
 }
