@@ -7,12 +7,13 @@
 //   npm run build && node dist/bench/dataloader.js [--steps 100] [--reps 3] [--threads 2] [--write]
 // --write replaces this benchmark's section of docs/benchmarks.md (between its markers).
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as torch from "../src/index.js";
 import { buildModel } from "../src/cli/models.js";
+import { writeMarkedBlock } from "./doc-block.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -184,12 +185,7 @@ async function main(): Promise<void> {
   console.log(section);
   if (argv.includes("--write")) {
     const file = join(repoRoot, "docs/benchmarks.md");
-    const [start, end] = ["<!-- dataloader-bench:start -->", "<!-- dataloader-bench:end -->"];
-    const doc = existsSync(file) ? readFileSync(file, "utf8") : "";
-    const block = `${start}\n${section}\n${end}`;
-    const i = doc.indexOf(start);
-    const j = doc.indexOf(end);
-    writeFileSync(file, i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`);
+    writeMarkedBlock(file, "dataloader-bench", section);
     console.error(`wrote ${file}`);
   }
 }
