@@ -1,6 +1,7 @@
 // LambdaLR, LinearLR, SequentialLR (and step(epoch) of StepLR / CosineAnnealingLR, which SequentialLR
 // uses at milestones) against torch.optim.lr_scheduler of PyTorch 1.13: the learning rates of every
-// group over many epochs, to double precision.
+// group over many epochs, to 1e-15 relative: the same double formulas in the same order; only
+// Math.cos (CosineAnnealingLR) can differ from C's cos in the last bit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
@@ -8,6 +9,7 @@ import { dedent, runPython } from "./helpers/python.js";
 
 const { optim } = torch;
 const EPOCHS = 30;
+// The lambdas avoid `**`: V8's pow and C's can differ in the last bit, which would be the test's, not the scheduler's.
 
 function assertLrs(actual: number[][], expected: number[][], what: string): void {
   assert.equal(actual.length, expected.length, `${what}: epochs`);
@@ -15,7 +17,7 @@ function assertLrs(actual: number[][], expected: number[][], what: string): void
     assert.equal(row.length, expected[e].length, `${what}: groups`);
     row.forEach((a, g) => {
       const x = expected[e][g];
-      if (!(Math.abs(a - x) <= 1e-15 * Math.abs(x) + 1e-300)) assert.fail(`${what} epoch ${e} group ${g}: tstorch ${a} vs PyTorch ${x}`);
+      if (!(Math.abs(a - x) <= 1e-15 * Math.abs(x))) assert.fail(`${what} epoch ${e} group ${g}: tstorch ${a} vs PyTorch ${x}`);
     });
   });
 }
@@ -57,7 +59,7 @@ def run(opt, s):
     return out
 def case(name):
     opt = sgd2()
-    if name == "lambda1": s = LambdaLR(opt, lambda e: 0.95 ** e)
+    if name == "lambda1": s = LambdaLR(opt, lambda e: 1 / (1 + 0.1 * e))
     if name == "lambda2": s = LambdaLR(opt, [lambda e: 1 / (e + 1), lambda e: max(0.0, 1 - e / 20)])
     if name == "linear_default": s = LinearLR(opt)
     if name == "linear_down": s = LinearLR(opt, start_factor=1.0, end_factor=0.05, total_iters=17)
@@ -66,7 +68,7 @@ def case(name):
         s = SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=5), CosineAnnealingLR(opt, T_max=20, eta_min=0.001)], milestones=[5])
     if name == "seq_three":
         s = SequentialLR(opt, [LinearLR(opt, start_factor=0.5, end_factor=1.0, total_iters=3), StepLR(opt, step_size=4, gamma=0.5),
-                               LambdaLR(opt, lambda e: 0.9 ** e)], milestones=[6, 15])
+                               LambdaLR(opt, lambda e: 1 - 0.03 * e)], milestones=[6, 15])
     if name == "seq_lambda_first":
         s = SequentialLR(opt, [LambdaLR(opt, [lambda e: (e + 1) / 4, lambda e: 1.0]), LinearLR(opt, start_factor=1.0, end_factor=0.0, total_iters=10)], milestones=[3])
     return run(opt, s)
@@ -74,7 +76,7 @@ OUTPUT = {n: case(n) for n in INPUT}
 `);
 
 const CASES: Record<string, (opt: torch.optim.SGD) => torch.optim.LRScheduler> = {
-  lambda1: (o) => new optim.LambdaLR(o, { lrLambda: (e) => 0.95 ** e }),
+  lambda1: (o) => new optim.LambdaLR(o, { lrLambda: (e) => 1 / (1 + 0.1 * e) }),
   lambda2: (o) => new optim.lrScheduler.LambdaLR(o, { lrLambda: [(e) => 1 / (e + 1), (e) => Math.max(0.0, 1 - e / 20)] }),
   linear_default: (o) => new optim.LinearLR(o),
   linear_down: (o) => new optim.LinearLR(o, { startFactor: 1.0, endFactor: 0.05, totalIters: 17 }),
@@ -89,7 +91,7 @@ const CASES: Record<string, (opt: torch.optim.SGD) => torch.optim.LRScheduler> =
       schedulers: [
         new optim.LinearLR(o, { startFactor: 0.5, endFactor: 1.0, totalIters: 3 }),
         new optim.lrScheduler.StepLR(o, { stepSize: 4, gamma: 0.5 }),
-        new optim.LambdaLR(o, { lrLambda: (e) => 0.9 ** e }),
+        new optim.LambdaLR(o, { lrLambda: (e) => 1 - 0.03 * e }),
       ],
       milestones: [6, 15],
     }),
