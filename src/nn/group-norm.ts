@@ -1,12 +1,13 @@
 // nn.GroupNorm and nn.InstanceNorm1d/2d through aten::group_norm / aten::instance_norm, with
 // PyTorch's parameter and buffer names (weight, bias, running_mean, running_var, num_batches_tracked).
-import { ones, tensor, zeros } from "../core/creation.js";
+import { ones, zeros } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { Module, pyFloat } from "./module.js";
+import { NormBase } from "./normalization.js";
 
 const aten = ops.aten;
 
@@ -56,30 +57,12 @@ export interface InstanceNormOptions {
   device?: DeviceLike;
 }
 
-abstract class InstanceNormBase extends Module {
-  readonly eps: number;
-  readonly momentum: number;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  readonly weight: Tensor | null;
-  readonly bias: Tensor | null;
-  readonly runningMean: Tensor | null;
-  readonly runningVar: Tensor | null;
-  readonly numBatchesTracked: Tensor | null;
+/** PyTorch's _InstanceNorm: _NormBase's parameters and buffers with affine and trackRunningStats off by default. */
+abstract class InstanceNormBase extends NormBase {
+  declare momentum: number;
 
-  constructor(private readonly spatial: number, readonly numFeatures: number, opts: InstanceNormOptions) {
-    super();
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum ?? 0.1;
-    this.affine = opts.affine ?? false;
-    this.trackRunningStats = opts.trackRunningStats ?? false;
-    const t = { dtype: opts.dtype ?? "float32", device: opts.device };
-    this.weight = this.registerParameter("weight", this.affine ? ones([numFeatures], t) : null);
-    this.bias = this.registerParameter("bias", this.affine ? zeros([numFeatures], t) : null);
-    const track = this.trackRunningStats;
-    this.runningMean = this.registerBuffer("running_mean", track ? zeros([numFeatures], t) : null);
-    this.runningVar = this.registerBuffer("running_var", track ? ones([numFeatures], t) : null);
-    this.numBatchesTracked = this.registerBuffer("num_batches_tracked", track ? tensor(0, { dtype: "int64", device: opts.device }) : null);
+  constructor(private readonly spatial: number, numFeatures: number, opts: InstanceNormOptions) {
+    super(numFeatures, opts, { affine: false, trackRunningStats: false });
   }
 
   forward(x: Tensor): Tensor {
@@ -100,10 +83,6 @@ abstract class InstanceNormBase extends Module {
         this.momentum, this.eps, false) as Tensor;
       return unbatched ? out.squeeze(0) : out;
     });
-  }
-
-  override extraRepr(): string {
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
   }
 }
 

@@ -18,7 +18,11 @@ export interface BatchNormOptions {
   device?: DeviceLike;
 }
 
-abstract class BatchNormBase extends Module {
+/**
+ * PyTorch's _NormBase, shared by BatchNorm and InstanceNorm (group-norm.ts): the affine parameters,
+ * the running-statistics buffers, resetRunningStats and extra_repr. Only the defaults differ.
+ */
+export abstract class NormBase extends Module {
   readonly eps: number;
   momentum: number | null;
   readonly affine: boolean;
@@ -29,21 +33,38 @@ abstract class BatchNormBase extends Module {
   readonly runningVar: Tensor | null;
   readonly numBatchesTracked: Tensor | null;
 
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  protected constructor(readonly numFeatures: number, opts: BatchNormOptions, defaults: { affine: boolean; trackRunningStats: boolean }) {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
-    this.affine = opts.affine ?? true;
-    this.trackRunningStats = opts.trackRunningStats ?? true;
+    this.affine = opts.affine ?? defaults.affine;
+    this.trackRunningStats = opts.trackRunningStats ?? defaults.trackRunningStats;
     const t = { dtype: opts.dtype ?? "float32", device: opts.device };
     this.weight = this.registerParameter("weight", this.affine ? ones([numFeatures], t) : null);
     this.bias = this.registerParameter("bias", this.affine ? zeros([numFeatures], t) : null);
-    this.runningMean = this.registerBuffer("running_mean", this.trackRunningStats ? zeros([numFeatures], t) : null);
-    this.runningVar = this.registerBuffer("running_var", this.trackRunningStats ? ones([numFeatures], t) : null);
-    this.numBatchesTracked = this.registerBuffer(
-      "num_batches_tracked",
-      this.trackRunningStats ? tensor(0, { dtype: "int64", device: opts.device }) : null,
-    );
+    const track = this.trackRunningStats;
+    this.runningMean = this.registerBuffer("running_mean", track ? zeros([numFeatures], t) : null);
+    this.runningVar = this.registerBuffer("running_var", track ? ones([numFeatures], t) : null);
+    this.numBatchesTracked = this.registerBuffer("num_batches_tracked", track ? tensor(0, { dtype: "int64", device: opts.device }) : null);
+  }
+
+  /** Running statistics back to mean 0, variance 1, count 0. */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.runningMean?.zero_();
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.zero_();
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
+  }
+}
+
+abstract class BatchNormBase extends NormBase {
+  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    super(numFeatures, opts, { affine: true, trackRunningStats: true });
   }
 
   protected abstract checkInputDim(x: Tensor): void;
@@ -62,19 +83,6 @@ abstract class BatchNormBase extends Module {
     return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, {
       weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
     });
-  }
-
-  /** Running statistics back to mean 0, variance 1, count 0. */
-  resetRunningStats(): void {
-    noGrad(() => {
-      this.runningMean?.zero_();
-      this.runningVar?.fill_(1);
-      this.numBatchesTracked?.zero_();
-    });
-  }
-
-  override extraRepr(): string {
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
   }
 }
 

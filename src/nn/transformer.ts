@@ -8,7 +8,7 @@ import { generateSquareSubsequentMask, MultiheadAttention } from "./attention.js
 import { ModuleList } from "./container.js";
 import { xavierUniform_ } from "./init.js";
 import { Linear, ParamOptions } from "./linear.js";
-import { Module } from "./module.js";
+import { AnyModule, Module } from "./module.js";
 import { LayerNorm } from "./normalization.js";
 
 export type Activation = "relu" | "gelu" | ((x: Tensor) => Tensor);
@@ -66,6 +66,40 @@ function chain(x0: Tensor, steps: ((x: Tensor) => Tensor)[]): Tensor {
   return x;
 }
 
+/** The position-wise feed-forward block of both layers, with PyTorch's names: linear1, dropout, linear2. */
+interface FeedForward {
+  readonly linear1: Linear;
+  readonly dropout: Dropout;
+  readonly linear2: Linear;
+  readonly activation: Activation;
+}
+
+/** linear1, dropout and linear2, registered on `layer` in PyTorch's order (after its attention). */
+function feedForwardModules(
+  register: <M extends AnyModule>(name: string, m: M) => M, dModel: number, d: ReturnType<typeof layerDefaults>,
+): [Linear, Dropout, Linear] {
+  return [
+    register("linear1", new Linear(dModel, d.dimFeedforward, d.t)),
+    register("dropout", new Dropout(d.dropout)),
+    register("linear2", new Linear(d.dimFeedforward, dModel, d.t)),
+  ];
+}
+
+/** PyTorch's _ff_block: linear2(dropout(activation(linear1(x)))), then the layer's last dropout. */
+function feedForward(ff: FeedForward, x: Tensor, last: Dropout): Tensor {
+  return chain(x, [(h) => ff.linear1.forward(h), (h) => activate(ff.activation, h), (h) => ff.dropout.forward(h),
+    (h) => ff.linear2.forward(h), (h) => last.forward(h)]);
+}
+
+/** A new layer with the same options and a copy of `layer`'s weights (what PyTorch's deepcopy gives the stacks). */
+function cloneLayer<L extends AnyModule>(layer: L, fresh: L): L {
+  const sd = layer.stateDict();
+  fresh.loadStateDict(sd);
+  for (const t of sd.values()) t.dispose();
+  fresh.train(layer.training);
+  return fresh;
+}
+
 export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Tensor> {
   readonly selfAttn: MultiheadAttention;
   readonly linear1: Linear;
@@ -82,9 +116,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Ten
     super();
     const d = layerDefaults(options);
     this.selfAttn = this.registerModule("self_attn", new MultiheadAttention(dModel, nhead, { dropout: d.dropout, batchFirst: d.batchFirst, ...d.t }));
-    this.linear1 = this.registerModule("linear1", new Linear(dModel, d.dimFeedforward, d.t));
-    this.dropout = this.registerModule("dropout", new Dropout(d.dropout));
-    this.linear2 = this.registerModule("linear2", new Linear(d.dimFeedforward, dModel, d.t));
+    [this.linear1, this.dropout, this.linear2] = feedForwardModules((n, m) => this.registerModule(n, m), dModel, d);
     this.normFirst = d.normFirst;
     this.norm1 = this.registerModule("norm1", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
     this.norm2 = this.registerModule("norm2", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
@@ -95,12 +127,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Ten
 
   /** A new layer with the same options and a copy of this one's weights (what PyTorch's deepcopy gives TransformerEncoder). */
   clone(): TransformerEncoderLayer {
-    const c = new TransformerEncoderLayer(this.dModel, this.nhead, this.options);
-    const sd = this.stateDict();
-    c.loadStateDict(sd);
-    for (const t of sd.values()) t.dispose();
-    c.train(this.training);
-    return c;
+    return cloneLayer(this, new TransformerEncoderLayer(this.dModel, this.nhead, this.options));
   }
 
   forward(src: Tensor, m: EncoderMasks = {}): Tensor {
@@ -111,8 +138,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Ten
       const [y] = this.selfAttn.forward(x, x, x, { attnMask, keyPaddingMask: kpm, needWeights: false, isCausal: causal });
       return this.dropout1.forward(y);
     };
-    const ff = (x: Tensor) => chain(x, [(h) => this.linear1.forward(h), (h) => activate(this.activation, h), (h) => this.dropout.forward(h),
-      (h) => this.linear2.forward(h), (h) => this.dropout2.forward(h)]);
+    const ff = (x: Tensor) => feedForward(this, x, this.dropout2);
     if (this.normFirst) {
       return chain(src, [(x) => x.add(sa(this.norm1.forward(x))), (x) => x.add(ff(this.norm2.forward(x)))]);
     }
@@ -141,9 +167,7 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, DecoderMask
     const mha = () => new MultiheadAttention(dModel, nhead, { dropout: d.dropout, batchFirst: d.batchFirst, ...d.t });
     this.selfAttn = this.registerModule("self_attn", mha());
     this.multiheadAttn = this.registerModule("multihead_attn", mha());
-    this.linear1 = this.registerModule("linear1", new Linear(dModel, d.dimFeedforward, d.t));
-    this.dropout = this.registerModule("dropout", new Dropout(d.dropout));
-    this.linear2 = this.registerModule("linear2", new Linear(d.dimFeedforward, dModel, d.t));
+    [this.linear1, this.dropout, this.linear2] = feedForwardModules((n, m) => this.registerModule(n, m), dModel, d);
     this.normFirst = d.normFirst;
     this.norm1 = this.registerModule("norm1", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
     this.norm2 = this.registerModule("norm2", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
@@ -155,12 +179,7 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, DecoderMask
   }
 
   clone(): TransformerDecoderLayer {
-    const c = new TransformerDecoderLayer(this.dModel, this.nhead, this.options);
-    const sd = this.stateDict();
-    c.loadStateDict(sd);
-    for (const t of sd.values()) t.dispose();
-    c.train(this.training);
-    return c;
+    return cloneLayer(this, new TransformerDecoderLayer(this.dModel, this.nhead, this.options));
   }
 
   forward(tgt: Tensor, memory: Tensor, m: DecoderMasks = {}): Tensor {
@@ -174,8 +193,7 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, DecoderMask
       const [y] = this.multiheadAttn.forward(x, memory, memory, { attnMask: m.memoryMask ?? null, keyPaddingMask: m.memoryKeyPaddingMask ?? null, needWeights: false });
       return this.dropout2.forward(y);
     };
-    const ff = (x: Tensor) => chain(x, [(h) => this.linear1.forward(h), (h) => activate(this.activation, h), (h) => this.dropout.forward(h),
-      (h) => this.linear2.forward(h), (h) => this.dropout3.forward(h)]);
+    const ff = (x: Tensor) => feedForward(this, x, this.dropout3);
     if (this.normFirst) {
       return chain(tgt, [(x) => x.add(sa(this.norm1.forward(x))), (x) => x.add(mha(this.norm2.forward(x))), (x) => x.add(ff(this.norm3.forward(x)))]);
     }
