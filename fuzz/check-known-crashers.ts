@@ -40,8 +40,13 @@ async function fromRun(file: string): Promise<void> {
   }
   const candidates: KnownCrasher[] = [];
   for (const f of findings) {
+    const opOf = /torch\.ops\.aten\.(\w+)\.(\w+)/.exec(f.what ?? ""); // B(...) wraps backward cases
+    if (!opOf) {
+      console.log(`NOT DESCRIBED  ${f.fuzzer}:${f.seed}:${f.index}  (--describe gave: ${f.what ?? "nothing"})`);
+      continue;
+    }
+    const [, op, overload] = opOf;
     const m = await measure(f.what!);
-    const [, op, overload] = /^torch\.ops\.aten\.(\w+)\.(\w+)/.exec(f.what!)!;
     const verdict = crashed(m.tstorch) && crashed(m.pytorch) ? "SHARED" : !crashed(m.tstorch) ? "NOT REPRODUCED ALONE" : "TSTORCH ONLY";
     console.log(`${verdict}  ${f.fuzzer}:${f.seed}:${f.index}  ${f.what}\n    tstorch: ${m.tstorch}\n    pytorch: ${m.pytorch}`);
     if (verdict === "SHARED") {

@@ -7,6 +7,8 @@ export interface BatchRequest {
   start: number;
   /** exclusive; capped at the fuzzer's total when it has one */
   end: number;
+  /** instead of [start, end): exactly these cases, in this order (bisect.ts isolates a culprit so) */
+  indices?: number[];
 }
 
 export type RunnerLine =

@@ -15,8 +15,16 @@ def T(shape, dt, strides=None):
     if strides is None: return _fill(shape, dt)
     need = 1 + sum((n - 1) * s for n, s in zip(shape, strides))
     return torch.as_strided(_fill([need], dt), shape, strides)
+def V(shape, dt, values): return torch.tensor(values, dtype=torch.float64).to(getattr(torch, dt)).reshape(shape)
 def Z(shape, dt): return torch.ops.aten._efficientzerotensor(shape, dtype=getattr(torch, dt))
 def N(shape, dt): return torch.ops.aten._neg_view(_fill(shape, dt))
+def R(out, depth=0):
+    # reads results back as the fuzzer does (tstorch's toArray: dense values of up to 4096 elements)
+    if depth > 3: return
+    if isinstance(out, torch.Tensor):
+        if out.numel() <= 4096: (out.to_dense() if out.layout != torch.strided else out).tolist()
+    elif isinstance(out, (tuple, list)):
+        for e in out: R(e, depth + 1)
 def B(out):
     t = out if isinstance(out, torch.Tensor) else next((x for x in out if isinstance(x, torch.Tensor)), None)
     if t is not None and t.requires_grad: t.sum().backward()
@@ -97,5 +105,5 @@ export function pytorchProgram(description: string): string | null {
     py.push(v);
   }
   const call = `${m[1]}(${py.join(", ")})`;
-  return `${PRELUDE}\n_out = ${call}\n${backward ? "B(_out)\n" : ""}`;
+  return `${PRELUDE}\n_out = ${call}\nR(_out)\n${backward ? "B(_out)\n" : ""}`;
 }

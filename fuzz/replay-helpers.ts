@@ -14,6 +14,14 @@ export function T(shape: number[], dtype: torch.DType, strides?: number[]): torc
   const need = 1 + shape.reduce((a, n, i) => a + (n - 1) * strides[i], 0);
   return torch.ops.aten.as_strided(fill([need], dtype), shape, strides);
 }
+/**
+ * A tensor with exactly these values (flat, row-major): integer and bool tensors are described so,
+ * since their values (indices, offsets, masks) decide where a kernel reads and writes, and a random
+ * refill of them does not replay a crash.
+ */
+export function V(shape: number[], dtype: torch.DType, values: number[]): torch.Tensor {
+  return torch.fromTypedArray(Float64Array.from(values), [values.length]).to(dtype).reshape(shape);
+}
 export function Z(shape: number[], dtype: torch.DType): torch.Tensor {
   return torch.ops.aten._efficientzerotensor(shape, { dtype });
 }

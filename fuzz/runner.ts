@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const total = mod.total?.();
   report({ t: "hello", total });
   const end = total === undefined ? req.end : Math.min(req.end, total);
-  for (let i = req.start; i < end; i++) {
+  const cases = req.indices ?? Array.from({ length: Math.max(0, end - req.start) }, (_, k) => req.start + k);
+  for (const i of cases) {
     report({ t: "start", i });
     setCurrentCase(i);
     let r;

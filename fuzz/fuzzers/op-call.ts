@@ -1,6 +1,7 @@
 // One operator call by schema: fitting arguments (op-values.ts), optionally perturbed
 // (op-perturb.ts), made through torch.ops.aten.NAME.OVERLOAD(...), its results read back.
 import * as torch from "../../src/index.js";
+import { isComplexDType, isFloatingDType } from "../../src/core/dtype.js";
 import { classifyError } from "../classify.js";
 import { knownCrasherFor } from "../known-crashers.js";
 import type { Rng } from "../rng.js";
@@ -42,10 +43,14 @@ export function buildCall(schema: FuzzSchema, rng: Rng): OpCall {
 }
 
 /**
- * A value as JavaScript source over the replay helpers of replay-helpers.ts (T: a random tensor,
+ * A value as JavaScript source over the replay helpers of replay-helpers.ts (T: a random tensor, V: an
+ * integer or bool tensor with its exact values,
  * Z: a zero tensor, N: a negative view, D: a disposed tensor), so that a case's description is its
  * replay, in tstorch and (translated by pytorch-replay.ts) in PyTorch.
  */
+/** Integer and bool tensors up to this many elements are described with their values (V). */
+const MAX_EXACT = 128;
+
 export function describeValue(v: unknown): string {
   if (v instanceof torch.Tensor) {
     if (v.isDisposed) return "D()";
@@ -54,7 +59,11 @@ export function describeValue(v: unknown): string {
       const aten = torch.ops.aten as unknown as Record<string, (t: torch.Tensor) => boolean>;
       if (aten._is_zerotensor(v)) return `Z(${shape}, "${v.dtype}")`;
       if (aten.is_neg(v)) return `N(${shape}, "${v.dtype}")`;
-      return v.isContiguous() ? `T(${shape}, "${v.dtype}")` : `T(${shape}, "${v.dtype}", ${JSON.stringify(v.stride())})`;
+      if (!v.isContiguous()) return `T(${shape}, "${v.dtype}", ${JSON.stringify(v.stride())})`;
+      const exact = !isFloatingDType(v.dtype) && !isComplexDType(v.dtype) && v.numel() <= MAX_EXACT;
+      if (!exact) return `T(${shape}, "${v.dtype}")`;
+      const values = Array.from(v.toTypedArray() as ArrayLike<number | bigint>, Number);
+      return values.every(Number.isSafeInteger) ? `V(${shape}, "${v.dtype}", ${JSON.stringify(values)})` : `T(${shape}, "${v.dtype}")`;
     } catch {
       return "D()";
     }

@@ -1,6 +1,6 @@
 // Worker threads: 2-6 workers (worker-thread.ts) call operators at once, first calls included;
 // the process must not crash, valid calls must not fail, and errors must not be garbage.
-// A tensor posted to a worker must give a clean error too.
+// A tensor posted to a worker must give a clean error too, and its toTransferable() form must post.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -43,6 +43,18 @@ export async function run(seed: number, index: number): Promise<CaseReport> {
   } catch (e) {
     const c = classifyError(e);
     if (c.outcome === "unclear") posted = `postMessage(tensor): ${c.detail}`;
+  }
+  // ... and its transferable form must post (moving its bytes)
+  try {
+    const w = new Worker("", { eval: true });
+    try {
+      const m = t.toTransferable();
+      w.postMessage(m, [m.data]);
+    } finally {
+      await w.terminate();
+    }
+  } catch (e) {
+    posted = `postMessage(t.toTransferable()): ${classifyError(e).detail}`;
   } finally {
     t.dispose();
   }

@@ -32,6 +32,8 @@ struct ArgSpec {
   // ScalarType, Layout and MemoryFormat travel as ints: codes at or past this bound (their
   // NumOptions) are refused before libtorch casts them into its enums. 0: a plain int.
   int64_t enumLimit = 0;
+  // Tensor(a!) / Tensor(a!)[]: an argument the operator writes (out=, in-place self)
+  bool write = false;
 };
 
 // Unboxed fast paths for the commonest signatures (a Tensor result from Tensor and Scalar
@@ -118,6 +120,7 @@ Kind kindOfElement(const c10::TypePtr& t) {
 
 ArgSpec specOf(const c10::Argument& arg) {
   ArgSpec s{arg.name(), Kind::Unsupported, false, arg.N() ? *arg.N() : 0, arg.default_value()};
+  s.write = arg.alias_info() && arg.alias_info()->isWrite();
   c10::TypePtr t = arg.real_type();
   if (t->kind() == c10::TypeKind::OptionalType) {
     s.optional = true;
@@ -519,6 +522,22 @@ static std::string kernelError(const std::string& op, const c10::Error& e) {
   return msg;
 }
 
+// A zero tensor (_efficientzerotensor) is immutable. libtorch 1.13's ZeroTensor fallback refuses
+// most writes into one, but resize_ passes it through, and resizing one calls the allocator its
+// storage points to: a ZeroTensorAllocator that _efficientzerotensor made on its own stack, gone
+// when it returned (SIGSEGV: randn.out, kron.out, nuclear_norm.dim_out with out= a zero tensor;
+// PyTorch 1.13 reaches the same dangling pointer, and survives or not by what the stack holds).
+// Written arguments only reach here through the boxed path (fastPattern excludes them).
+static void refuseZeroTensorWrite(const c10::IValue& v, const ArgSpec& s) {
+  bool zero = false;
+  if (v.isTensor()) zero = v.toTensor().defined() && v.toTensor()._is_zerotensor();
+  else if (v.isTensorList())
+    for (const at::Tensor& t : v.toTensorVector()) zero = zero || (t.defined() && t._is_zerotensor());
+  if (zero)
+    throw JsError("tstorch: argument '" + s.name + "' is a zero tensor (_efficientzerotensor), which cannot be written: " +
+                  "ZeroTensors are immutable; write into a materialized one (z.clone())");
+}
+
 // call(id, ...args) -> undefined | value | [values]. Missing trailing arguments take the schema's
 // defaults; null stands for an absent optional.
 // `into`: argv[0] is a disposed handle to reuse for a single-tensor result (callInto).
@@ -557,8 +576,10 @@ static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult, 
         return into ? rewrapTensor(env, argv[0], std::move(r)) : wrapTensor(env, std::move(r));
       }
       stack.reserve(op.args.size());
-      for (size_t i = 0; i < op.args.size(); ++i)
+      for (size_t i = 0; i < op.args.size(); ++i) {
         stack.push_back(toIValue(env, i < given ? args[i] : undef, op.args[i], op.fullName));
+        if (op.args[i].write) refuseZeroTensorWrite(stack.back(), op.args[i]);
+      }
     } catch (const JsError& e) {
       throw JsError(namingOp(op.fullName, e.what()));  // "expected a Tensor for 'self'": of which call?
     } catch (const c10::Error& e) {

@@ -6,6 +6,7 @@ import { DEAD, callPooled, releaseHandle } from "./handle-pool.js";
 import { Handle, native } from "./native.js";
 import { K } from "./op-ids.js";
 import { track } from "./scope.js";
+import { handleFromTransferable, NOT_CLONEABLE, transferableOf, type TransferableTensor, type TransferableTensorInput } from "./transfer.js";
 
 /** A float-typed Scalar: JS cannot tell 2.0 from 2, so whole numbers are int Scalars unless marked. */
 export interface FloatScalar {
@@ -68,6 +69,8 @@ export interface ToOptions {
 }
 
 export class Tensor {
+  /** @internal first own property, so that structuredClone/postMessage of a Tensor fail naming tstorch and the fix (see transfer.ts) */
+  readonly _notCloneable: symbol = NOT_CLONEABLE;
   /** @internal the addon's handle; after dispose() the addon reports any use of it. */
   _h: Handle;
   /** @internal see scope.keep */
@@ -171,9 +174,36 @@ export class Tensor {
     };
     return build(0) as T;
   }
-  /** The value of a one-element tensor (a boolean for a bool tensor, as PyTorch's item() gives). */
-  item(): number {
-    return native.item(this._h) as number;
+  /**
+   * The value of a one-element tensor (a boolean for a bool tensor, as PyTorch's item() gives).
+   * An int64 value beyond Number.MAX_SAFE_INTEGER has no exact JS number: item() throws for it
+   * rather than round; `item({ bigint: true })` gives int64 values as exact bigints.
+   */
+  item(opts?: { bigint?: false }): number;
+  item(opts: { bigint: boolean }): number | bigint;
+  item(opts: { bigint?: boolean } = {}): number | bigint {
+    const v = native.item(this._h) as number;
+    // the addon's number is the int64 converted to a double: exact inside +-(2^53 - 1)
+    if (typeof v !== "number" || (v <= Number.MAX_SAFE_INTEGER && v >= -Number.MAX_SAFE_INTEGER)) {
+      return opts.bigint === true && typeof v === "number" && this.dtype === "int64" ? BigInt(v) : v;
+    }
+    if (this.dtype !== "int64") return v; // a float: the double is its value
+    const exact = (this.toTypedArray() as BigInt64Array)[0];
+    if (opts.bigint === true) return exact;
+    throw new Error(`tstorch: item(): the int64 value ${exact} is beyond Number.MAX_SAFE_INTEGER (2^53 - 1), a JS number would round it to ${v}; use item({ bigint: true }) for the exact bigint`);
+  }
+  /**
+   * The tensor as plain data for `worker.postMessage` / `structuredClone`, which cannot take a
+   * Tensor: `{ dtype, shape, data: ArrayBuffer, device, requiresGrad }`, a copy of the elements.
+   * `worker.postMessage(m, [m.data])` moves the copy without another; the receiver rebuilds the
+   * tensor with `torch.Tensor.fromTransferable(m)`. The autograd graph does not travel.
+   */
+  toTransferable(): TransferableTensor {
+    return transferableOf(this._h);
+  }
+  /** The tensor that `t.toTransferable()` described (a new tensor over a copy of `m.data`). */
+  static fromTransferable(m: TransferableTensorInput): Tensor {
+    return wrap(handleFromTransferable(m));
   }
 
   // ---------------------------------------------------------------- autograd
