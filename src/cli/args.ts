@@ -2,8 +2,9 @@
 // the parser and the per-model defaults. Parsing never touches the file system or libtorch.
 import * as os from "node:os";
 import { UsageError } from "./errors.js";
+import { AIRBENCH94 } from "../vision/models/airbench94-hyper.js";
 
-export const MODELS = ["mlp", "cnn", "autoencoder"] as const;
+export const MODELS = ["mlp", "cnn", "autoencoder", "airbench"] as const;
 export type ModelName = (typeof MODELS)[number];
 export const MODEL_ALIASES: Record<string, ModelName> = { ae: "autoencoder" };
 
@@ -14,8 +15,8 @@ export const AMPS = ["off", "bf16", "fp16"] as const;
 export type AmpName = (typeof AMPS)[number];
 export type InitName = (typeof INITS)[number];
 
-/** The seed's Adam learning rates. */
-export const DEFAULT_LR: Record<ModelName, number> = { mlp: 1e-2, cnn: 1e-3, autoencoder: 1e-2 };
+/** The seed's Adam learning rates; airbench: the recipe's SGD rate (≈ 1.465e-3). */
+export const DEFAULT_LR: Record<ModelName, number> = { mlp: 1e-2, cnn: 1e-3, autoencoder: 1e-2, airbench: AIRBENCH94.lr };
 
 /**
  * Default number of epochs. Full-batch (the seed's loop, which ran until stopped): enough steps
@@ -24,8 +25,8 @@ export const DEFAULT_LR: Record<ModelName, number> = { mlp: 1e-2, cnn: 1e-3, aut
  * (the PyTorch reference's CNN reaches 58.8 % after 10 and 61.7 % after 30 at batch 128).
  */
 export const DEFAULT_EPOCHS: Record<"full" | "minibatch", Record<ModelName, number>> = {
-  full: { mlp: 350, cnn: 5000, autoencoder: 9999 },
-  minibatch: { mlp: 10, cnn: 30, autoencoder: 30 },
+  full: { mlp: 350, cnn: 5000, autoencoder: 9999, airbench: AIRBENCH94.epochs },
+  minibatch: { mlp: 10, cnn: 30, autoencoder: 30, airbench: AIRBENCH94.epochs },
 };
 
 export interface Cifar10Options {
@@ -61,7 +62,7 @@ export interface Cifar10Options {
 
 export type OptionKey = Exclude<keyof Cifar10Options, "model">;
 
-type Kind = "path" | "posInt" | "nonNegInt" | "posFloat" | "nonNegFloat" | "choice" | "batch" | "device" | "flag";
+type Kind = "epochs" | "path" | "posInt" | "nonNegInt" | "posFloat" | "nonNegFloat" | "choice" | "batch" | "device" | "flag";
 
 interface OptionSpec {
   flag: string;
@@ -91,9 +92,10 @@ export function maxThreads(): { n: number; why: string } {
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { flag: "--data", key: "data", kind: "path", metavar: "DIR",
     help: "CIFAR-10 folder (holding cifar-10-batches-bin/ or the six .bin files). Default: ./data, then $CIFAR10_DIR." },
-  { flag: "--epochs", key: "epochs", kind: "posInt", metavar: "N",
+  { flag: "--epochs", key: "epochs", kind: "epochs", metavar: "N",
     help: "Train until epoch N (counted from the first epoch, also when resuming). Default, full-batch: 350 (mlp), " +
-      "5000 (cnn), 9999 (autoencoder, the seed's count); mini-batch: 10 (mlp), 30 (cnn), 30 (autoencoder). " +
+      "5000 (cnn), 9999 (autoencoder, the seed's count); mini-batch: 10 (mlp), 30 (cnn), 30 (autoencoder); " +
+      "airbench: 9.9 (the recipe's; a fraction is allowed there: the last epoch is cut short). " +
       "Ctrl-C stops cleanly at any time." },
   { flag: "--batch-size", key: "batchSize", kind: "batch", metavar: "N|full",
     help: "full (default, the seed's): one step per epoch on the whole training set. N: mini-batches of N, " +
@@ -139,7 +141,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "Evaluate in chunks of N images to bound memory. Default: all at once, as the seed." },
 ];
 
-export const USAGE = "Usage: tstorch cifar10 <mlp|cnn|autoencoder> [options]";
+export const USAGE = "Usage: tstorch cifar10 <mlp|cnn|autoencoder|airbench> [options]";
 
 export function cifar10Help(): string {
   const fmt = (s: OptionSpec): string => {
@@ -155,6 +157,11 @@ export function cifar10Help(): string {
     "  cnn          Conv(3,16,3,pad 1) -> ReLU -> MaxPool(2) -> Conv(16,8,3,pad 1) -> ReLU -> MaxPool(2) -> Linear(512,10)",
     "  autoencoder  the cnn's encoder -> ConvTranspose(8,16,2,stride 2) -> ConvTranspose(16,3,2,stride 2), MSE against",
     "               the input, trained on the 10,000 test images (alias: ae)",
+    "  airbench     Keller Jordan's airbench94 recipe (94 % in seconds on a GPU): whitening conv, three conv groups,",
+    "               Nesterov SGD in two groups, label smoothing, flip/translate augmentation, Lookahead, test-time",
+    "               augmentation; its own defaults (batch 1024, 9.9 epochs, lr 1.465e-3, momentum 0.85, wd 2.0e-3",
+    "               absolute). Its time column leaves out the per-epoch (plain) evaluations; the last row's accuracy",
+    "               is after the final weight average, with test-time augmentation.",
     "Defaults are the seed's: full-batch Adam steps (one step = all 50,000 training images), test evaluation",
     "after every step without gradients, tch's initialisation, CUDA if available.",
     "",
@@ -198,7 +205,7 @@ export function topLevelHelp(): string {
     "Usage: tstorch <command> [options]",
     "",
     "Commands:",
-    "  cifar10 <mlp|cnn|autoencoder>   Train the seed's CIFAR-10 models (tstorch cifar10 --help).",
+    "  cifar10 <mlp|cnn|autoencoder|airbench>   Train the seed's CIFAR-10 models, or airbench94 (tstorch cifar10 --help).",
     "",
     "Options:",
     "  -h, --help      This help.",
@@ -277,12 +284,18 @@ export function parseCifar10Args(argv: readonly string[]): ParsedCifar10 {
   }
   if (help) return { options: null, explicit, given };
 
-  if (positional.length === 0) throw new UsageError(`missing model (mlp, cnn or autoencoder); ${USAGE}`);
+  if (positional.length === 0) throw new UsageError(`missing model (mlp, cnn, autoencoder or airbench); ${USAGE}`);
   if (positional.length > 1) throw new UsageError(`unexpected argument '${positional[1]}'; ${USAGE}`);
   const model = parseModel(positional[0]);
 
-  const batchSize = (values.batchSize as number | "full" | undefined) ?? "full";
-  const optimizer = (values.optimizer as OptimizerName | undefined) ?? "adam";
+  const airbench = model === "airbench";
+  if (values.epochs !== undefined && !airbench && !/^\s*[+]?\d+\s*$/.test(String(given.epochs))) {
+    throw new UsageError(`--epochs: expected a positive integer, got '${given.epochs}'`);
+  }
+  const batchSize = (values.batchSize as number | "full" | undefined) ?? (airbench ? AIRBENCH94.batchSize : "full");
+  const optimizer = (values.optimizer as OptimizerName | undefined) ?? (airbench ? "sgd" : "adam");
+  if (airbench && optimizer !== "sgd") throw new UsageError(`--optimizer ${optimizer}: airbench's recipe is SGD with Nesterov momentum (--optimizer sgd)`);
+  if (airbench && batchSize === "full") throw new UsageError("--batch-size full: airbench trains on mini-batches (the recipe's 1024)");
   const options: Cifar10Options = {
     model,
     data: (values.data as string | undefined) ?? null,
@@ -290,9 +303,9 @@ export function parseCifar10Args(argv: readonly string[]): ParsedCifar10 {
     batchSize,
     lr: (values.lr as number | undefined) ?? DEFAULT_LR[model],
     optimizer,
-    momentum: (values.momentum as number | undefined) ?? 0.9,
-    weightDecay: (values.weightDecay as number | undefined) ?? (optimizer === "adamw" ? 0.01 : 0),
-    init: (values.init as InitName | undefined) ?? "tch",
+    momentum: (values.momentum as number | undefined) ?? (airbench ? AIRBENCH94.momentum : 0.9),
+    weightDecay: (values.weightDecay as number | undefined) ?? (airbench ? AIRBENCH94.weightDecay : optimizer === "adamw" ? 0.01 : 0),
+    init: (values.init as InitName | undefined) ?? (airbench ? "torch" : "tch"),
     device: (values.device as string | undefined) ?? "auto",
     seed: (values.seed as number | undefined) ?? 0,
     threads: (values.threads as number | undefined) ?? null,
@@ -321,7 +334,7 @@ export function parseModel(s: string): ModelName {
   const m = MODEL_ALIASES[s] ?? s;
   if (!(MODELS as readonly string[]).includes(m)) {
     const hint = suggest(s, [...MODELS]);
-    throw new UsageError(`unknown model '${s}' (expected mlp, cnn or autoencoder${hint ? `; did you mean ${hint}?` : ""})`);
+    throw new UsageError(`unknown model '${s}' (expected mlp, cnn, autoencoder or airbench${hint ? `; did you mean ${hint}?` : ""})`);
   }
   return m as ModelName;
 }
@@ -335,6 +348,12 @@ function convert(spec: OptionSpec, raw: string | true): unknown {
     case "path":
       if (raw.trim() === "") throw bad("a path");
       return raw;
+    case "epochs": {
+      // a whole number, except for airbench (checked once the model is known)
+      const n = raw.trim() === "" ? NaN : Number(raw);
+      if (!Number.isFinite(n) || n <= 0) throw bad("a positive integer");
+      return n;
+    }
     case "posInt":
     case "nonNegInt": {
       if (!/^\s*[+-]?\d+\s*$/.test(raw)) throw bad(spec.kind === "posInt" ? "a positive integer" : "a non-negative integer");

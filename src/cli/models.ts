@@ -4,6 +4,7 @@
 // same --seed the initial weights (and first losses) are bit-identical to the PyTorch reference.
 import * as torch from "../index.js";
 import type { InitName, ModelName, Cifar10Options } from "./args.js";
+import { buildAirbenchModel } from "./airbench.js";
 
 const { nn } = torch;
 
@@ -19,11 +20,13 @@ function encoder(s: torch.nn.Sequential): torch.nn.Sequential {
 }
 
 export function buildModel(name: ModelName, init: InitName): torch.nn.Module {
+  // airbench: PyTorch's default initialisation then the recipe's Dirac filters (no tch re-draw)
+  if (name === "airbench") return buildAirbenchModel();
   const model = build(name);
   return init === "torch" ? model : nn.reinit(model, init);
 }
 
-function build(name: ModelName): torch.nn.Module {
+function build(name: Exclude<ModelName, "airbench">): torch.nn.Module {
   switch (name) {
     case "mlp":
       return nn
@@ -45,6 +48,9 @@ function build(name: ModelName): torch.nn.Module {
 }
 
 export function buildOptimizer(model: torch.nn.Module, o: Cifar10Options): torch.optim.Optimizer {
+  if (o.model === "airbench") {
+    return torch.vision.models.airbench94Optimizer(model, { lr: o.lr, weightDecay: o.weightDecay, momentum: o.momentum, biasScaler: torch.vision.models.AIRBENCH94.biasScaler });
+  }
   const params = model.parameters();
   switch (o.optimizer) {
     case "adam":

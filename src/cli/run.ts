@@ -17,6 +17,7 @@ import { createReporter, fmtDuration, type Reporter } from "./progress.js";
 import { SIGNAL_EXIT_CODE, type StopController } from "./signals.js";
 import { batching, csvHeader, train, type TrainState } from "./train.js";
 import { startDataParallel } from "./data-parallel.js";
+import { checkpointable, trainAirbench } from "./airbench.js";
 
 /** Options a resumed run takes from its checkpoint unless given again on the command line. */
 const INHERITED: readonly OptionKey[] = [
@@ -73,12 +74,16 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     torch.manualSeed(o.seed);
     const model = buildModel(o.model, o.init);
     model.to(device);
+    if (o.model === "airbench") model.to({ memoryFormat: "channelsLast" }); // the recipe's layout; its batches are channels-last
     applySpeedOptions(o, device, model, data);
     const optimizer = buildOptimizer(model, o);
+    // airbench's Lookahead copy of the weights is part of what a checkpoint saves and restores
+    const lookahead = o.model === "airbench" ? new torch.optim.Lookahead(model) : null;
+    const saved = lookahead === null ? model : checkpointable(model, lookahead);
     const nTrain = data.trainX.shape[0];
     let state: TrainState = { position: { epoch: 0, step: 0, lossSum: 0, samples: 0, elapsed: 0 }, history: [], best: null, bestState: null };
     if (ckpt !== null) {
-      state = restore(ckpt, o, explicit, model, optimizer, nTrain, device, reporter);
+      state = restore(ckpt, o, explicit, model, saved, optimizer, nTrain, device, reporter);
       ckpt = null;
     }
 
@@ -129,7 +134,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
       versions: { tstorch: v.tstorch, libtorch: v.libtorch },
     });
     const writeAll = async (): Promise<void> => {
-      saveCheckpoint(path.join(out, FILES.final), model, optimizer, meta());
+      saveCheckpoint(path.join(out, FILES.final), saved, optimizer, meta());
       if (state.bestState !== null) {
         const best = state.bestState;
         saveCheckpoint(path.join(out, FILES.best), { stateDict: () => best, loadStateDict: () => {} }, null,
@@ -144,8 +149,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     let lastMetrics = performance.now();
     let failed = true;
     try {
-      await train(
-        { o, model: dp ? dp.wrap(model) : model, optimizer, data, reporter, stop, hooks: {
+      const setup = { o, model: dp ? dp.wrap(model) : model, optimizer, data, reporter, stop, hooks: {
           ...(dp ? { shard: dp.shard, reduceLoss: dp.reduceLoss } : {}),
           csv: io.csv,
           epochEnd: async () => {
@@ -158,9 +162,9 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
               lastMetrics = performance.now();
             }
           },
-        } },
-        state,
-      );
+        } };
+      if (lookahead !== null) await trainAirbench(setup, state, lookahead);
+      else await train(setup, state);
       failed = false;
     } finally {
       reporter.clear();
@@ -176,6 +180,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     }
     await writeAll();
     summarize(reporter, o, state, out, stop.requested, steps, data);
+    lookahead?.dispose();
     disposeAll(model, data, state);
     return stop.requested === null ? 0 : SIGNAL_EXIT_CODE[stop.requested];
   } finally {
@@ -235,6 +240,7 @@ function restore(
   o: Cifar10Options,
   explicit: Set<OptionKey>,
   model: torch.nn.Module,
+  saved: { loadStateDict(sd: Map<string, torch.Tensor>): unknown },
   optimizer: torch.optim.Optimizer,
   nTrain: number,
   device: torch.Device,
@@ -252,7 +258,7 @@ function restore(
       }
     }
     try {
-      model.loadStateDict(ck.model);
+      saved.loadStateDict(ck.model);
     } catch (err) {
       throw new UsageError(`${what}: does not fit the ${o.model} model (${oneLine(err)})`);
     }

@@ -180,44 +180,56 @@ export async function train(s: TrainSetup, state: TrainState): Promise<void> {
         testLoss: ev.loss,
         testAcc: ev.acc,
       };
-      state.history.push(row);
-      state.position = { epoch, step: 0, lossSum: 0, samples: 0, elapsed: row.time };
       lastAcc = ev.acc;
       epochsThisRun++;
       secondsThisRun += (performance.now() - epochStart) / 1000;
-      reporter.clear();
-      hooks.csv(csvRow(classifier, row));
-
-      const better = state.best === null || (classifier ? ev.acc > state.best.acc : ev.loss < state.best.loss);
-      if (better) {
-        state.best = { epoch, acc: ev.acc, loss: ev.loss };
-        const old = state.bestState;
-        state.bestState = torch.noGrad(() => {
-          const m = new Map<string, torch.Tensor>();
-          for (const [k, t] of model.stateDict()) {
-            m.set(k, t.clone());
-            t.dispose();
-          }
-          return m;
-        });
-        if (old !== null) torch.dispose(old);
-      }
-      const epochSeconds = (performance.now() - epochStart) / 1000;
-      reporter.epochDone(
-        {
-          epoch, epochs: o.epochs, step: steps, steps, samples: pos.samples, epochSeconds, loss: row.trainLoss, acc: ev.acc,
-          secondsPerEpoch: secondsThisRun / epochsThisRun,
-        },
-        `train loss ${row.trainLoss.toFixed(4)}, test loss ${ev.loss.toFixed(4)}` +
-          (classifier ? `, test acc ${ev.acc.toFixed(5)}` : "") +
-          `, ${epochSeconds.toFixed(1)} s`,
-      );
-      await hooks.epochEnd(state);
+      await recordEpoch(s, state, row, {
+        steps, samples: pos.samples, epochSeconds: (performance.now() - epochStart) / 1000, secondsPerEpoch: secondsThisRun / epochsThisRun,
+      });
     }
   } finally {
     (graph as InstanceType<typeof torch.cuda.CUDAGraph> | null)?.reset();
     (graphLoss as torch.Tensor | null)?.dispose();
   }
+}
+
+/**
+ * An epoch's end, for every trainer: the row into the history, the position to the epoch boundary,
+ * the CSV line, the best weights so far (device copies), the progress summary, the caller's hook.
+ */
+export async function recordEpoch(
+  s: TrainSetup, state: TrainState, row: MetricsRow, p: { steps: number; samples: number; epochSeconds: number; secondsPerEpoch: number },
+): Promise<void> {
+  const { o, model, reporter, hooks } = s;
+  const classifier = o.model !== "autoencoder";
+  state.history.push(row);
+  state.position = { epoch: row.epoch, step: 0, lossSum: 0, samples: 0, elapsed: row.time };
+  reporter.clear();
+  hooks.csv(csvRow(classifier, row));
+  const better = state.best === null || (classifier ? row.testAcc > state.best.acc : row.testLoss < state.best.loss);
+  if (better) {
+    state.best = { epoch: row.epoch, acc: row.testAcc, loss: row.testLoss };
+    const old = state.bestState;
+    state.bestState = torch.noGrad(() => {
+      const m = new Map<string, torch.Tensor>();
+      for (const [k, t] of model.stateDict()) {
+        m.set(k, t.clone());
+        t.dispose();
+      }
+      return m;
+    });
+    if (old !== null) torch.dispose(old);
+  }
+  reporter.epochDone(
+    {
+      epoch: row.epoch, epochs: Math.ceil(o.epochs), step: p.steps, steps: p.steps, samples: p.samples, epochSeconds: p.epochSeconds,
+      loss: row.trainLoss, acc: row.testAcc, secondsPerEpoch: p.secondsPerEpoch,
+    },
+    `train loss ${row.trainLoss.toFixed(4)}, test loss ${row.testLoss.toFixed(4)}` +
+      (classifier ? `, test acc ${row.testAcc.toFixed(5)}` : "") +
+      `, ${p.epochSeconds.toFixed(1)} s`,
+  );
+  await hooks.epochEnd(state);
 }
 
 export interface EvalResult {

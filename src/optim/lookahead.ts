@@ -54,6 +54,27 @@ export class Lookahead {
     });
   }
 
+  /** The slow copy, key → a new handle on it (the caller disposes the handles; the data stays). For checkpoints. */
+  stateDict(): Map<string, Tensor> {
+    return new Map([...this.live()].map(([k, t]) => [k, t.detach()]));
+  }
+
+  /** Restores the slow copy from stateDict()'s output: the same keys and shapes. */
+  loadStateDict(sd: Map<string, Tensor>): void {
+    const ema = this.live();
+    for (const k of sd.keys()) if (!ema.has(k)) throw new Error(`tstorch: Lookahead.loadStateDict: unexpected key "${k}"`);
+    for (const k of ema.keys()) if (!sd.has(k)) throw new Error(`tstorch: Lookahead.loadStateDict: missing key "${k}"`);
+    noGrad(() => {
+      for (const [k, e] of ema) {
+        const t = sd.get(k) as Tensor;
+        if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
+          throw new Error(`tstorch: Lookahead.loadStateDict: "${k}" has shape [${t.shape}], the slow copy [${e.shape}]`);
+        }
+        e.copy_(t);
+      }
+    });
+  }
+
   /** Frees the slow copies; the Lookahead cannot be used afterwards. */
   dispose(): void {
     if (this.ema === null) return;
