@@ -61,8 +61,12 @@ async function recheck(write: boolean): Promise<void> {
   for (const k of list) {
     const m = await measure(k.call);
     console.log(`${k.op}${k.overload ? "." + k.overload : ""}\n    tstorch: ${m.tstorch}\n    pytorch: ${m.pytorch}`);
-    k.tstorchBehaviour = m.tstorch;
-    k.pytorchBehaviour = m.pytorch;
+    // a behaviour described over several runs (garbage result sizes, "different each run") is kept:
+    // one more run is one more sample of it, not a replacement
+    if (!/different each run/.test(k.pytorchBehaviour)) {
+      k.tstorchBehaviour = m.tstorch;
+      k.pytorchBehaviour = m.pytorch;
+    }
     if (m.program) k.pytorch = m.program.trim();
   }
   if (write) writeFileSync(join(here, "../../fuzz/known-crashers.json"), JSON.stringify(list, null, 2) + "\n");
