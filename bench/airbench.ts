@@ -87,12 +87,18 @@ async function main(): Promise<void> {
   const common = ["--data", data, "--batch-size", batch, "--steps", String(steps), "--threads", threads, "--eval", "none", "--lockstep"];
   if (argv.includes("--limit-train")) common.push("--limit-train", opt("limit-train", ""));
   const env = { ...process.env, OMP_NUM_THREADS: threads };
-  const sides = [
-    new Side("tstorch", process.execPath, [join(repoRoot, "dist/examples/airbench94.js"), "--json", ...common], env),
-    new Side("PyTorch", "/usr/bin/python3", [join(repoRoot, "bench/airbench94_torch.py"), ...common], env),
-  ];
+  // started one after the other, so that each loads its data and whitens alone (then waits for its first step)
+  const sides: Side[] = [];
   try {
-    const inits = await Promise.all(sides.map((s) => s.until("init")));
+    const inits: Event[] = [];
+    for (const [name, cmd, script, extra] of [
+      ["tstorch", process.execPath, "dist/examples/airbench94.js", ["--json"]],
+      ["PyTorch", "/usr/bin/python3", "bench/airbench94_torch.py", []],
+    ] as const) {
+      const side = new Side(name, cmd, [join(repoRoot, script), ...extra, ...common], env);
+      sides.push(side);
+      inits.push(await side.until("init"));
+    }
     const w0 = inits[0].weights as Record<string, number>;
     const w1 = inits[1].weights as Record<string, number>;
     const initDiff = Math.max(...Object.keys(w1).map((k) => Math.abs(w0[k] - w1[k]) / Math.max(1, Math.abs(w1[k]))));

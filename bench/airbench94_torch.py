@@ -54,8 +54,8 @@ def load_cifar10(root):
 
 
 def normalize(u8):
-    mean = torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
+    mean = torch.tensor(CIFAR_MEAN, device=u8.device).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR_STD, device=u8.device).view(1, 3, 1, 1)
     return ((u8.float() / 255) - mean) / std
 
 
@@ -81,9 +81,9 @@ class Loader:
     """Batches of augmented training images: flipped at random once, then the whole set mirrored
     every other epoch; a new random 2-px translation each epoch; reshuffled each epoch; drop-last."""
 
-    def __init__(self, images_u8, labels, batch):
+    def __init__(self, images_u8, labels, batch, dtype=torch.float):
         self.labels, self.batch, self.epoch = labels, batch, 0
-        self.padded = F.pad(flip_lr(normalize(images_u8)), (2,) * 4, mode="reflect")
+        self.padded = F.pad(flip_lr(normalize(images_u8).to(dtype)), (2,) * 4, mode="reflect")
 
     def __len__(self):
         return len(self.labels) // self.batch
@@ -93,7 +93,7 @@ class Loader:
         if self.epoch % 2 == 1:
             images = images.flip(-1)
         self.epoch += 1
-        order = torch.randperm(len(images))
+        order = torch.randperm(len(images), device=images.device)
         for i in range(len(self)):
             idx = order[i * self.batch:(i + 1) * self.batch]
             yield images[idx].contiguous(memory_format=torch.channels_last), self.labels[idx]
@@ -202,6 +202,9 @@ def main():
     ap.add_argument("--limit-test", type=int, default=0)
     ap.add_argument("--eval", choices=["tta", "plain", "none"], default="tta")
     ap.add_argument("--lockstep", action="store_true")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--half", action="store_true", help="the GPU recipe: half-precision network and data, BatchNorm in float32")
+    ap.add_argument("--no-step-log", action="store_true", help="no per-step loss (no device sync per step)")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -210,11 +213,20 @@ def main():
         tr_x, tr_y = tr_x[:a.limit_train], tr_y[:a.limit_train]
     if a.limit_test:
         te_x, te_y = te_x[:a.limit_test], te_y[:a.limit_test]
-    te_x = normalize(te_x)
+    dev = torch.device(a.device)
+    dt = torch.half if a.half else torch.float
+    torch.backends.cudnn.benchmark = True
+    tr_x, tr_y, te_x, te_y = tr_x.to(dev), tr_y.to(dev), te_x.to(dev), te_y.to(dev)
+    te_x = normalize(te_x).to(dt)
 
     torch.manual_seed(a.seed)
-    net = make_net()
-    loader = Loader(tr_x, tr_y, a.batch_size)
+    net = make_net().to(dev)
+    if a.half:
+        net.half()
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.float()
+    loader = Loader(tr_x, tr_y, a.batch_size, dt)
     total = math.ceil(a.epochs * len(loader))
     stop_at = min(total, a.steps) if a.steps > 0 else total
     whiten_bias_steps = math.ceil(WHITEN_BIAS_EPOCHS * len(loader))
@@ -229,14 +241,19 @@ def main():
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: schedule[i])
     alpha = 0.95 ** 5 * (torch.arange(total + 1) / total) ** 3
 
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+    sync()
     t_start = time.perf_counter()
-    init_whitening(net[0], normalize(tr_x[:5000]))
+    init_whitening(net[0], normalize(tr_x[:5000]).to(dt))
     lookahead = Lookahead(net)
+    sync()
     emit(event="init", ms=(time.perf_counter() - t_start) * 1000,
          weights={k: float(v.double().abs().sum()) for k, v in net.state_dict().items()})
     train_s = time.perf_counter() - t_start
 
-    step, it = 0, None
+    step, it, step_ms = 0, None, []
     while step < stop_at:
         if a.lockstep:
             sys.stdin.readline()
@@ -254,18 +271,22 @@ def main():
         step += 1
         if step % 5 == 0:
             lookahead.update(net, float(alpha[step]))
-        lv = loss.item()
         ms = (time.perf_counter() - t0) * 1000
+        step_ms.append(ms)
         train_s += ms / 1000
-        emit(event="step", step=step, loss=lv, ms=ms)
+        if not a.no_step_log:
+            lv = loss.item()  # (a device sync, outside the step's time)
+            emit(event="step", step=step, loss=lv, ms=ms)
         if step % len(loader) == 0:
             emit(event="epoch", epoch=step // len(loader), time=train_s)
     t0 = time.perf_counter()
     if step == total:
         lookahead.update(net, 1.0)  # the final weights are the average
     acc = evaluate(net, te_x, te_y, a.eval == "tta") if a.eval != "none" else None
+    sync()
     total_s = train_s + time.perf_counter() - t0
-    emit(event="done", steps=step, epochs=step / len(loader), acc=acc, eval=a.eval, time=total_s, train_time=train_s)
+    emit(event="done", steps=step, epochs=step / len(loader), acc=acc, eval=a.eval, time=total_s, train_time=train_s,
+         host_ms_per_step=sorted(step_ms)[len(step_ms) // 2] if step_ms else None)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@
 # Stage torchref (opt-in: GPU_CHECK_STAGES=torchref,cli) first runs the same loop in PyTorch for TORCHREF_SECONDS
 # (default 240; seed TORCHREF_SEED, default 0) and returns torch-metrics.csv: the same seed gives the same initial
 # weights, so the two curves can be compared step by step.
-# A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity; also: example), BENCH_ARGS (e.g.
+# Stage airbench (opt-in: GPU_CHECK_STAGES=airbench): issue #15's airbench94 runs, tstorch vs PyTorch interleaved
+# (AIRBENCH_RUNS, default 5), into airbench.jsonl with a summary in the log.
+# A shorter check: GPU_CHECK_STAGES (default smoke,bench,options,cli,parity; also: example, airbench), BENCH_ARGS (e.g.
 # "--only add,chain"), OPTIONS_ARGS (e.g. "--only mlp").
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -105,6 +107,32 @@ if want options; then
   box 110 node dist/bench/gpu-options.js --data "$DATA" --out "$OUT/options.json" ${OPTIONS_ARGS:-}
 fi
 
+if want airbench; then
+  # issue #15: the airbench94 recipe (half precision, cuDNN autotuning), AIRBENCH_RUNS (default 5) runs of each,
+  # interleaved (the order alternates), seeds 1..N; each run's time (training + whitening + TTA evaluation),
+  # accuracy and median host time per step (no per-step sync: the time to queue a step) into airbench.jsonl.
+  log "== 3c. airbench94: tstorch vs PyTorch, interleaved"
+  for i in $(seq 1 "${AIRBENCH_RUNS:-5}"); do
+    ts=(node dist/examples/airbench94.js --json --no-step-log --device cuda --half --data "$DATA" --seed "$i")
+    py=(python3 bench/airbench94_torch.py --no-step-log --device cuda --half --data "$DATA" --seed "$i")
+    if [ $((i % 2)) -eq 1 ]; then first=ts; else first=py; fi
+    for side in $first $([ $first = ts ] && echo py || echo ts); do
+      if [ $side = ts ]; then cmd=("${ts[@]}"); else cmd=("${py[@]}"); fi
+      box 90 "${cmd[@]}" | grep '"done"' | sed "s/^{/{\"side\": \"$side\", \"seed\": $i, /" | tee -a "$OUT/airbench.jsonl"
+    done
+  done
+  python3 - "$OUT/airbench.jsonl" <<'PY' || true
+import json, statistics as st, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for side in ("ts", "py"):
+    r = [x for x in rows if x["side"] == side]
+    if r:
+        t = [x["time"] for x in r]; a = [x["acc"] for x in r]; h = [x["host_ms_per_step"] for x in r]
+        print(f"{side}: n={len(r)} time {st.mean(t):.3f} s (min {min(t):.3f}, max {max(t):.3f}), acc {100*st.mean(a):.2f} % "
+              f"(min {100*min(a):.2f}), host ms/step {st.median(h):.2f}")
+print("published (A100, airbench94 legacy, not compiled): 3.83 s, 94.01 %")
+PY
+fi
 if want parity; then
   ( TSTORCH_TEST_DEVICE=cuda TSTORCH_TEST_PYTHON=python3 timeout 120 node --test dist/test/parity.test.js > "$OUT/parity.log" 2>&1
     echo "parity exit $?" >> "$OUT/parity.log" ) &
