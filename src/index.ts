@@ -2,6 +2,10 @@
 // Node's types (Buffer, Disposable) for the declarations: @types/node is a dependency; kept in index.d.ts.
 /// <reference types="node" preserve="true" />
 export { Tensor, scalar } from "./core/tensor.js";
+import { Tensor as TensorClass } from "./core/tensor.js";
+/** Rebuilds a tensor from `t.toTransferable()` (what worker_threads can post); the same as Tensor.fromTransferable. */
+export const fromTransferable = TensorClass.fromTransferable;
+export type { TransferableTensor, TransferableTensorInput } from "./core/transfer.js";
 export type { Scalar, FloatScalar, Shape, ToOptions, MemoryFormat, Reduction, TensorData } from "./core/tensor.js";
 export type { DType, TypedArray } from "./core/dtype.js";
 export { Device, cuda } from "./core/device.js";

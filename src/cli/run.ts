@@ -114,7 +114,7 @@ export async function runCifar10(parsed: ParsedCifar10, command: string[], io: R
     reporter.info(
       `tstorch cifar10 ${o.model}: ${model.numParameters().toLocaleString("en-US")} parameters, device ${device}, ` +
         `${threads} thread${threads === 1 ? "" : "s"}, data ${dataDir} (train ${data.trainDesc}, eval ${data.evalDesc}), ` +
-        `${o.batchSize === "full" ? "full-batch" : `batch ${bs} (${steps} steps/epoch)`}, ${o.optimizer} lr ${o.lr}, ` +
+        `${o.batchSize === "full" ? "full-batch" : `batch ${bs} (${steps} steps/epoch)`}, ${o.optimizer} lr ${Number(o.lr.toPrecision(6))}, ` +
         `epochs ${state.position.epoch + 1}..${o.epochs}${o.resume !== null ? ` (resumed from ${o.resume})` : ""}, out ${out}`,
     );
     if (state.position.epoch >= o.epochs) {
@@ -314,7 +314,7 @@ function readBestBeside(
 }
 
 function runTitle(o: Cifar10Options): string {
-  return `${o.batchSize === "full" ? "full-batch" : `batch ${o.batchSize}`}, ${o.optimizer} lr ${o.lr}, init ${o.init}`;
+  return `${o.batchSize === "full" ? "full-batch" : `batch ${o.batchSize}`}, ${o.optimizer} lr ${Number(o.lr.toPrecision(6))}, init ${o.init}`;
 }
 
 function writeAutoencoderImages(out: string, model: torch.nn.Module, samples: torch.Tensor): void {

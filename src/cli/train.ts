@@ -225,7 +225,7 @@ export async function recordEpoch(
       epoch: row.epoch, epochs: Math.ceil(o.epochs), step: p.steps, steps: p.steps, samples: p.samples, epochSeconds: p.epochSeconds,
       loss: row.trainLoss, acc: row.testAcc, secondsPerEpoch: p.secondsPerEpoch,
     },
-    `train loss ${row.trainLoss.toFixed(4)}, test loss ${row.testLoss.toFixed(4)}` +
+    `train loss ${row.trainLoss.toFixed(4)}` + (Number.isNaN(row.testLoss) ? "" : `, test loss ${row.testLoss.toFixed(4)}`) +
       (classifier ? `, test acc ${row.testAcc.toFixed(5)}` : "") +
       `, ${p.epochSeconds.toFixed(1)} s`,
   );

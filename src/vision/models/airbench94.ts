@@ -47,20 +47,14 @@ export class ConvGroup extends Module {
     this.registerModule("act", this.act);
   }
   forward(x: Tensor): Tensor {
-    const a = this.conv1.forward(x);
-    const b = this.pool.forward(a);
-    a.dispose();
-    const c = this.norm1.forward(b);
-    b.dispose();
-    const d = this.act.forward(c);
-    c.dispose();
-    const e = this.conv2.forward(d);
-    d.dispose();
-    const f = this.norm2.forward(e);
-    e.dispose();
-    const g = this.act.forward(f);
-    f.dispose();
-    return g;
+    // each intermediate is dropped as soon as the next exists (autograd keeps what backward needs)
+    let h = x;
+    for (const m of [this.conv1, this.pool, this.norm1, this.act, this.conv2, this.norm2, this.act]) {
+      const next = m.forward(h);
+      if (h !== x) h.dispose();
+      h = next;
+    }
+    return h;
   }
 }
 
