@@ -3,7 +3,8 @@
 // in (seed + index, replayable with `node dist/fuzz/run.js --replay FUZZER:SEED:INDEX`) and starts
 // a new runner at the next case.
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import type { BatchRequest, RunnerLine } from "./protocol.js";
@@ -49,6 +50,21 @@ export interface FuzzerResult {
 }
 
 const RUNNER = join(dirname(fileURLToPath(import.meta.url)), "runner.js");
+
+/**
+ * The runners' working folder: a scratch one, removed at exit. Fuzzed operators that take a file
+ * name write where they stand (`from_file("none", shared=true)` creates ./none), so never in the
+ * caller's folder (a run from the repository left files named "mean" and "none" there).
+ */
+let scratchCwd: string | null = null;
+function runnerCwd(): string {
+  if (scratchCwd === null) {
+    const dir = mkdtempSync(join(tmpdir(), "tstorch-fuzz-cwd-"));
+    scratchCwd = dir;
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return scratchCwd;
+}
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "run.js");
 
 /** What case (fuzzer, seed, index) does, asked of a fresh process (the one that ran it is dead). */
@@ -88,6 +104,7 @@ function runBatch(req: BatchRequest, plan: FuzzerPlan): Promise<BatchEnd> {
     const child = spawn(process.execPath, ["--expose-gc", RUNNER, JSON.stringify(req)], {
       stdio: ["ignore", "ignore", "pipe", "pipe"],
       detached: true,
+      cwd: runnerCwd(),
       // one intra-op thread unless told otherwise: a loaded 2-core machine makes every parallel
       // kernel wait milliseconds for its threads (the fuzz cases are tiny)
       env: { TSTORCH_NUM_THREADS: "1", ...process.env, TSTORCH_FUZZ_RUNNER: "1" },
