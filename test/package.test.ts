@@ -211,7 +211,7 @@ test("npm pack: the tarball installs into fresh ESM and CommonJS apps, type-chec
   await t.test("ESM app: npx tstorch cifar10 --help", async () => {
     const r = await run("npx", ["--no", "tstorch", "cifar10", "--help"], esm, 60_000);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Usage: tstorch cifar10 <mlp\|cnn\|autoencoder> \[options\]\n/);
+    assert.match(r.stdout, /^Usage: tstorch cifar10 <mlp\|cnn\|autoencoder\|airbench> \[options\]\n/);
     assert.match(r.stdout, /--batch-size/);
   });
 
