@@ -4,15 +4,12 @@
 // (binary search) and then the pair culprit + crash alone, each in a fresh runner.
 //   node dist/fuzz/bisect.js ops:11:6150 --run RUN.json   (the batch start is derived from the run)
 //   node dist/fuzz/bisect.js ops:11:6150 --start 5062
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { plans, type RunLength } from "./plans.js";
-import type { BatchRequest, RunnerLine } from "./protocol.js";
+import type { BatchRequest } from "./protocol.js";
+import { onRunnerLines, spawnRunner } from "./supervisor.js";
 import type { FuzzerModule } from "./types.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
 
 interface Ran {
   /** the case in flight when the runner died, or null when it finished */
@@ -24,22 +21,11 @@ interface Ran {
 function runIndices(fuzzer: string, seed: number, indices: number[], timeoutMs = 300_000): Promise<Ran> {
   return new Promise((resolve) => {
     const req: BatchRequest = { fuzzer, seed, start: 0, end: 0, indices };
-    const child = spawn(process.execPath, ["--expose-gc", join(here, "runner.js"), JSON.stringify(req)], {
-      stdio: ["ignore", "ignore", "ignore", "pipe"],
-      detached: true,
-      env: { TSTORCH_NUM_THREADS: "1", ...process.env, TSTORCH_FUZZ_RUNNER: "1" },
-    });
+    const child = spawnRunner(req, "ignore");
     let inFlight: number | null = null;
-    let buf = "";
-    (child.stdio[3] as NodeJS.ReadableStream).on("data", (d: Buffer) => {
-      buf += d.toString("utf8");
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const l = JSON.parse(buf.slice(0, nl)) as RunnerLine;
-        buf = buf.slice(nl + 1);
-        if (l.t === "start") inFlight = l.i;
-        if (l.t === "end") inFlight = null;
-      }
+    onRunnerLines(child, (l) => {
+      if (l.t === "start") inFlight = l.i;
+      if (l.t === "end") inFlight = null;
     });
     const timer = setTimeout(() => {
       try {

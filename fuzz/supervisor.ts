@@ -2,7 +2,7 @@
 // memory blow-up ends one process, not the fuzz run: the supervisor records the case it happened
 // in (seed + index, replayable with `node dist/fuzz/run.js --replay FUZZER:SEED:INDEX`) and starts
 // a new runner at the next case.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -98,17 +98,38 @@ function rssMbOf(pid: number): number {
   }
 }
 
+/**
+ * A runner process for one batch, in its own process group (a hang or blow-up kill also ends what
+ * the case started: workers, savers), in the scratch folder; its reports come on fd 3.
+ */
+export function spawnRunner(req: BatchRequest, stderr: "ignore" | "pipe"): ChildProcess {
+  return spawn(process.execPath, ["--expose-gc", RUNNER, JSON.stringify(req)], {
+    stdio: ["ignore", "ignore", stderr, "pipe"],
+    detached: true,
+    cwd: runnerCwd(),
+    // one intra-op thread unless told otherwise: a loaded 2-core machine makes every parallel
+    // kernel wait milliseconds for its threads (the fuzz cases are tiny)
+    env: { TSTORCH_NUM_THREADS: "1", ...process.env, TSTORCH_FUZZ_RUNNER: "1" },
+  });
+}
+
+/** Calls fn with each line the runner reports (one JSON object per line on fd 3). */
+export function onRunnerLines(child: ChildProcess, fn: (line: RunnerLine) => void): void {
+  let buf = "";
+  (child.stdio[3] as NodeJS.ReadableStream).on("data", (d: Buffer) => {
+    buf += d.toString("utf8");
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = JSON.parse(buf.slice(0, nl)) as RunnerLine;
+      buf = buf.slice(nl + 1);
+      fn(line);
+    }
+  });
+}
+
 function runBatch(req: BatchRequest, plan: FuzzerPlan): Promise<BatchEnd> {
   return new Promise((resolve) => {
-    // its own process group: a hang or blow-up kill also ends what the case started (workers, savers)
-    const child = spawn(process.execPath, ["--expose-gc", RUNNER, JSON.stringify(req)], {
-      stdio: ["ignore", "ignore", "pipe", "pipe"],
-      detached: true,
-      cwd: runnerCwd(),
-      // one intra-op thread unless told otherwise: a loaded 2-core machine makes every parallel
-      // kernel wait milliseconds for its threads (the fuzz cases are tiny)
-      env: { TSTORCH_NUM_THREADS: "1", ...process.env, TSTORCH_FUZZ_RUNNER: "1" },
-    });
+    const child = spawnRunner(req, "pipe");
     const end: BatchEnd = { lines: [], inFlight: null, lastEnded: null, signal: null, code: null, killedFor: null, stderrTail: "", rssMb: 0 };
     let caseTimer: NodeJS.Timeout | undefined;
     const kill = (why: "hang" | "blowup") => {
@@ -125,27 +146,20 @@ function runBatch(req: BatchRequest, plan: FuzzerPlan): Promise<BatchEnd> {
       end.rssMb = Math.max(end.rssMb, mb);
       if (mb > plan.rssLimitMb) kill("blowup");
     }, 100);
-    let buf = "";
-    (child.stdio[3] as NodeJS.ReadableStream).on("data", (d: Buffer) => {
-      buf += d.toString("utf8");
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = JSON.parse(buf.slice(0, nl)) as RunnerLine;
-        buf = buf.slice(nl + 1);
-        end.lines.push(line);
-        if (line.t === "hello") end.total = line.total;
-        if (line.t === "note") end.note = line.what;
-        if (line.t === "start") {
-          end.inFlight = line.i;
-          end.note = undefined;
-          clearTimeout(caseTimer);
-          caseTimer = setTimeout(() => kill("hang"), plan.caseTimeoutMs);
-        }
-        if (line.t === "end") {
-          end.inFlight = null;
-          end.lastEnded = line.i;
-          clearTimeout(caseTimer);
-        }
+    onRunnerLines(child, (line) => {
+      end.lines.push(line);
+      if (line.t === "hello") end.total = line.total;
+      if (line.t === "note") end.note = line.what;
+      if (line.t === "start") {
+        end.inFlight = line.i;
+        end.note = undefined;
+        clearTimeout(caseTimer);
+        caseTimer = setTimeout(() => kill("hang"), plan.caseTimeoutMs);
+      }
+      if (line.t === "end") {
+        end.inFlight = null;
+        end.lastEnded = line.i;
+        clearTimeout(caseTimer);
       }
     });
     child.stderr!.on("data", (d: Buffer) => {
