@@ -49,7 +49,8 @@ export function csvRow(classifier: boolean, r: MetricsRow): string {
 /** Steps per epoch and the batch size actually used. */
 export function batching(o: Cifar10Options, n: number): { bs: number; steps: number } {
   const bs = o.batchSize === "full" ? n : Math.min(o.batchSize, n);
-  return { bs, steps: Math.ceil(n / bs) };
+  // airbench drops the last partial batch (the recipe's loader); the others keep it
+  return { bs, steps: o.model === "airbench" ? Math.floor(n / bs) : Math.ceil(n / bs) };
 }
 
 /** Runs until --epochs or a stop request; `state` is updated in place and is always checkpointable. */
