@@ -12,7 +12,7 @@ import type { MetricsRow } from "./chart.js";
 import { UsageError } from "./errors.js";
 import { recordEpoch, type TrainSetup, type TrainState } from "./train.js";
 
-const { AIRBENCH94, AirbenchLoader, initWhitening_, interp, lookaheadDecays, evaluateAirbench, normalizeCifar10 } = torch.vision.models;
+const { AIRBENCH94, AirbenchLoader, airbench94LrFactor, initWhitening_, lookaheadDecays, evaluateAirbench, normalizeCifar10 } = torch.vision.models;
 
 export const LOOKAHEAD_PREFIX = "lookahead.";
 
@@ -57,8 +57,14 @@ export async function trainAirbench(s: TrainSetup, state: TrainState, lookahead:
   if (s.hooks.shard) throw new UsageError("airbench trains in one process; start it without torchrun or tstorch run");
   if (data.trainY === null || data.evalY === null) throw new Error("tstorch: airbench needs labelled data");
   const bs = o.batchSize === "full" ? data.trainX.shape[0] : o.batchSize;
-  const trainX = torch.persist(normalizeCifar10(data.trainX));
-  const testX = torch.persist(normalizeCifar10(data.evalX));
+  // normalised once, in place of the [0, 1] images (no second copy of the set); run.ts disposes data's tensors
+  const normalizeInPlace = (t: torch.Tensor): torch.Tensor => {
+    const n = torch.persist(normalizeCifar10(t));
+    t.dispose();
+    return n;
+  };
+  const trainX = (data.trainX = normalizeInPlace(data.trainX));
+  const testX = (data.evalX = normalizeInPlace(data.evalX));
   const loader = new AirbenchLoader(trainX, data.trainY, bs); // draws the once-only mirroring (after the model's init)
   if (loader.length === 0) throw new UsageError(`--batch-size ${bs} is larger than the ${data.trainX.shape[0]} training images`);
   const perEpoch = loader.length;
@@ -68,7 +74,6 @@ export async function trainAirbench(s: TrainSetup, state: TrainState, lookahead:
   const decays = lookaheadDecays(total);
   const baseLrs = optimizer.paramGroups.map((g) => (g.initialLr as number | undefined) ?? g.lr);
   optimizer.paramGroups.forEach((g, i) => (g.initialLr = baseLrs[i]));
-  const lrFactor = (step: number): number => interp(step, [0, Math.floor(0.23 * total), total], [0.2, 1, 0.07]);
   const whiten = (model as torch.nn.Sequential).at(0) as torch.nn.Conv2d;
   let secondsThisRun = 0;
   let epochsThisRun = 0;
@@ -99,7 +104,7 @@ export async function trainAirbench(s: TrainSetup, state: TrainState, lookahead:
           const global = pos.epoch * perEpoch + step;
           const [x, y] = batches.next().value as [torch.Tensor, torch.Tensor];
           whiten.bias?.requiresGrad_(global < whitenBiasSteps);
-          optimizer.paramGroups.forEach((g, i) => (g.lr = baseLrs[i] * lrFactor(global)));
+          optimizer.paramGroups.forEach((g, i) => (g.lr = baseLrs[i] * airbench94LrFactor(global, total)));
           torch.scope(() => {
             const loss = torch.nn.functional.crossEntropy(model.forward(x), y, { labelSmoothing: AIRBENCH94.labelSmoothing, reduction: "sum" });
             optimizer.zeroGrad({ setToNone: true });
@@ -144,6 +149,5 @@ export async function trainAirbench(s: TrainSetup, state: TrainState, lookahead:
     }
   } finally {
     loader.dispose();
-    torch.dispose([trainX, testX]);
   }
 }

@@ -91,9 +91,14 @@ export function interp(x: number, xp: readonly number[], fp: readonly number[]):
   return ((fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])) * (x - xp[j]) + fp[j];
 }
 
-/** The learning rate per step over `total` steps: linear from 0.2× to 1× over the first 23 %, then down to 0.07×. */
+/** The learning-rate factor at step i of `total`: linear from 0.2× to 1× over the first 23 %, then down to 0.07×. */
+export function airbench94LrFactor(i: number, total: number): number {
+  return interp(i, [0, Math.floor(0.23 * total), total], [0.2, 1, 0.07]);
+}
+
+/** LambdaLR over airbench94LrFactor (stepped once per training step). */
 export function airbench94Schedule(opt: SGD, total: number, lastEpoch = -1): LambdaLR {
-  return new LambdaLR(opt, { lrLambda: (i) => interp(i, [0, Math.floor(0.23 * total), total], [0.2, 1, 0.07]), lastEpoch });
+  return new LambdaLR(opt, { lrLambda: (i) => airbench94LrFactor(i, total), lastEpoch });
 }
 
 /** The Lookahead decay after each step t = 0..total: 0.95⁵ · (t/T)³, computed in float32 as the recipe does. */
