@@ -1,5 +1,6 @@
 // Convolution padding modes ("zeros", "reflect", "replicate", "circular": PyTorch's padding_mode, the
-// input padded by aten::pad as in PyTorch's _conv_forward) for Conv1d/2d/3d, and ConvTranspose3d,
+// input padded by aten::pad as in PyTorch's _conv_forward) for Conv1d/2d/3d, and ConvTranspose1d/2d/3d
+// with forward's outputSize,
 // against PyTorch: its state_dict loads with no renaming and outputs and gradients match
 // (helpers/nn-layer-parity.ts); the repr and the constructor's errors are PyTorch's.
 import assert from "node:assert/strict";
@@ -54,6 +55,16 @@ const cases: LayerCase[] = [
     inputs: "X = {'x': r(2, 2, 3, 3)}", call: "m(X['x'])",
     build: () => new nn.Sequential(new nn.ConvTranspose2d(2, 4, [2, 3], { stride: 2, outputPadding: 1, groups: 2 }), new nn.Flatten(2), new nn.ConvTranspose1d(4, 2, 3, { padding: 1 })),
     forward: one },
+  // forward's output size (PyTorch's m(x, output_size=...)): the output padding is derived from it
+  { name: "ConvTranspose2d forward(x, outputSize) spatial sizes [10, 9] (output padding (1, 0))", py: "nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1)",
+    inputs: "X = {'x': r(2, 3, 5, 5)}", call: "m(X['x'], output_size=[10, 9])",
+    build: () => new nn.ConvTranspose2d(3, 4, 3, { stride: 2, padding: 1 }), forward: (m: torch.nn.ConvTranspose2d, x) => m.forward(x.x!, [10, 9]) },
+  { name: "ConvTranspose1d forward(x, outputSize) whole shape, overriding outputPadding", py: "nn.ConvTranspose1d(2, 3, 4, stride=3, output_padding=2)",
+    inputs: "X = {'x': r(2, 2, 6)}", call: "m(X['x'], output_size=[2, 3, 19])",
+    build: () => new nn.ConvTranspose1d(2, 3, 4, { stride: 3, outputPadding: 2 }), forward: (m: torch.nn.ConvTranspose1d, x) => m.forward(x.x!, [2, 3, 19]) },
+  { name: "ConvTranspose3d forward(x, outputSize) unbatched, dilation 2", py: "nn.ConvTranspose3d(2, 2, 2, stride=2, dilation=2)",
+    inputs: "X = {'x': r(2, 2, 3, 2)}", call: "m(X['x'], output_size=[2, 6, 7, 5])",
+    build: () => new nn.ConvTranspose3d(2, 2, 2, { stride: 2, dilation: 2 }), forward: (m: torch.nn.ConvTranspose3d, x) => m.forward(x.x!, [2, 6, 7, 5]) },
 ];
 
 layerParitySuite("Conv1d/2d/3d padding modes and ConvTranspose3d equal PyTorch's", cases);
@@ -85,6 +96,26 @@ describe("convolution padding modes: repr and errors", { skip: pyTorchSkipReason
     assert.throws(() => new nn.ConvTranspose3d(3, 4, 3, { groups: 2 }), /^Error: tstorch: ConvTranspose3d in_channels must be divisible by groups$/);
     assert.throws(() => new nn.ConvTranspose3d(2, 4, 3).forward(torch.zeros([2, 2, 3])),
       /^Error: tstorch: ConvTranspose3d expected 4-D \(unbatched\) or 5-D \(batched\) input, got 3-D input of shape \[2, 2, 3\]$/);
+  });
+
+  it("forward's outputSize: out of range or of the wrong length, PyTorch's checks", () => {
+    // the valid sizes PyTorch names for the same layer and input
+    const py = runPython(`
+      import torch, torch.nn as nn
+      try:
+          nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1)(torch.zeros(1, 3, 5, 5), output_size=[11, 9])
+      except ValueError as e:
+          OUTPUT = str(e)
+    `) as string;
+    assert.match(py, /valid sizes range from \[9, 9\] to \[10, 10\]/);
+    const m = new nn.ConvTranspose2d(3, 4, 3, { stride: 2, padding: 1 });
+    const x = torch.zeros([1, 3, 5, 5]);
+    assert.throws(() => m.forward(x, [11, 9]),
+      /^Error: tstorch: requested an output size of \[11, 9\], but valid sizes range from \[9, 9\] to \[10, 10\] \(for an input of \[5, 5\]\)$/);
+    assert.throws(() => m.forward(x, [1, 10, 10]), /^Error: tstorch: ConvTranspose2D: for 4D input, outputSize must have 2 or 4 ints \(got \[1,10,10\]\)$/);
+    assert.throws(() => m.forward(x, [9.5, 10]), /^Error: tstorch: ConvTranspose2D: for 4D input, outputSize must have 2 or 4 ints \(got \[9.5,10\]\)$/);
+    x.dispose();
+    m.dispose();
   });
 
   it("padding wider than the input, circular on unbatched input: libtorch's pad errors, as PyTorch raises them", () => {

@@ -138,6 +138,27 @@ test("tch init: weight U(±√(6/fan_in)), Linear bias U(±1/√fan_in), Conv an
   for (const m of [lin, conv, convT]) m.dispose();
 });
 
+test("nn.reinit redraws every convolution (1-d and 3-d too) and Linear, and leaves other layers alone", () => {
+  torch.manualSeed(3);
+  const model = new nn.Sequential(new nn.Conv1d(4, 6, 3), new nn.ConvTranspose1d(6, 2, 5), new nn.Flatten(), new nn.Linear(8, 3),
+    new nn.Unflatten(1, [3, 1, 1, 1]), new nn.Conv3d(3, 2, 1), new nn.ConvTranspose3d(2, 5, 2), new nn.BatchNorm3d(5));
+  nn.reinit(model, "tch");
+  // fan_in: Conv [out, in, k] -> in·k; ConvTranspose [in, out, k] -> out·k
+  const fans: Record<string, number> = { "0": 4 * 3, "1": 2 * 5, "3": 8, "5": 3, "6": 5 * 8 };
+  const params = model.namedParameters();
+  for (const [layer, fanIn] of Object.entries(fans)) {
+    const w = flat(params.get(`${layer}.weight`)!);
+    assert.ok(w.every((v) => Math.abs(v) <= Math.sqrt(6 / fanIn)), `layer ${layer}: weights inside ±√(6/${fanIn})`);
+    // PyTorch's default bound is 1/√fan_in; the tch one is √6 times wider, and draws use it
+    assert.ok(maxAbs(w) > 1 / Math.sqrt(fanIn), `layer ${layer}: weights drawn with the tch bound`);
+    const bias = flat(params.get(`${layer}.bias`)!);
+    if (layer === "3") assert.ok(bias.some((v) => v !== 0), "Linear bias U(±1/√fan_in)");
+    else assert.deepEqual(bias, new Array(bias.length).fill(0), `layer ${layer}: conv bias 0`);
+  }
+  assert.deepEqual(flat(params.get("7.weight")!), new Array(5).fill(1), "BatchNorm keeps its weight");
+  model.dispose();
+});
+
 test("init functions: fans and gains follow torch.nn.init", () => {
   const w = torch.empty([16, 3, 5, 5]);
   assert.deepEqual(nn.init.calculateFanInAndFanOut(w), [75, 400]);

@@ -188,14 +188,14 @@ test("train() and eval() switch Dropout and BatchNorm behaviour in every submodu
   model.dispose();
 });
 
-test("BatchNorm2d / BatchNorm1d running statistics and outputs after 3 training forwards equal PyTorch's", () => {
+test("BatchNorm1d / 2d / 3d running statistics and outputs after 3 training forwards equal PyTorch's", () => {
   const py = runPython(
     dedent(`
     import torch, torch.nn as nn
     torch.manual_seed(21)
     OUTPUT = {}
     for name, bn, shape in (("bn2d", nn.BatchNorm2d(4), (8, 4, 5, 5)), ("bn1d_cumulative", nn.BatchNorm1d(6, momentum=None, eps=1e-3), (10, 6)),
-                            ("bn1d_3d", nn.BatchNorm1d(3, momentum=0.3), (5, 3, 7))):
+                            ("bn1d_3d", nn.BatchNorm1d(3, momentum=0.3), (5, 3, 7)), ("bn3d", nn.BatchNorm3d(2, eps=1e-4), (3, 2, 3, 4, 2))):
         with torch.no_grad():
             bn.weight.uniform_(0.5, 1.5)
             bn.bias.uniform_(-0.5, 0.5)
@@ -216,6 +216,7 @@ test("BatchNorm2d / BatchNorm1d running statistics and outputs after 3 training 
     bn2d: () => new nn.BatchNorm2d(4),
     bn1d_cumulative: () => new nn.BatchNorm1d(6, { momentum: null, eps: 1e-3 }),
     bn1d_3d: () => new nn.BatchNorm1d(3, { momentum: 0.3 }),
+    bn3d: () => new nn.BatchNorm3d(2, { eps: 1e-4 }),
   };
   for (const [name, r] of Object.entries(py)) {
     const bn = make[name]();
@@ -234,6 +235,7 @@ test("BatchNorm2d / BatchNorm1d running statistics and outputs after 3 training 
     bn.dispose();
   }
   assert.throws(() => new nn.BatchNorm2d(3).forward(torch.zeros([2, 3])), /expected 4D input/);
+  assert.throws(() => new nn.BatchNorm3d(3).forward(torch.zeros([2, 3, 4, 4])), /^Error: tstorch: BatchNorm3d expected 5D input \(got 4D input\)$/);
 });
 
 test("to(dtype) converts parameters in place: same objects, optimiser built before keeps working", () => {

@@ -1,7 +1,7 @@
 // nn.Conv1d, nn.Conv3d, nn.ConvTranspose1d and nn.ConvTranspose3d: PyTorch's layers over 1 and 3
 // spatial dimensions, on the shared base of conv.ts (options, checks, parameters, paddingMode and
 // extra_repr are Conv2d's), through aten::conv1d / conv3d / conv_transpose1d / conv_transpose3d.
-import { ConvBase, ConvNdOptions, ConvTransposeNdOptions, IntN } from "./conv.js";
+import { ConvBase, ConvNdOptions, ConvTransposeBase, ConvTransposeNdOptions, IntN } from "./conv.js";
 
 export type { ConvNdOptions, ConvTransposeNdOptions, IntN };
 export type ConvTranspose1dOptions = ConvTransposeNdOptions;
@@ -22,14 +22,14 @@ export class Conv3d extends ConvBase {
 }
 
 /** The gradient of Conv1d with respect to its input, as a layer ([N, C, L] inputs). */
-export class ConvTranspose1d extends ConvBase {
+export class ConvTranspose1d extends ConvTransposeBase {
   constructor(inChannels: number, outChannels: number, kernelSize: IntN, opts: ConvTranspose1dOptions = {}) {
     super(1, true, inChannels, outChannels, kernelSize, opts);
   }
 }
 
 /** The gradient of Conv3d with respect to its input, as a layer ([N, C, D, H, W] inputs). */
-export class ConvTranspose3d extends ConvBase {
+export class ConvTranspose3d extends ConvTransposeBase {
   constructor(inChannels: number, outChannels: number, kernelSize: IntN, opts: ConvTranspose3dOptions = {}) {
     super(3, true, inChannels, outChannels, kernelSize, opts);
   }

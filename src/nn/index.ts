@@ -8,7 +8,7 @@ export type { Conv2dOptions, ConvTranspose2dOptions, Pair, PaddingMode } from ".
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling.js";
 export type { MaxPool2dOptions, AvgPool2dOptions } from "./pooling.js";
 export { ReLU, GELU, Sigmoid, Tanh, SiLU, LeakyReLU, Softmax, Identity, Flatten, Dropout, Lambda } from "./activation.js";
-export { BatchNorm1d, BatchNorm2d, LayerNorm } from "./normalization.js";
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm } from "./normalization.js";
 export type { BatchNormOptions, LayerNormOptions } from "./normalization.js";
 export { Sequential, seq } from "./sequential.js";
 export { reinit } from "./reinit.js";

@@ -100,6 +100,13 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/** Over [N, C, D, H, W] inputs. */
+export class BatchNorm3d extends BatchNormBase {
+  protected checkInputDim(x: Tensor): void {
+    if (x.ndim !== 5) throw new Error(`tstorch: BatchNorm3d expected 5D input (got ${x.ndim}D input)`);
+  }
+}
+
 export interface LayerNormOptions {
   eps?: number;
   elementwiseAffine?: boolean;
