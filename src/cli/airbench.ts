@@ -96,7 +96,9 @@ export async function trainAirbench(s: TrainSetup, state: TrainState, lookahead:
       torch.manualSeed(epochSeed(o.seed, epoch));
       loader.epoch = pos.epoch;
       const batches = loader.batches();
-      const lossAcc = torch.zeros([], { device: trainX.device });
+      // the epoch's summed loss, carried on from the checkpoint in float64: one chain of additions whether or not
+      // the epoch was stopped and resumed, so a resumed run's training loss is the uninterrupted one's to the bit
+      const lossAcc = torch.full([], pos.lossSum, { dtype: "float64", device: trainX.device });
       try {
         for (let i = 0; i < pos.step; i++) torch.dispose(batches.next().value); // resumed inside the epoch
         for (let step = pos.step; step < stepsThisEpoch; step++) {
@@ -121,12 +123,12 @@ export async function trainAirbench(s: TrainSetup, state: TrainState, lookahead:
             reporter.update({
               epoch, epochs, step: pos.step, steps: stepsThisEpoch, samples: pos.samples,
               epochSeconds: (performance.now() - epochStart) / 1000,
-              loss: (pos.lossSum + lossAcc.item()) / pos.samples, acc: lastAcc,
+              loss: lossAcc.item() / pos.samples, acc: lastAcc,
               secondsPerEpoch: epochsThisRun > 0 ? secondsThisRun / epochsThisRun : NaN,
             });
           }
         }
-        pos.lossSum += lossAcc.item();
+        pos.lossSum = lossAcc.item();
       } finally {
         batches.return(undefined);
         lossAcc.dispose();
