@@ -25,17 +25,26 @@ function nodeIncludeDir() {
   throw new Error(`tstorch: Node's headers (node_api.h) not found in ${candidates.join(", ")}; set NODE_INCLUDE_DIR`);
 }
 
-// The C++ standard a libtorch's headers want: 2.11 and later are written for C++20 (and 2.13 requires it).
-function cxxStandard(torch) {
+// The linked libtorch's version, from its headers: torch/version.h up to 2.x, which later releases
+// (2.14) reduce to an include of torch/headeronly/version.h, where the numbers now live.
+export function torchVersion(torch) {
   for (const dir of torch.includeDirs) {
-    const f = join(dir, "torch", "version.h");
-    if (!existsSync(f)) continue;
-    const text = readFileSync(f, "utf8");
-    const major = Number(/TORCH_VERSION_MAJOR\s+(\d+)/.exec(text)?.[1] ?? 0);
-    const minor = Number(/TORCH_VERSION_MINOR\s+(\d+)/.exec(text)?.[1] ?? 0);
-    return major > 2 || (major === 2 && minor >= 11) ? "c++20" : "c++17";
+    for (const rel of ["torch/headeronly/version.h", "torch/version.h"]) {
+      const f = join(dir, rel);
+      if (!existsSync(f)) continue;
+      const text = readFileSync(f, "utf8");
+      const major = /TORCH_VERSION_MAJOR\s+(\d+)/.exec(text)?.[1];
+      const minor = /TORCH_VERSION_MINOR\s+(\d+)/.exec(text)?.[1];
+      const patch = /TORCH_VERSION_PATCH\s+(\d+)/.exec(text)?.[1] ?? "0";
+      if (major !== undefined && minor !== undefined) return { major: Number(major), minor: Number(minor), patch: Number(patch) };
+    }
   }
-  return "c++17";
+  throw new Error(`tstorch: cannot read libtorch's version (no TORCH_VERSION_MAJOR in torch/version.h or torch/headeronly/version.h under ${torch.includeDirs.join(", ")})`);
+}
+
+// The C++ standard a libtorch's headers want: 2.11 and later are written for C++20 (and 2.13 requires it).
+function cxxStandard(v) {
+  return v.major > 2 || (v.major === 2 && v.minor >= 11) ? "c++20" : "c++17";
 }
 
 // CUDA's runtime headers, which CUDA graphs (native/src/cuda_graph.cc) need: $CUDA_HOME, the usual
@@ -82,7 +91,7 @@ async function main() {
   }
   const cxx = process.env.CXX || "g++";
   const cflags = [
-    `-std=${cxxStandard(torch)}`, "-O2", "-fPIC", "-fvisibility=hidden", "-DNAPI_EXPERIMENTAL",
+    `-std=${cxxStandard(torchVersion(torch))}`, "-O2", "-fPIC", "-fvisibility=hidden", "-DNAPI_EXPERIMENTAL",
     "-Wno-deprecated-declarations", "-Wno-unused-parameter",
     ...(torch.cxx11Abi === null ? [] : [`-D_GLIBCXX_USE_CXX11_ABI=${torch.cxx11Abi}`]),
     ...(torch.cuda ? ["-DTSTORCH_CUDA=1"] : []),
