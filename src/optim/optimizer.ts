@@ -1,8 +1,9 @@
 // The Optimizer base: parameter groups with their hyper-parameters, per-parameter state, and a
 // checkpointable state dict laid out like PyTorch's (state keyed by the parameter's position across
 // all groups: "0.exp_avg", "3.momentum_buffer", ...).
-import { noGrad } from "../core/autograd.js";
+import { enableGrad, noGrad } from "../core/autograd.js";
 import { full } from "../core/creation.js";
+import { native } from "../core/native.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 
@@ -21,6 +22,32 @@ export type ParamsInput =
   | readonly Tensor[]
   | { parameters(): Tensor[] }
   | readonly ({ params: readonly Tensor[] | { parameters(): Tensor[] } } & Record<string, unknown>)[];
+
+/** What step(closure) re-evaluates: the loss, after zeroing the gradients and calling backward(). */
+export type Closure = () => Tensor | number;
+
+/**
+ * PyTorch's positional learning rate: `new optim.Adagrad(params, 0.1, { lrDecay })` and
+ * `new optim.Adagrad(params, { lr: 0.1, lrDecay })` are the same.
+ */
+export function lrOptions<O extends { lr?: number }>(lr: number | O | undefined, opts: O | undefined): O {
+  if (typeof lr === "number") {
+    if (opts !== undefined && opts.lr !== undefined) throw new Error("tstorch: the learning rate is given twice (positionally and as { lr })");
+    return { ...opts, lr } as O;
+  }
+  if (lr !== undefined && opts !== undefined) throw new Error("tstorch: give the options as one object (after the learning rate, or alone)");
+  return (lr ?? opts ?? {}) as O;
+}
+
+/** True for a sparse tensor (an embedding's sparse gradient): libtorch gives strides to strided tensors only. */
+export function isSparse(t: Tensor): boolean {
+  try {
+    native.strides(t._h);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 export interface ZeroGradOptions {
   /** true (the default): drop the gradients; false: zero them in place (PyTorch's set_to_none). */
@@ -83,7 +110,17 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   }
 
   /** One update of every parameter that has a gradient. */
-  abstract step(): void;
+  abstract step(closure?: Closure): unknown;
+
+  /**
+   * PyTorch's `with torch.enable_grad(): loss = closure()`: the closure's loss, or undefined
+   * without one. A tensor loss belongs to the caller (or the enclosing torch.scope).
+   */
+  protected evalClosure(closure?: Closure): Tensor | number | undefined {
+    if (closure === undefined) return undefined;
+    if (typeof closure !== "function") throw new Error("tstorch: step(closure) takes a function that returns the loss");
+    return enableGrad(closure);
+  }
 
   /**
    * Clears every parameter's gradient. By default it sets it to none (PyTorch 2's default, and
