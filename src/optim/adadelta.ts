@@ -1,11 +1,9 @@
 // Adadelta: torch/optim/adadelta.py (_single_tensor_adadelta) operation for operation, in place,
-// under noGrad; the temporaries of a step live in one torch.scope.
-import { noGrad } from "../core/autograd.js";
+// under noGrad.
 import { zerosLike } from "../core/creation.js";
-import { scope } from "../core/scope.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Closure, isSparse, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 
 export interface AdadeltaOptions {
   /** Scales delta before it is applied (default 1). */
@@ -39,25 +37,16 @@ export class Adadelta extends Optimizer<AdadeltaGroup> {
 
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
-    noGrad(() =>
-      scope(() => {
-        for (const g of this.paramGroups) {
-          for (const p of g.params) {
-            const grad = p.grad;
-            if (grad === null) continue;
-            if (isSparse(grad)) throw new Error("tstorch: Adadelta does not support sparse gradients");
-            const state = this.stateOf(p);
-            if (state.step === undefined) {
-              state.step = 0;
-              state.square_avg = persist(zerosLike(p));
-              state.acc_delta = persist(zerosLike(p));
-            }
-            state.step = (state.step as number) + 1;
-            adadeltaUpdate(p, grad, state.square_avg as Tensor, state.acc_delta as Tensor, g);
-          }
-        }
-      }),
-    );
+    this.eachGrad("Adadelta", (p, grad, g) => {
+      const state = this.stateOf(p);
+      if (state.step === undefined) {
+        state.step = 0;
+        state.square_avg = persist(zerosLike(p));
+        state.acc_delta = persist(zerosLike(p));
+      }
+      state.step = (state.step as number) + 1;
+      adadeltaUpdate(p, grad, state.square_avg as Tensor, state.acc_delta as Tensor, g);
+    });
     return loss;
   }
 }

@@ -4,6 +4,7 @@
 import { enableGrad, noGrad } from "../core/autograd.js";
 import { full } from "../core/creation.js";
 import { native } from "../core/native.js";
+import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 
@@ -162,6 +163,26 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     this.zeroGrad();
     loss.backward();
     this.step();
+  }
+
+  /**
+   * @internal Calls update(p, grad, group) for every parameter with a gradient, under noGrad, the
+   * temporaries of the whole step in one torch.scope. `sparse` names the optimiser in the error a
+   * sparse gradient gets (as PyTorch's "X does not support sparse gradients"); null lets them through.
+   */
+  protected eachGrad(sparse: string | null, update: (p: Tensor, grad: Tensor, g: G) => void): void {
+    noGrad(() =>
+      scope(() => {
+        for (const g of this.paramGroups) {
+          for (const p of g.params) {
+            const grad = p.grad;
+            if (grad === null) continue;
+            if (sparse !== null && isSparse(grad)) throw new Error(`tstorch: ${sparse} does not support sparse gradients`);
+            update(p, grad, g);
+          }
+        }
+      }),
+    );
   }
 
   /** The learning rate of the first group. */

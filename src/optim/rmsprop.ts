@@ -1,0 +1,91 @@
+// RMSprop: torch/optim/rmsprop.py (_single_tensor_rmsprop) operation for operation, in place, under
+// noGrad; centered and momentum variants. PyTorch 2 moves the centered gradient average with lerp_,
+// 1.13 with mul_/add_: the linked version's form is used.
+import { zerosLike } from "../core/creation.js";
+import type { Tensor } from "../core/tensor.js";
+import { persist } from "../nn/persist.js";
+import { firstMoment } from "./adamax.js";
+import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+
+export interface RMSpropOptions {
+  lr?: number;
+  /** Smoothing constant of the squared-gradient average (default 0.99). */
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  /** Normalise by the estimated variance of the gradient instead of its second moment. */
+  centered?: boolean;
+  maximize?: boolean;
+}
+
+export interface RMSpropGroup extends ParamGroup {
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+export class RMSprop extends Optimizer<RMSpropGroup> {
+  constructor(params: ParamsInput, lr?: number | RMSpropOptions, opts?: RMSpropOptions) {
+    const o = lrOptions(lr, opts);
+    super(params, {
+      lr: o.lr ?? 1e-2,
+      alpha: o.alpha ?? 0.99,
+      eps: o.eps ?? 1e-8,
+      weightDecay: o.weightDecay ?? 0,
+      momentum: o.momentum ?? 0,
+      centered: o.centered ?? false,
+      maximize: o.maximize ?? false,
+    });
+  }
+
+  protected override validateGroup(g: RMSpropGroup): void {
+    super.validateGroup(g);
+    if (!(g.eps >= 0)) throw new Error(`tstorch: invalid epsilon value: ${g.eps}`);
+    if (!(g.momentum >= 0)) throw new Error(`tstorch: invalid momentum value: ${g.momentum}`);
+    if (!(g.weightDecay >= 0)) throw new Error(`tstorch: invalid weight_decay value: ${g.weightDecay}`);
+    if (!(g.alpha >= 0)) throw new Error(`tstorch: invalid alpha value: ${g.alpha}`);
+  }
+
+  step(closure?: Closure): Tensor | number | undefined {
+    const loss = this.evalClosure(closure);
+    this.eachGrad("RMSprop", (p, grad, g) => {
+      const state = this.stateOf(p);
+      if (state.step === undefined) {
+        state.step = 0;
+        state.square_avg = persist(zerosLike(p));
+        if (g.momentum > 0) state.momentum_buffer = persist(zerosLike(p));
+        if (g.centered) state.grad_avg = persist(zerosLike(p));
+      }
+      state.step = (state.step as number) + 1;
+      rmspropUpdate(p, grad, state.square_avg as Tensor, state.grad_avg as Tensor | undefined, state.momentum_buffer as Tensor | undefined, g);
+    });
+    return loss;
+  }
+}
+
+function rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, gradAvg: Tensor | undefined, buf: Tensor | undefined, g: RMSpropGroup): void {
+  const { alpha } = g;
+  if (g.maximize) grad = grad.neg();
+  if (g.weightDecay !== 0) grad = grad.add(param, g.weightDecay);
+  squareAvg.mul_(alpha).addcmul_(grad, grad, 1 - alpha);
+  let avg: Tensor;
+  if (g.centered) {
+    if (gradAvg === undefined) throw new Error("tstorch: RMSprop: centered was switched on after the first step (no grad_avg state)");
+    firstMoment(gradAvg, grad, alpha);
+    avg = squareAvg.addcmul(gradAvg, gradAvg, { value: -1 }).sqrt_();
+  } else {
+    avg = squareAvg.sqrt();
+  }
+  avg.add_(g.eps);
+  if (g.momentum > 0) {
+    if (buf === undefined) throw new Error("tstorch: RMSprop: momentum was switched on after the first step (no momentum_buffer state)");
+    buf.mul_(g.momentum).addcdiv_(grad, avg);
+    param.add_(buf, -g.lr);
+  } else {
+    param.addcdiv_(grad, avg, -g.lr);
+  }
+}
