@@ -3,11 +3,11 @@
 // sources, the headers or the flags change; files compile in parallel (one per core).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, renameSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findLibtorch } from "./find-libtorch.mjs";
+import { findLibtorch, libtorchIdentity, torchVersion } from "./find-libtorch.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = join(root, "native", "src");
@@ -25,25 +25,8 @@ function nodeIncludeDir() {
   throw new Error(`tstorch: Node's headers (node_api.h) not found in ${candidates.join(", ")}; set NODE_INCLUDE_DIR`);
 }
 
-// The linked libtorch's version, from its headers: torch/version.h up to 2.x, which later releases
-// (2.14) reduce to an include of torch/headeronly/version.h, where the numbers now live.
-export function torchVersion(torch) {
-  for (const dir of torch.includeDirs) {
-    for (const rel of ["torch/headeronly/version.h", "torch/version.h"]) {
-      const f = join(dir, rel);
-      if (!existsSync(f)) continue;
-      const text = readFileSync(f, "utf8");
-      const major = /TORCH_VERSION_MAJOR\s+(\d+)/.exec(text)?.[1];
-      const minor = /TORCH_VERSION_MINOR\s+(\d+)/.exec(text)?.[1];
-      const patch = /TORCH_VERSION_PATCH\s+(\d+)/.exec(text)?.[1] ?? "0";
-      if (major !== undefined && minor !== undefined) return { major: Number(major), minor: Number(minor), patch: Number(patch) };
-    }
-  }
-  throw new Error(`tstorch: cannot read libtorch's version (no TORCH_VERSION_MAJOR in torch/version.h or torch/headeronly/version.h under ${torch.includeDirs.join(", ")})`);
-}
-
 // The C++ standard a libtorch's headers want: 2.11 and later are written for C++20 (and 2.13 requires it).
-function cxxStandard(v) {
+export function cxxStandard(v) {
   return v.major > 2 || (v.major === 2 && v.minor >= 11) ? "c++20" : "c++17";
 }
 
@@ -73,6 +56,33 @@ function ncclIncludeDir(torch, cudaInc) {
   return candidates.find((c) => existsSync(join(c, "nccl.h"))) ?? null;
 }
 
+// The parts a libtorch may lack, each with the flags that build it for real: without them the file
+// compiles to its stub (torch.distributed unavailable, no CUDA graphs). A part whose prerequisites
+// are present is compiled with them and a compile error is a build error: never a silent stub.
+// Returns { flags: {file: [...]}, notes: [one line per part left out, saying why and what to install] }.
+export function optionalParts(torch) {
+  const flags = {};
+  const notes = [];
+  const cudaInc = torch.cuda ? cudaIncludeDir(torch) : null;
+  if (cudaInc) flags["cuda_graph.cc"] = ["-DTSTORCH_WITH_CUDA_GRAPHS=1", `-I${cudaInc}`];
+  else if (torch.cuda)
+    notes.push("tstorch: CUDA graphs are unavailable: CUDA's runtime headers (cuda_runtime_api.h) were not found; set CUDA_HOME to the CUDA toolkit and run `npm rebuild tstorch`");
+  const hasC10d = torch.includeDirs.some((d) => existsSync(join(d, "torch", "csrc", "distributed", "c10d", "ProcessGroupGloo.hpp")));
+  const glooInc = hasC10d ? glooIncludeDir(torch) : null;
+  if (!hasC10d) {
+    notes.push(`tstorch: torch.distributed is unavailable: this libtorch (${torch.libDir}) has no c10d headers (torch/csrc/distributed/c10d/ProcessGroupGloo.hpp)`);
+  } else if (!glooInc) {
+    notes.push("tstorch: torch.distributed is unavailable: Gloo's headers (gloo/algorithm.h) were not found; on Debian/Ubuntu run `apt-get install libgloo-dev`, then `npm rebuild tstorch`");
+  } else {
+    const ncclInc = torch.cuda ? ncclIncludeDir(torch, cudaInc) : null;
+    flags["distributed.cc"] = [
+      "-DTSTORCH_WITH_DISTRIBUTED=1", "-DUSE_C10D_GLOO=1", `-I${glooInc}`,
+      ...(ncclInc ? ["-DUSE_C10D_NCCL=1", "-DTSTORCH_WITH_NCCL=1", `-I${ncclInc}`, ...(cudaInc ? [`-I${cudaInc}`] : [])] : []),
+    ];
+  }
+  return { flags, notes };
+}
+
 function run(cmd, args) {
   return new Promise((ok, fail) => {
     const p = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
@@ -89,9 +99,11 @@ async function main() {
     console.error(e.message);
     process.exit(1);
   }
+  const version = torchVersion(torch.includeDirs);
+  const identity = libtorchIdentity(torch.libDir);
   const cxx = process.env.CXX || "g++";
   const cflags = [
-    `-std=${cxxStandard(torchVersion(torch))}`, "-O2", "-fPIC", "-fvisibility=hidden", "-DNAPI_EXPERIMENTAL",
+    `-std=${cxxStandard(version)}`, "-O2", "-fPIC", "-fvisibility=hidden", "-DNAPI_EXPERIMENTAL",
     "-Wno-deprecated-declarations", "-Wno-unused-parameter",
     ...(torch.cxx11Abi === null ? [] : [`-D_GLIBCXX_USE_CXX11_ABI=${torch.cxx11Abi}`]),
     ...(torch.cuda ? ["-DTSTORCH_CUDA=1"] : []),
@@ -102,23 +114,13 @@ async function main() {
   // --no-as-needed keeps libtorch_cuda linked although no symbol of it is named directly (its
   // kernels register themselves at load); -z now makes a C++ ABI mismatch fail at load, not mid-call.
   const ldflags = ["-shared", `-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`, "-Wl,--no-as-needed", ...libs, "-Wl,-z,now"];
-
-  // Optional parts: compiled with extra flags when possible, else without them (a stub).
-  const cudaInc = torch.cuda ? cudaIncludeDir(torch) : null;
-  const optional = {
-    "cuda_graph.cc": cudaInc ? ["-DTSTORCH_WITH_CUDA_GRAPHS=1", `-I${cudaInc}`] : [],
-  };
-  // distributed.cc: a list of flag sets tried in order (Gloo + NCCL, Gloo alone), else the stub.
-  const glooInc = glooIncludeDir(torch);
-  const ncclInc = torch.cuda ? ncclIncludeDir(torch, cudaInc) : null;
-  const dist = glooInc ? ["-DTSTORCH_WITH_DISTRIBUTED=1", "-DUSE_C10D_GLOO=1", `-I${glooInc}`] : null;
-  optional["distributed.cc"] = [
-    ...(dist && ncclInc ? [[...dist, "-DUSE_C10D_NCCL=1", "-DTSTORCH_WITH_NCCL=1", `-I${ncclInc}`, ...(cudaInc ? [`-I${cudaInc}`] : [])]] : []),
-    ...(dist ? [dist] : []),
-  ];
+  const { flags: optional, notes } = optionalParts(torch);
+  for (const n of notes) console.error(n);
 
   mkdirSync(objDir, { recursive: true });
-  const flagHash = createHash("sha1").update(JSON.stringify([cxx, cflags, optional])).digest("hex").slice(0, 12);
+  // The libtorch's identity is part of the key: another libtorch (an upgrade, LIBTORCH pointed
+  // elsewhere) rebuilds every object, even with the same headers path and flags.
+  const flagHash = createHash("sha1").update(JSON.stringify([cxx, cflags, optional, torch.libDir, identity])).digest("hex").slice(0, 12);
   const headers = readdirSync(srcDir).filter((f) => f.endsWith(".h")).map((f) => join(srcDir, f));
   const newestHeader = Math.max(0, ...headers.map((h) => statSync(h).mtimeMs));
   const sources = readdirSync(srcDir).filter((f) => f.endsWith(".cc")).sort();
@@ -131,39 +133,46 @@ async function main() {
   const todo = jobs.filter((j) => j.stale);
   const parallel = Math.max(1, Math.min(cpus().length, Number(process.env.JOBS) || cpus().length));
   const started = Date.now();
-  if (todo.length) console.error(`tstorch: compiling ${todo.length} file(s) against ${torch.source} libtorch (${torch.libDir})`);
+  if (todo.length) console.error(`tstorch: compiling ${todo.length} file(s) against libtorch ${torch.version} (${torch.source}, ${torch.libDir}, -std=${cxxStandard(version)})`);
   let next = 0;
+  const failed = [];
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < todo.length) {
         const j = todo[next++];
-        const extra = optional[basename(j.src)] ?? [];
-        // One flag set, or a list of them (tried in order); the file's stub (no extra flags) last.
-        const attempts = [...(Array.isArray(extra[0]) ? extra : extra.length > 0 ? [extra] : []), []];
-        for (const [k, flags] of attempts.entries()) {
-          try {
-            await run(cxx, [...cflags, ...flags, "-c", j.src, "-o", `${j.obj}.tmp`]);
-            break;
-          } catch (e) {
-            if (k === attempts.length - 1) throw e;
-            console.error(`tstorch: ${basename(j.src)} did not build with ${flags.join(" ")}; trying ${attempts[k + 1].join(" ") || "without them"} (${e.message})`);
-          }
+        try {
+          await run(cxx, [...cflags, ...(optional[basename(j.src)] ?? []), "-c", j.src, "-o", `${j.obj}.tmp`]);
+          renameSync(`${j.obj}.tmp`, j.obj);
+        } catch (e) {
+          rmSync(`${j.obj}.tmp`, { force: true });
+          failed.push(basename(j.src));
         }
-        renameSync(`${j.obj}.tmp`, j.obj);
       }
     }),
   );
+  if (failed.length) {
+    throw new Error(
+      `${failed.sort().join(", ")} did not compile against libtorch ${torch.version} (${torch.libDir}); the compiler's messages are above. ` +
+        "The addon in native/build was left as it was.",
+    );
+  }
   const target = join(outDir, "tstorch.node");
-  const needLink = todo.length > 0 || !existsSync(target) || jobs.some((j) => statSync(j.obj).mtimeMs > statSync(target).mtimeMs);
+  const record = join(outDir, "libtorch.json");
+  const needLink = todo.length > 0 || !existsSync(target) || !existsSync(record) || jobs.some((j) => statSync(j.obj).mtimeMs > statSync(target).mtimeMs);
   if (needLink) {
     await run(cxx, ["-o", `${target}.tmp`, ...jobs.map((j) => j.obj), ...ldflags]);
+    // The record the loader checks (src/core/native.ts): which libtorch this addon was built for.
+    writeFileSync(`${record}.tmp`, JSON.stringify({ ...torch, libtorchCpu: identity }, null, 2) + "\n");
     renameSync(`${target}.tmp`, target);
-    writeFileSync(join(outDir, "libtorch.json"), JSON.stringify(torch, null, 2) + "\n");
+    renameSync(`${record}.tmp`, record);
     console.error(`tstorch: built ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }
 
-main().catch((e) => {
-  console.error(`tstorch: native build failed: ${e.message}`);
-  process.exit(1);
-});
+// Run as a script (npm's install, build:native); imported (tests), it only exports its helpers.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`tstorch: native build failed: ${e.message}`);
+    process.exit(1);
+  });
+}

@@ -3,15 +3,10 @@
 // and keep precision-sensitive ops (losses, softmax, reductions) in float32. The state is
 // thread-local, like PyTorch's; JS enters and leaves a region through these two calls.
 #include <ATen/autocast_mode.h>
-#include <torch/csrc/api/include/torch/version.h>
 
 #include "common.h"
+#include "compat.h"  // TSTORCH_AUTOCAST_BY_DEVICE
 
-// PyTorch 2.4 replaced the per-device functions (set_enabled, set_autocast_gpu_dtype, ...) by ones
-// that take the device type; 1.13 has only the former.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-#define TSTORCH_AUTOCAST_BY_DEVICE 1
-#endif
 
 namespace tstorch {
 namespace {

@@ -13,7 +13,6 @@
 // cost ~6x more than of 4 KiB pages.) Small blocks go straight to posix_memalign/free, as libtorch's
 // own allocator does. TSTORCH_CPU_ALLOCATOR=default keeps libtorch's allocator.
 #include <c10/core/CPUAllocator.h>
-#include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -24,13 +23,8 @@
 #include <vector>
 
 #include "common.h"
+#include "compat.h"  // TSTORCH_ALLOCATE_CONST
 
-// PyTorch 2.3 made Allocator::allocate non-const (and added copy_data); 1.13 has the const form.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
-#define TSTORCH_ALLOCATE_CONST
-#else
-#define TSTORCH_ALLOCATE_CONST const
-#endif
 
 namespace tstorch {
 namespace {

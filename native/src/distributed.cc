@@ -3,12 +3,15 @@
 // off the JS thread, and the data-parallel gradient reducer driven by autograd hooks.
 //
 // Built for real only when the build script finds Gloo's headers (TSTORCH_WITH_DISTRIBUTED); otherwise
-// this file exports `distIsAvailable() -> false` alone. libtorch's own Reducer (reducer.hpp) does not
-// compile against Debian's headers, so the reducer here re-creates its bucket protocol on top of the
-// functions libtorch does export: compute_bucket_assignment_by_size, verify_params_across_processes,
-// broadcast_coalesced, and the process group's allreduce/broadcast. Ranks of PyTorch's
+// this file exports `distIsAvailable() -> false` alone. What differs between libtorch versions (groups
+// over backends since 2.0, the store layout, the init barrier, sequence numbers) is in compat.h.
+// libtorch's own Reducer (reducer.hpp) does not compile against Debian's 1.13 headers, so the reducer
+// here re-creates its bucket protocol on top of the functions libtorch does export:
+// compute_bucket_assignment_by_size, verify_params_across_processes, broadcast_coalesced, and the
+// process group's allreduce/broadcast. Ranks of PyTorch's
 // DistributedDataParallel and of this reducer therefore issue the same collectives in the same order.
 #include "common.h"
+#include "compat.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -39,12 +42,8 @@ napi_value randpermSeeded(napi_env env, napi_callback_info info) {
 #include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/comm.hpp>
-#ifdef TSTORCH_WITH_NCCL
-#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
-#endif
 
 #include <chrono>
 #include <cstdio>
@@ -54,18 +53,6 @@ napi_value randpermSeeded(napi_env env, napi_callback_info info) {
 #include <mutex>
 #include <thread>
 #include <tuple>
-
-// Exported by libtorch_cpu but declared in reducer.hpp, which does not compile here (see above).
-namespace c10d {
-class Logger;
-TORCH_API std::tuple<std::vector<std::vector<size_t>>, std::vector<size_t>> compute_bucket_assignment_by_size(
-    const std::vector<at::Tensor>& tensors, const std::vector<size_t>& bucket_size,
-    const std::vector<bool>& expect_sparse_gradient, const std::vector<int64_t>& tensor_indices,
-    const c10::optional<std::weak_ptr<c10d::Logger>>& logger);
-TORCH_API void verify_params_across_processes(const c10::intrusive_ptr<c10d::ProcessGroup>& process_group,
-                                              const std::vector<at::Tensor>& params,
-                                              const c10::optional<std::weak_ptr<c10d::Logger>>& logger);
-}  // namespace c10d
 
 namespace tstorch {
 namespace {
@@ -214,41 +201,64 @@ napi_value storeCheck(napi_env env, napi_callback_info info) {
   });
 }
 
-// distStoreBarrier(store, key, worldSize, timeoutMs): PyTorch's _store_based_barrier (add 1, then poll
-// add 0 every 10 ms until every rank has checked in), which init_process_group and new_group end with.
-napi_value storeBarrier(napi_env env, napi_callback_info info) {
+// distInitBarrier(store, groupName, groupCount, worldSize, timeoutMs): the store-based barrier that
+// that version's init_process_group and new_group end with (TSTORCH_C10D_BARRIER_OPT_IN in compat.h):
+// `groupCount` is the group counter after this group's increment. Returns whether it ran.
+napi_value initBarrier(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args<4> a(env, info);
+    Args<5> a(env, info);
     c10d::Store& s = storeArg(env, a[0]);
-    std::string key = getString(env, a[1], "key");
-    int64_t world = getInt(env, a[2], "worldSize");
-    auto deadline = std::chrono::steady_clock::now() + msArg(env, a[3], "timeout");
+    std::string name = getString(env, a[1], "groupName");
+    int64_t groupCount = getInt(env, a[2], "groupCount");
+    int64_t world = getInt(env, a[3], "worldSize");
+    auto deadline = std::chrono::steady_clock::now() + msArg(env, a[4], "timeout");
+    auto timedOut = [&](int64_t count, const std::string& key) {
+      return JsError("tstorch.distributed: timed out initializing the process group: " + std::to_string(count) + " of " +
+                     std::to_string(world) + " ranks checked in (key " + key + ")");
+    };
+#ifdef TSTORCH_C10D_BARRIER_OPT_IN
+    (void)groupCount;
+    const char* on = std::getenv("TORCH_DIST_INIT_BARRIER");
+    if (!on || std::string(on) != "1") return makeBool(env, false);
+    std::string key = "store_based_barrier_key:" + name;
+    std::string last = key + ":last_worker";
+    int64_t count = s.add(key, 1);
+    if (count == world) s.set(last, std::vector<uint8_t>{'1'});
+    while (!s.check({last})) {
+      if (std::chrono::steady_clock::now() > deadline) throw timedOut(s.add(key, 0), key);
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+#else
+    (void)name;
+    std::string key = "store_based_barrier_key:" + std::to_string(groupCount);
     s.add(key, 1);
     int64_t count;
     while ((count = s.add(key, 0)) < world) {
-      if (std::chrono::steady_clock::now() > deadline)
-        throw JsError("tstorch.distributed: timed out initializing the process group: " + std::to_string(count) + " of " +
-                      std::to_string(world) + " ranks checked in (key " + key + ")");
+      if (std::chrono::steady_clock::now() > deadline) throw timedOut(count, key);
       std::this_thread::sleep_for(milliseconds(10));
     }
     if (count > world)
       throw JsError("tstorch.distributed: " + std::to_string(count) + " ranks checked in but the world size is " +
                     std::to_string(world) + " (wrong world size, or a rank was started twice)");
-    return makeUndefined(env);
+#endif
+    return makeBool(env, true);
   });
 }
 
 // ---------------------------------------------------------------- process groups
 
-// distNewGloo(store, rank, size, timeoutMs) — devices as PyTorch's binding picks them: one per
-// interface in GLOO_SOCKET_IFNAME (comma-separated), else the default (this host's address).
+// distNewGloo(store, groupName, rank, size, timeoutMs): `store` is the "default_pg"-prefixed one; the
+// group's keys go under `groupName` as that version's PyTorch puts them (compat.h). Devices as
+// PyTorch's binding picks them: one per interface in GLOO_SOCKET_IFNAME (comma-separated), else the
+// default (this host's address).
 napi_value newGloo(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args<4> a(env, info);
+    Args<5> a(env, info);
     auto* store = unwrapObj<StoreBox>(env, a[0], Kind::Store, "store");
-    int rank = static_cast<int>(getInt(env, a[1], "rank"));
-    int size = static_cast<int>(getInt(env, a[2], "size"));
-    auto opts = c10d::ProcessGroupGloo::Options::create(msArg(env, a[3], "timeout"));
+    std::string name = getString(env, a[1], "groupName");
+    int rank = static_cast<int>(getInt(env, a[2], "rank"));
+    int size = static_cast<int>(getInt(env, a[3], "size"));
+    auto opts = c10d::ProcessGroupGloo::Options::create(msArg(env, a[4], "timeout"));
     const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
     if (ifname && *ifname) {
       std::string all(ifname);
@@ -264,8 +274,7 @@ napi_value newGloo(napi_env env, napi_callback_info info) {
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }
     opts->threads = static_cast<int>(opts->devices.size()) * 2;
-    auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store->store, rank, size, opts);
-    return wrapObj(env, new GroupBox(pg));
+    return wrapObj(env, new GroupBox(compat::glooGroup(store->store, name, rank, size, std::move(opts))));
   });
 }
 
@@ -277,29 +286,29 @@ napi_value ncclAvailable(napi_env env, napi_callback_info) {
 #endif
 }
 
-// distNewNccl(store, rank, size, timeoutMs): only in builds against a libtorch with ProcessGroupNCCL.
+// distNewNccl(store, groupName, rank, size, timeoutMs): only in builds against a libtorch with ProcessGroupNCCL.
 napi_value newNccl(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
 #ifdef TSTORCH_WITH_NCCL
-    Args<4> a(env, info);
+    Args<5> a(env, info);
     auto* store = unwrapObj<StoreBox>(env, a[0], Kind::Store, "store");
     auto opts = c10d::ProcessGroupNCCL::Options::create();
-    opts->timeout = msArg(env, a[3], "timeout");
-    auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store->store, static_cast<int>(getInt(env, a[1], "rank")),
-                                                          static_cast<int>(getInt(env, a[2], "size")), opts);
-    return wrapObj(env, new GroupBox(pg));
+    opts->timeout = msArg(env, a[4], "timeout");
+    return wrapObj(env, new GroupBox(compat::ncclGroup(store->store, getString(env, a[1], "groupName"), static_cast<int>(getInt(env, a[2], "rank")),
+                                                       static_cast<int>(getInt(env, a[3], "size")), std::move(opts))));
 #else
     throw JsError("tstorch.distributed: this addon was built without NCCL (the linked libtorch has no ProcessGroupNCCL); use backend 'gloo'");
 #endif
   });
 }
 
-// After the store-based barrier, as PyTorch does: rank 0 draws the group's sequence number into the
-// store and the others read it (before the barrier a PyTorch rank 0 would not have written it yet).
+// After the store-based barrier: the group's sequence number where that version's PyTorch syncs it
+// there (1.13; compat.h): rank 0 draws it into the store and the others read it (before the barrier
+// a PyTorch rank 0 would not have written it yet).
 napi_value groupSetSequence(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<1> a(env, info);
-    groupArg(env, a[0])->setSequenceNumberForGroup();
+    compat::syncSequenceAfterBarrier(groupArg(env, a[0]));
     return makeUndefined(env);
   });
 }
@@ -441,7 +450,7 @@ napi_value broadcastCoalesced(napi_env env, napi_callback_info info) {
 napi_value verifyParams(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<2> a(env, info);
-    c10d::verify_params_across_processes(groupArg(env, a[0]), tensorList(env, a[1], "params"), c10::nullopt);
+    c10d::verify_params_across_processes(groupArg(env, a[0]), tensorList(env, a[1], "params"), compat::kNullopt);
     return makeUndefined(env);
   });
 }
@@ -454,7 +463,7 @@ napi_value bucketAssignment(napi_env env, napi_callback_info info) {
     std::vector<size_t> limits;
     for (uint32_t i = 0, n = arrayLength(env, a[1]); i < n; ++i) limits.push_back(static_cast<size_t>(getNumber(env, arrayGet(env, a[1], i), "limit")));
     std::vector<int64_t> indices = getIntList(env, a[2], "tensorIndices");
-    auto [buckets, sizes] = c10d::compute_bucket_assignment_by_size(ts, limits, {}, indices, c10::nullopt);
+    auto [buckets, sizes] = c10d::compute_bucket_assignment_by_size(ts, limits, {}, indices, compat::kNullopt);
     napi_value out, list, lim;
     check(napi_create_array_with_length(env, buckets.size(), &list), "array");
     for (size_t b = 0; b < buckets.size(); ++b) {
@@ -626,7 +635,7 @@ struct ReducerState : std::enable_shared_from_this<ReducerState> {
   };
   c10::intrusive_ptr<PG> pg;
   std::vector<at::Tensor> params;
-  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators;  // kept alive: the hooks live on them
+  std::vector<compat::AutogradNodePtr> accumulators;  // kept alive: the hooks live on them
   std::vector<Bucket> buckets;
   std::vector<std::pair<size_t, size_t>> where;  // param -> (bucket, slot)
   std::vector<bool> ready;
@@ -882,7 +891,7 @@ napi_value reducerRebuild(napi_env env, napi_callback_info info) {
     for (int64_t i : r.readyOrder) ordered.push_back(r.params[static_cast<size_t>(i)]);
     std::vector<size_t> limits{static_cast<size_t>(getNumber(env, a[1], "firstBucketBytes")),
                                static_cast<size_t>(getNumber(env, a[2], "bucketBytes"))};
-    auto assigned = std::get<0>(c10d::compute_bucket_assignment_by_size(ordered, limits, {}, r.readyOrder, c10::nullopt));
+    auto assigned = std::get<0>(c10d::compute_bucket_assignment_by_size(ordered, limits, {}, r.readyOrder, compat::kNullopt));
     int64_t total = 0;
     for (auto& b : assigned) total += static_cast<int64_t>(b.size());
     at::Tensor indices = at::empty({total + 1}, at::kInt);
@@ -951,6 +960,16 @@ napi_value reducerDispose(napi_env env, napi_callback_info info) {
 
 napi_value available(napi_env env, napi_callback_info) { return makeBool(env, true); }
 
+// Whether Gloo has reduce_scatter (PyTorch 2.8 on; compat.h): a mixed group then needs the backend's
+// own protocol, which JS otherwise replaces by an all-reduce.
+napi_value glooReduceScatter(napi_env env, napi_callback_info) {
+#ifdef TSTORCH_GLOO_REDUCE_SCATTER
+  return makeBool(env, true);
+#else
+  return makeBool(env, false);
+#endif
+}
+
 }  // namespace
 
 std::vector<Export> distributedExports() {
@@ -959,7 +978,7 @@ std::vector<Export> distributedExports() {
       {"distTcpStore", tcpStore},            {"distFileStore", fileStore},
       {"distPrefixStore", prefixStore},      {"distStoreSet", storeSet},
       {"distStoreGet", storeGet},            {"distStoreAdd", storeAdd},
-      {"distStoreCheck", storeCheck},        {"distStoreBarrier", storeBarrier},
+      {"distStoreCheck", storeCheck},        {"distInitBarrier", initBarrier},
       {"distNewGloo", newGloo},              {"distNewNccl", newNccl},
       {"distGroupRank", groupRank},          {"distGroupSize", groupSize},
       {"distGroupDestroy", groupDestroy},    {"distAllReduce", allReduce},
@@ -975,6 +994,7 @@ std::vector<Export> distributedExports() {
       {"distReducerCancel", reducerCancel},  {"distReducerRebuild", reducerRebuild},
       {"distReducerBuckets", reducerBuckets}, {"distReducerDispose", reducerDispose},
       {"distReducerLaunchedAt", reducerLaunchedAt}, {"distSetPeers", setPeers},
+      {"distGlooHasReduceScatter", glooReduceScatter},
   };
 }
 

@@ -1,12 +1,12 @@
 // Process-wide settings: grad mode, random seed, threads, CUDA presence, versions.
 #include <ATen/Parallel.h>
 #include <torch/csrc/api/include/torch/cuda.h>
-#include <torch/csrc/api/include/torch/version.h>
 
 #include <algorithm>
 #include <thread>
 
 #include "common.h"
+#include "compat.h"  // TORCH_VERSION
 
 namespace tstorch {
 

@@ -125,7 +125,9 @@ export function reduceScatter(output: Tensor, inputList: Tensor[], opts: Collect
   const op = opts.op ?? "sum";
   for (const t of inputList)
     if (t.numel() !== output.numel()) throw new Error(`tstorch.distributed: reduceScatter's inputs must each have the output's ${output.numel()} elements, got ${t.numel()}`);
-  if (g.backend !== "gloo") {
+  // Gloo has reduce_scatter from PyTorch 2.8 (its protocol, which PyTorch ranks of a mixed group use);
+  // before, tstorch all-reduces the concatenated inputs and keeps its part.
+  if (g.backend !== "gloo" || requireDistributed().distGlooHasReduceScatter()) {
     const native = op === "avg" ? "sum" : op;
     return run("reduceScatter", g, opts, () => requireDistributed().distReduceScatter(g.handle(), output._h, handles(inputList), native), () => {
       if (op === "avg") noGrad(() => output.div_(g.size()));

@@ -19,9 +19,13 @@ export interface DistNative {
   distStoreGet(s: StoreHandle, key: string): string;
   distStoreAdd(s: StoreHandle, key: string, amount: number): number;
   distStoreCheck(s: StoreHandle, keys: string[]): boolean;
-  distStoreBarrier(s: StoreHandle, key: string, worldSize: number, timeoutMs: number): void;
-  distNewGloo(s: StoreHandle, rank: number, size: number, timeoutMs: number): GroupHandle;
-  distNewNccl(s: StoreHandle, rank: number, size: number, timeoutMs: number): GroupHandle;
+  /** The store-based barrier of that libtorch version's init_process_group/new_group; false when that version skips it. */
+  distInitBarrier(s: StoreHandle, groupName: string, groupCount: number, worldSize: number, timeoutMs: number): boolean;
+  /** A group named groupName (its keys' prefix) over the "default_pg"-prefixed store, laid out as that version's PyTorch does. */
+  distNewGloo(s: StoreHandle, groupName: string, rank: number, size: number, timeoutMs: number): GroupHandle;
+  distNewNccl(s: StoreHandle, groupName: string, rank: number, size: number, timeoutMs: number): GroupHandle;
+  /** Whether the linked libtorch's Gloo implements reduce_scatter (PyTorch 2.8 on). */
+  distGlooHasReduceScatter(): boolean;
   distGroupRank(g: GroupHandle): number;
   distGroupSize(g: GroupHandle): number;
   distGroupDestroy(g: GroupHandle): void;

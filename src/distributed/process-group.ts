@@ -65,15 +65,19 @@ interface World {
 }
 let world: World | null = null;
 
-function makeGroup(backend: Backend, store: Store, rank: number, size: number, timeout: number): GroupHandle {
+// The group's keys go under its name in the "default_pg" store, laid out as the linked libtorch's
+// PyTorch lays them out (native/src/compat.h).
+function makeGroup(backend: Backend, store: Store, name: string, rank: number, size: number, timeout: number): GroupHandle {
   const d = requireDistributed();
-  if (backend === "gloo") return d.distNewGloo(store._h, rank, size, timeout);
-  if (backend === "nccl") return d.distNewNccl(store._h, rank, size, timeout);
+  if (backend === "gloo") return d.distNewGloo(store._h, name, rank, size, timeout);
+  if (backend === "nccl") return d.distNewNccl(store._h, name, rank, size, timeout);
   throw new DistributedConfigError(`tstorch.distributed: unknown backend '${backend as string}' (gloo or nccl)`);
 }
 
-function storeBarrier(w: World, timeout: number): void {
-  requireDistributed().distStoreBarrier(w.store._h, `store_based_barrier_key:${w.groupCount}`, w.worldSize, timeout);
+// The store-based barrier that ends init_process_group and new_group, as that version of PyTorch runs
+// it (always, keyed on the group count, up to 2.0; from 2.1 only with TORCH_DIST_INIT_BARRIER=1).
+function storeBarrier(w: World, name: string, timeout: number): void {
+  requireDistributed().distInitBarrier(w.store._h, name, w.groupCount, w.worldSize, timeout);
 }
 
 /** Joins the default process group (PyTorch's init_process_group). */
@@ -97,8 +101,8 @@ export function initProcessGroup(opts: InitProcessGroupOptions = {}): ProcessGro
   const name = String(w.groupCount++);
   let h: GroupHandle;
   try {
-    h = makeGroup(backend, PrefixStore(name, store), rank, worldSize, timeout);
-    storeBarrier(w, timeout);
+    h = makeGroup(backend, store, name, rank, worldSize, timeout);
+    storeBarrier(w, name, timeout);
     requireDistributed().distGroupSetSequence(h);
   } catch (e) {
     const msg = (e as Error).message;
@@ -171,11 +175,11 @@ export function newGroup(ranks?: readonly number[], opts: { timeout?: number; ba
   const mine = members.indexOf(w.rank);
   let group: ProcessGroup | null = null;
   if (mine >= 0) {
-    const h = makeGroup(opts.backend ?? w.group.backend, PrefixStore(name, w.store), mine, members.length, timeout);
+    const h = makeGroup(opts.backend ?? w.group.backend, w.store, name, mine, members.length, timeout);
     group = new ProcessGroup(h, opts.backend ?? w.group.backend, members, timeout);
     w.groups.add(group);
   }
-  storeBarrier(w, timeout);
+  storeBarrier(w, name, timeout);
   if (group) requireDistributed().distGroupSetSequence(group.handle());
   return group;
 }

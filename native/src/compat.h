@@ -1,0 +1,213 @@
+// Every libtorch API that changed between the versions tstorch builds against (1.13 .. 2.14), in one
+// place, keyed on the version the headers declare. Ranges, not points: a release between two tested
+// ones takes the branch of the range it falls in. Tested: 1.13 (Debian 12) and 2.14 (Debian forky);
+// the 2.0-2.13 branches follow PyTorch's release notes and sources of those releases.
+#pragma once
+
+// torch/version.h up to 2.13; 2.14 keeps it as an include of torch/headeronly/version.h.
+#include <torch/csrc/api/include/torch/version.h>
+
+#include <c10/util/Optional.h>
+
+#define TSTORCH_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+#if !TSTORCH_TORCH_AT_LEAST(1, 13)
+#error "tstorch needs libtorch 1.13 or later"
+#endif
+
+namespace tstorch::compat {
+
+// c10::optional became an alias of std::optional in 2.x (and is deprecated there); the symbols
+// libtorch exports name whichever type its version used, so declarations below must use this one.
+template <typename T>
+using Optional = c10::optional<T>;
+inline constexpr auto kNullopt = c10::nullopt;
+
+}  // namespace tstorch::compat
+
+// ---------------------------------------------------------------- autocast (amp.cc)
+// 2.4 replaced the per-device functions (set_enabled, set_autocast_gpu_dtype, ...) by ones taking
+// the device type; 1.13 .. 2.3 have only the former.
+#if TSTORCH_TORCH_AT_LEAST(2, 4)
+#define TSTORCH_AUTOCAST_BY_DEVICE 1
+#endif
+
+// ---------------------------------------------------------------- CPU allocator (cpu_allocator.cc)
+// 2.3 made Allocator::allocate non-const (and asks allocators for copy_data, which the allocator
+// defines in every version); 1.13 .. 2.2 have the const form.
+#if TSTORCH_TORCH_AT_LEAST(2, 3)
+#define TSTORCH_ALLOCATE_CONST
+#else
+#define TSTORCH_ALLOCATE_CONST const
+#endif
+
+// ---------------------------------------------------------------- c10d (distributed.cc)
+// 2.0 split process groups in two: a backend (ProcessGroupGloo, ProcessGroupNCCL: c10d::Backend) does
+// the collectives, and a c10d::ProcessGroup dispatches each call to the backend registered for the
+// tensors' device. 1.13's ProcessGroupGloo *is* the ProcessGroup.
+#if TSTORCH_TORCH_AT_LEAST(2, 0)
+#define TSTORCH_C10D_BACKENDS 1
+#endif
+// 2.6 dropped ProcessGroup::Options: the group is made from (store, rank, size) and told its default
+// backend type; 2.0 .. 2.5 pass Options naming the backend.
+#if TSTORCH_TORCH_AT_LEAST(2, 6)
+#define TSTORCH_C10D_DEFAULT_BACKEND 1
+#endif
+// The store layout of PyTorch's _new_process_group_helper: 1.13 prefixes a group's keys with
+// "<name>/" (PrefixStore(name)); 2.x with "<name>//" (PrefixStore(f"{name}/")) and then the backend's
+// with "<device>//" (PrefixStore(f"{device}/")), so that one group can hold a backend per device.
+#if TSTORCH_TORCH_AT_LEAST(2, 0)
+#define TSTORCH_C10D_DEVICE_PREFIX 1
+#endif
+// init_process_group / new_group's store-based barrier: 1.13 and 2.0 always run it, keyed on the group
+// counter after the increment ("store_based_barrier_key:<count>"), every rank polling add(key, 0) until
+// all have checked in. From 2.1 it runs only with TORCH_DIST_INIT_BARRIER=1, keyed on the group's name,
+// and the last rank to check in sets "<key>:last_worker" for the others to wait on.
+#if TSTORCH_TORCH_AT_LEAST(2, 1)
+#define TSTORCH_C10D_BARRIER_OPT_IN 1
+#endif
+// Gloo's reduce_scatter: PyTorch 2.8 implemented it (one all-reduce per rank); before, it threw, and
+// tstorch reduces-then-narrows on its own (src/distributed/collectives.ts).
+#if TSTORCH_TORCH_AT_LEAST(2, 8)
+#define TSTORCH_GLOO_REDUCE_SCATTER 1
+#endif
+
+#ifdef TSTORCH_WITH_DISTRIBUTED
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/variable.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#ifdef TSTORCH_WITH_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+// Exported by libtorch_cpu but declared in reducer.hpp, which does not compile against Debian's 1.13
+// headers; the signatures are those of 1.13 .. 2.14 (the optional's type follows compat::Optional).
+namespace c10d {
+class Logger;
+TORCH_API std::tuple<std::vector<std::vector<size_t>>, std::vector<size_t>> compute_bucket_assignment_by_size(
+    const std::vector<at::Tensor>& tensors, const std::vector<size_t>& bucket_size,
+    const std::vector<bool>& expect_sparse_gradient, const std::vector<int64_t>& tensor_indices,
+    const tstorch::compat::Optional<std::weak_ptr<c10d::Logger>>& logger);
+TORCH_API void verify_params_across_processes(const c10::intrusive_ptr<c10d::ProcessGroup>& process_group,
+                                              const std::vector<at::Tensor>& params,
+                                              const tstorch::compat::Optional<std::weak_ptr<c10d::Logger>>& logger);
+}  // namespace c10d
+
+namespace tstorch::compat {
+
+// What the autograd engine hands out for a parameter's AccumulateGrad node: a shared_ptr up to 2.13,
+// an intrusive_ptr in 2.14. Taken from the function itself rather than a version guess.
+using AutogradNodePtr = decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Tensor&>()));
+
+// The stores of a group, laid out as that version's PyTorch lays them out (TSTORCH_C10D_DEVICE_PREFIX):
+// the group's over `base` (the "default_pg"-prefixed store), and its backend's for `device` ("cpu",
+// "cuda") over the group's.
+inline c10::intrusive_ptr<c10d::Store> groupStore(const c10::intrusive_ptr<c10d::Store>& base, const std::string& name) {
+#ifdef TSTORCH_C10D_DEVICE_PREFIX
+  return c10::make_intrusive<c10d::PrefixStore>(name + "/", base);
+#else
+  return c10::make_intrusive<c10d::PrefixStore>(name, base);
+#endif
+}
+inline c10::intrusive_ptr<c10d::Store> backendStore(const c10::intrusive_ptr<c10d::Store>& group, const std::string& device) {
+#ifdef TSTORCH_C10D_DEVICE_PREFIX
+  return c10::make_intrusive<c10d::PrefixStore>(device + "/", group);
+#else
+  (void)device;
+  return group;
+#endif
+}
+
+// PyTorch's _set_sequence_number_for_group: rank 0 draws the group's sequence number into the store,
+// the others wait for it. 1.13 does it on the group after the store-based barrier (syncSequence below,
+// called by JS after the barrier); 2.x's helper does it on the backend as soon as it exists, before any
+// barrier (a rank waiting for it elsewhere would deadlock against PyTorch's rank 0). Releases whose
+// backends no longer override it (the base's is a deprecated no-op that warns: 2.14) do not call it
+// at all, so neither does tstorch: detected from the class rather than from a version guess.
+template <typename B>
+constexpr bool ownsSequenceNumber() {
+  return std::is_same_v<decltype(&B::setSequenceNumberForGroup), void (B::*)()>;
+}
+template <typename B>
+void syncSequenceAtCreation(B& backend) {
+#ifdef TSTORCH_C10D_BACKENDS
+  if constexpr (ownsSequenceNumber<B>()) backend.setSequenceNumberForGroup();
+#else
+  (void)backend;
+#endif
+}
+inline void syncSequenceAfterBarrier(const c10::intrusive_ptr<c10d::ProcessGroup>& pg) {
+#ifndef TSTORCH_C10D_BACKENDS
+  pg->setSequenceNumberForGroup();
+#else
+  (void)pg;
+#endif
+}
+
+// A process group over one backend: the backend itself up to 1.13, from 2.0 a ProcessGroup with the
+// backend registered for `device` (what PyTorch's _new_process_group_helper builds).
+#ifdef TSTORCH_C10D_BACKENDS
+template <typename B>
+c10::intrusive_ptr<c10d::ProcessGroup> wrapBackend(const c10::intrusive_ptr<c10d::Store>& groupStore, c10::intrusive_ptr<B> backend,
+                                                   c10::DeviceType device, c10d::ProcessGroup::BackendType type,
+                                                   const std::string& typeName, std::chrono::milliseconds timeout) {
+  int rank = backend->getRank(), size = backend->getSize();
+#ifdef TSTORCH_C10D_DEFAULT_BACKEND
+  (void)typeName;
+  (void)timeout;
+  auto pg = c10::make_intrusive<c10d::ProcessGroup>(groupStore, rank, size);
+  pg->setDefaultBackend(type);
+#else
+  auto opts = c10::make_intrusive<c10d::ProcessGroup::Options>(typeName, timeout);
+  auto pg = c10::make_intrusive<c10d::ProcessGroup>(groupStore, rank, size, opts);
+#endif
+  pg->setBackend(device, type, c10::intrusive_ptr<c10d::Backend>(std::move(backend)));
+  return pg;
+}
+#endif
+
+// A Gloo group named `name` (its store prefix) over the "default_pg"-prefixed store `base`.
+inline c10::intrusive_ptr<c10d::ProcessGroup> glooGroup(const c10::intrusive_ptr<c10d::Store>& base, const std::string& name,
+                                                        int rank, int size, c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> opts) {
+  auto timeout = opts->timeout;
+  auto store = groupStore(base, name);
+  auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(backendStore(store, "cpu"), rank, size, std::move(opts));
+  syncSequenceAtCreation(*gloo);
+#ifdef TSTORCH_C10D_BACKENDS
+  return wrapBackend(store, std::move(gloo), c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, "gloo", timeout);
+#else
+  (void)store;
+  (void)timeout;
+  return gloo;
+#endif
+}
+
+#ifdef TSTORCH_WITH_NCCL
+inline c10::intrusive_ptr<c10d::ProcessGroup> ncclGroup(const c10::intrusive_ptr<c10d::Store>& base, const std::string& name,
+                                                        int rank, int size, c10::intrusive_ptr<c10d::ProcessGroupNCCL::Options> opts) {
+  auto timeout = opts->timeout;
+  auto store = groupStore(base, name);
+  auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(backendStore(store, "cuda"), rank, size, std::move(opts));
+  syncSequenceAtCreation(*nccl);
+#ifdef TSTORCH_C10D_BACKENDS
+  return wrapBackend(store, std::move(nccl), c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL, "nccl", timeout);
+#else
+  (void)store;
+  (void)timeout;
+  return nccl;
+#endif
+}
+#endif
+
+}  // namespace tstorch::compat
+#endif  // TSTORCH_WITH_DISTRIBUTED
