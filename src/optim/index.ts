@@ -28,3 +28,5 @@ export { NAdam } from "./nadam.js";
 export type { NAdamOptions, NAdamGroup } from "./nadam.js";
 export { RAdam } from "./radam.js";
 export type { RAdamOptions, RAdamGroup } from "./radam.js";
+export { LBFGS } from "./lbfgs.js";
+export type { LBFGSOptions, LBFGSGroup } from "./lbfgs.js";
