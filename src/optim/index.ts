@@ -30,3 +30,5 @@ export { RAdam } from "./radam.js";
 export type { RAdamOptions, RAdamGroup } from "./radam.js";
 export { LBFGS } from "./lbfgs.js";
 export type { LBFGSOptions, LBFGSGroup } from "./lbfgs.js";
+export { SparseAdam } from "./sparse-adam.js";
+export type { SparseAdamOptions, SparseAdamGroup } from "./sparse-adam.js";

@@ -40,13 +40,16 @@ export function lrOptions<O extends { lr?: number }>(lr: number | O | undefined,
   return (lr ?? opts ?? {}) as O;
 }
 
-/** True for a sparse tensor (an embedding's sparse gradient): libtorch gives strides to strided tensors only. */
+/**
+ * True for a sparse COO tensor (an embedding's sparse gradient). A dense tensor with elements has
+ * storage; only then is aten::sparse_dim asked (it has no kernel for dense tensors in 1.13).
+ */
 export function isSparse(t: Tensor): boolean {
+  if (native.numel(t._h) === 0 || native.storageBytes(t._h) !== 0) return false;
   try {
-    native.strides(t._h);
-    return false;
+    return t.sparseDim() > 0;
   } catch {
-    return true;
+    return false;
   }
 }
 
