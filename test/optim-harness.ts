@@ -9,6 +9,12 @@ import { dedent, runPython } from "./helpers/python.js";
 export const STEPS = 100;
 /** PyTorch's major version (the linked libtorch's). */
 export const TORCH_MAJOR = Number(/^(\d+)/.exec(torch.versions().libtorch)![1]);
+/** [major, minor] of the linked libtorch. */
+export const TORCH_VERSION = /^(\d+)\.(\d+)/.exec(torch.versions().libtorch)!.slice(1, 3).map(Number) as [number, number];
+/** True when the linked PyTorch is at least major.minor. */
+export function torchAtLeast(major: number, minor = 0): boolean {
+  return TORCH_VERSION[0] > major || (TORCH_VERSION[0] === major && TORCH_VERSION[1] >= minor);
+}
 
 /** Deterministic inputs without a random generator: the same numbers reach Python as JSON. */
 function wave(n: number, k: number): number[] {
@@ -59,6 +65,8 @@ export interface OptCase {
   closure?: boolean;
   /** Only for PyTorch >= this major version (options 1.13 does not have). */
   minMajor?: number;
+  /** Only for PyTorch >= [major, minor] (optimisers added later). */
+  minVersion?: [number, number];
   /** Largest relative difference allowed (default 0: bit-equal). */
   rtol?: number;
 }
@@ -152,7 +160,7 @@ export function maxRelDiff(a: readonly number[], e: readonly number[]): number {
 
 /** Runs every case on both sides and compares losses, parameters and state; returns the measured differences. */
 export function compareTrajectories(cases: OptCase[], opts: { state?: boolean } = {}): Record<string, number> {
-  const mine = cases.filter((c) => TORCH_MAJOR >= (c.minMajor ?? 0));
+  const mine = cases.filter((c) => TORCH_MAJOR >= (c.minMajor ?? 0) && (c.minVersion === undefined || torchAtLeast(...c.minVersion)));
   const py = pythonRuns(mine);
   const measured: Record<string, number> = {};
   for (const c of mine) {

@@ -32,3 +32,7 @@ export { LBFGS } from "./lbfgs.js";
 export type { LBFGSOptions, LBFGSGroup } from "./lbfgs.js";
 export { SparseAdam } from "./sparse-adam.js";
 export type { SparseAdamOptions, SparseAdamGroup } from "./sparse-adam.js";
+export { Adafactor } from "./adafactor.js";
+export type { AdafactorOptions, AdafactorGroup } from "./adafactor.js";
+export { Muon } from "./muon.js";
+export type { MuonOptions, MuonGroup, MuonAdjustLrFn } from "./muon.js";

@@ -283,7 +283,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
             continue;
           }
           const ts = t.shape;
-          const ps = p.shape;
+          const ps = this.stateShape(name, p);
           if (ts.length === 0) {
             // a per-parameter scalar (capturable Adam's running beta powers): float32 on the parameter's device
             get(p)[name] = persist(t.to({ device: p.device, dtype: "float32", copy: true }));
@@ -305,6 +305,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     });
     this.disposeState();
     for (const [p, s] of fresh) this.state.set(p, s);
+  }
+
+  /** The shape a per-parameter state tensor must have (the parameter's; Adafactor's factored moments differ). */
+  protected stateShape(_name: string, p: Tensor): number[] {
+    return p.shape;
   }
 
   /** Frees the state tensors (the optimiser can go on: state is recreated on the next step). */
