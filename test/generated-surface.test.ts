@@ -1,25 +1,67 @@
-// The generated operator surface (scripts/gen/gen-aten.mjs -> src/generated/): the committed
-// output is what the generator makes from the committed dump, the dump is ATen's for the linked
-// libtorch, every operator with a function or method variant is reachable and typed, wrong calls
-// do not compile, and a program of thirty common operations gives PyTorch's values.
+// The generated operator surface (scripts/gen/gen-aten.mjs -> src/generated/, dist/src/generated/),
+// made from the LINKED libtorch at build and install time: it is what the generator makes now, it
+// types exactly the linked libtorch's ATen operators and overloads (the addon's registry and
+// PyTorch's own of the same version), in PyTorch's overload order; every operator that
+// native_functions.yaml places is a function or method; wrong calls do not compile; operators of
+// libtorch 2.x only compile where it is linked (and give PyTorch's values) and not on 1.13; a program
+// of thirty common operations gives PyTorch's values.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, test } from "node:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, test, type TestContext } from "node:test";
 import ts from "typescript";
 import * as torch from "../src/index.js";
 import { Tensor } from "../src/index.js";
+import { native } from "../src/core/native.js";
+import { OVERLOAD_ORDER } from "../src/generated/aten-order.js";
 import { commonOps, COMMON_OPS_PY } from "./typecheck/common-ops.js";
 import { PYTHON } from "./helpers/parity.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const dump = JSON.parse(readFileSync(join(ROOT, "scripts/gen/aten-schemas.json"), "utf8")) as {
-  torch: string;
-  ops: { func: string; variants: string[]; module: string | null }[];
-};
-const pythonHasTorch = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
+const LINKED = torch.versions().libtorch;
+const MAJOR = Number(LINKED.split(".")[0]);
 const mustRunPython = process.env.CI === "true";
+
+// /usr/bin/python3's PyTorch, and whether it is the linked libtorch's version (major.minor)
+const pyVersion = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+const pythonTorch = pyVersion.status === 0 ? pyVersion.stdout.trim() : null;
+const sameMinor = (a: string, b: string) => a.split(".").slice(0, 2).join(".") === b.split(".").slice(0, 2).join(".");
+
+/** Skips (fails on CI) unless /usr/bin/python3 has the PyTorch of the linked libtorch's version. */
+function pythonOfLinkedVersion(t: TestContext): boolean {
+  const why = pythonTorch === null ? `${PYTHON} cannot import torch` : !sameMinor(pythonTorch, LINKED) ? `${PYTHON} has PyTorch ${pythonTorch}, the addon links libtorch ${LINKED}` : null;
+  if (why === null) return true;
+  if (mustRunPython && pythonTorch === null) assert.fail(why);
+  t.skip(why);
+  return false;
+}
+
+function python(code: string): string {
+  const r = spawnSync(PYTHON, ["-c", code], { encoding: "utf8", maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** name -> overloads ("" for the default one), in the registry's order, of the addon's ATen operators. */
+function registry(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of (native as unknown as { registeredSchemas(): string[] }).registeredSchemas()) {
+    if (!s.startsWith("aten::")) continue;
+    const [name, overload = ""] = s.slice(6, s.indexOf("(")).split(".");
+    out.set(name, [...(out.get(name) ?? []), overload]);
+  }
+  return out;
+}
+
+const GEN = join(ROOT, "scripts/gen");
+const { classMembers } = (await import(pathToFileURL(join(GEN, "class-members.mjs")).href)) as {
+  classMembers(text: string, className: string): Set<string>;
+};
+const { readPlacement } = (await import(pathToFileURL(join(GEN, "placement.mjs")).href)) as {
+  readPlacement(file: string): Map<string, { module: string | null; named: Set<string>; variantsOf(overload: string): string[] }>;
+};
 
 function camel(s: string): string {
   const lead = /^_*/.exec(s)![0];
@@ -29,88 +71,148 @@ function camel(s: string): string {
 }
 
 describe("the generator", () => {
-  test("the committed src/generated/ is what scripts/gen/gen-aten.mjs makes from the committed dump", () => {
-    const r = spawnSync(process.execPath, [join(ROOT, "scripts/gen/gen-aten.mjs"), "--check"], { encoding: "utf8" });
+  test("src/generated/ and dist/src/generated/ are what scripts/gen/gen-aten.mjs makes from the linked libtorch", () => {
+    const r = spawnSync(process.execPath, [join(GEN, "gen-aten.mjs"), "--check"], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /up to date/);
+    assert.match(r.stderr, new RegExp(`libtorch ${LINKED.replace(/\./g, "\\.")}: \\d+ operators.*\\(up to date\\)`));
+    for (const f of ["src/generated/functions.d.ts", "dist/src/generated/functions.js", "dist/src/generated/aten-ops.d.ts"]) {
+      assert.ok(readFileSync(join(ROOT, f), "utf8").startsWith(`// GENERATED by scripts/gen/gen-aten.mjs from the operator registry of the linked libtorch ${LINKED}.`), f);
+    }
   });
 
-  test("the committed dump is ATen's declarations of the PyTorch that /usr/bin/python3 imports", (t) => {
-    if (!pythonHasTorch) {
-      if (mustRunPython) assert.fail(`${PYTHON} cannot import torch`);
-      t.skip(`${PYTHON} cannot import torch`);
-      return;
+  test("docs/operators.md has the generator's section for libtorch 1.13 and 2.14 (--check compares the linked one's)", () => {
+    const text = readFileSync(join(ROOT, "docs/operators.md"), "utf8");
+    assert.match(text, /^## libtorch 1\.13\.\d+$/m);
+    assert.match(text, /^## libtorch 2\.14\.\d+$/m);
+  });
+
+  test("placement.txt covers native_functions.yaml of the PyTorch that /usr/bin/python3 imports", (t) => {
+    if (!pythonOfLinkedVersion(t)) return;
+    const r = spawnSync(PYTHON, [join(GEN, "placement.py"), "--check"], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /up to date/);
+  });
+
+  test("the hand-written Tensor members it leaves alone are those TypeScript reads in tensor.ts and tensor.d.ts", () => {
+    for (const file of ["src/core/tensor.ts", "dist/src/core/tensor.d.ts"]) {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+      const expected = new Set<string>();
+      const visit = (node: ts.Node) => {
+        if (ts.isClassDeclaration(node) && node.name?.text === "Tensor") {
+          for (const m of node.members) {
+            if (ts.isConstructorDeclaration(m) || ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) continue;
+            if (m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name))) expected.add(m.name.text);
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sf);
+      assert.ok(expected.size > 100, `${file}: ${expected.size} members`);
+      assert.deepEqual([...classMembers(text, "Tensor")].sort(), [...expected].sort(), file);
     }
-    const r = spawnSync(PYTHON, [join(ROOT, "scripts/gen/dump-aten.py")], { encoding: "utf8", maxBuffer: 64 << 20 });
-    assert.equal(r.status, 0, r.stderr);
-    const fresh = JSON.parse(r.stdout) as typeof dump;
-    if (fresh.torch !== dump.torch) {
-      t.skip(`the dump is of PyTorch ${dump.torch}, /usr/bin/python3 has ${fresh.torch}: regenerate to compare`);
-      return;
-    }
-    assert.equal(r.stdout, readFileSync(join(ROOT, "scripts/gen/aten-schemas.json"), "utf8"));
   });
 });
 
 describe("coverage", () => {
-  const PREFIX: Record<string, string> = { fft: "fft_", linalg: "linalg_", special: "special_", sparse: "sparse_", nested: "nested_" };
-  const callable = (func: string) => !/\b(Dimname|Storage|Stream)\b(?!\?)/.test(func.split(" -> ")[0]) && !/-> QScheme/.test(func);
+  test("torch.ops.aten types exactly the linked libtorch's ATen operators and overloads", () => {
+    const file = join(ROOT, "src/generated/aten-ops.d.ts");
+    const program = ts.createProgram([file], { noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 });
+    const checker = program.getTypeChecker();
+    const sf = program.getSourceFile(file)!;
+    const atenOps = sf.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === "AtenOps")!;
+    const typed = new Set<string>();
+    for (const prop of checker.getPropertiesOfType(checker.getTypeAtLocation(atenOps))) {
+      const t = checker.getTypeOfSymbolAtLocation(prop, atenOps);
+      assert.ok(t.getCallSignatures().length > 0, `torch.ops.aten.${prop.name} is not callable`);
+      for (const o of checker.getPropertiesOfType(t)) typed.add(`${prop.name}.${o.name === "default" ? "" : o.name}`);
+    }
+    // the runtime's view (the dispatcher, native.schemas()) and the registry the generator read
+    const dispatcher = new Set(torch.listOps("aten::").map((s) => s.slice(6, s.indexOf("(")).replace(/^([^.]*)$/, "$1.")));
+    const registered = new Set([...registry()].flatMap(([n, os]) => os.map((o) => `${n}.${o}`)));
+    assert.deepEqual([...typed].filter((x) => !dispatcher.has(x)), [], "typed, not in the linked libtorch");
+    assert.deepEqual([...dispatcher].filter((x) => !typed.has(x)), [], "in the linked libtorch, not typed");
+    assert.deepEqual([...registered].sort(), [...typed].sort());
+    assert.ok(typed.size > 2500, `only ${typed.size} overloads`);
+  });
 
-  test("every operator with a function variant is a function of torch, torch.functional or its Python module", () => {
+  test("the operators, overloads and overload order are PyTorch's (torch._C._jit_get_schemas_for_operator)", (t) => {
+    if (!pythonOfLinkedVersion(t)) return;
+    // PyTorch's torch.ops.aten.NAME tries the dispatcher's overloads first, in this order (TorchScript-only
+    // schemas such as aten::append.t are not dispatcher operators and cannot be called through it)
+    const py = JSON.parse(python(`
+import json, torch
+def qualified(s):
+    return s.name + ("." + s.overload_name if s.overload_name else "")
+names = sorted({s.name for s in torch._C._jit_get_all_schemas() if s.name.startswith("aten::") and torch._C._dispatch_has_kernel(qualified(s))})
+print(json.dumps({n[6:]: [s.overload_name for s in torch._C._jit_get_schemas_for_operator(n) if torch._C._dispatch_has_kernel(qualified(s))] for n in names}))
+`)) as Record<string, string[]>;
+    const ours = Object.fromEntries([...registry()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    assert.deepEqual(Object.keys(ours).sort(), Object.keys(py).sort());
+    assert.deepEqual(ours, py);
+    const order = Object.fromEntries(Object.keys(py).map((n) => [n, OVERLOAD_ORDER[n]]));
+    assert.deepEqual(order, py);
+  });
+
+  const placement = readPlacement(join(GEN, "placement.txt"));
+  /** The linked overloads JS can call (no type JS cannot pass), not out= ones, with the table's placement. */
+  function placed(variant: "function" | "method"): { name: string; module: string | null }[] {
+    const out: { name: string; module: string | null }[] = [];
+    for (const s of (native as unknown as { registeredSchemas(): string[] }).registeredSchemas()) {
+      if (!s.startsWith("aten::")) continue;
+      const [name, overload = ""] = s.slice(6, s.indexOf("(")).split(".");
+      const p = placement.get(name);
+      const args = s.slice(s.indexOf("(") + 1, s.lastIndexOf(") ->"));
+      if (!p || p.named.has(overload) || /\*.*!\)/.test(args) || /\b(Storage|Stream|__torch__\S*)(\[\])? /.test(args)) continue;
+      if (variant === "method" && !/\bself\b/.test(args)) continue;
+      if (p.variantsOf(overload).includes(variant)) out.push({ name, module: p.module });
+    }
+    return out;
+  }
+
+  test("every operator that native_functions.yaml places as a function is one, of torch, torch.functional or its module", () => {
+    const PREFIX: Record<string, string> = { fft: "fft_", linalg: "linalg_", special: "special_", sparse: "sparse_", nested: "nested_" };
     const root = torch as unknown as Record<string, unknown>;
-    let checked = 0;
     const missing: string[] = [];
-    for (const op of dump.ops) {
-      if (!op.variants.includes("function") || !callable(op.func) || /!\)/.test(op.func.split(" -> ")[0].split("*")[1] ?? "")) continue;
-      const name = op.func.slice(0, op.func.indexOf("(")).split(".")[0];
-      const mod = op.module;
+    const all = placed("function");
+    for (const { name, module: mod } of all) {
       const bare = mod && PREFIX[mod] && name.startsWith(PREFIX[mod]) ? name.slice(PREFIX[mod].length) : name;
       const where = (mod === null ? root : mod === "nn" ? root.functional : root[mod]) as Record<string, unknown>;
-      checked++;
       if (typeof where?.[camel(bare)] !== "function") missing.push(`${mod ?? "torch"}.${camel(bare)} (aten::${name})`);
     }
     assert.deepEqual(missing, []);
-    assert.ok(checked > 1500, `only ${checked} overloads checked`);
+    assert.ok(all.length > 1500, `only ${all.length} overloads checked`);
   });
 
-  test("every operator with a method variant is a Tensor method, in-place ones included", () => {
+  test("every operator that native_functions.yaml gives a method variant is a Tensor method, in-place ones included", () => {
     const proto = Tensor.prototype as unknown as Record<string, unknown>;
     const missing = new Set<string>();
-    for (const op of dump.ops) {
-      if (!op.variants.includes("method") || !callable(op.func)) continue;
-      const name = op.func.slice(0, op.func.indexOf("(")).split(".")[0];
-      if (!(camel(name) in proto)) missing.add(camel(name));
-    }
+    for (const { name } of placed("method")) if (!(camel(name) in proto)) missing.add(camel(name));
     assert.deepEqual([...missing], []);
     for (const m of ["cumsum", "cumsum_", "tril", "tril_", "roll", "scatter", "scatter_", "nonzero", "addmm_", "indexAdd"]) {
       assert.equal(typeof proto[m], "function", m);
     }
   });
 
-  test("every generated operator is in the linked libtorch (else it fails when called, naming it and the version)", () => {
-    const linked = new Set(torch.listOps().map((s) => s.slice(0, s.indexOf("(")).split(".")[0]));
-    const absent = new Set<string>();
-    for (const op of dump.ops) {
-      const name = `aten::${op.func.slice(0, op.func.indexOf("(")).split(".")[0]}`;
-      if (!linked.has(name)) absent.add(name);
-    }
-    assert.deepEqual([...absent], []);
+  test("an operator the linked libtorch lacks fails when called, naming it and the version", () => {
     const ghost = (torch as unknown as { ops: { aten: Record<string, (...a: unknown[]) => unknown> } }).ops.aten;
     assert.throws(() => ghost.no_such_operator_in_any_libtorch(torch.ones([1])), /unknown operator aten::no_such_operator_in_any_libtorch \(not in the linked libtorch \d/);
+    // names of Object's own members are operators like any other (the overload tables have no prototype)
+    assert.throws(() => ghost.constructor(torch.ones([1])), /unknown operator aten::constructor \(not in the linked libtorch \d/);
   });
 });
 
 describe("types", () => {
-  // one program over both files, with the project's own compiler options
-  const files = ["common-ops.ts", "wrong-calls.ts"].map((f) => join(ROOT, "test/typecheck", f));
+  // one program over the files, with the project's own compiler options
+  const files = ["common-ops.ts", "wrong-calls.ts", "versioned/torch2.ts"].map((f) => join(ROOT, "test/typecheck", f));
   const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
   const program = ts.createProgram(files, { ...config.options, noEmit: true });
+  const message = (d: ts.Diagnostic) => ts.flattenDiagnosticMessageText(d.messageText, "\n");
 
   test("a file of deliberately wrong calls has a compile error on every line marked @ts-expect-error, and no other", () => {
     const diags = [...program.getSemanticDiagnostics(program.getSourceFile(files[1])), ...program.getSyntacticDiagnostics(program.getSourceFile(files[1]))];
-    const text = diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n");
     // an @ts-expect-error with no error beneath it is reported as "Unused '@ts-expect-error' directive"
-    assert.equal(diags.length, 0, text);
+    assert.equal(diags.length, 0, diags.map(message).join("\n"));
     const marked = readFileSync(files[1], "utf8").match(/@ts-expect-error/g)!.length;
     assert.ok(marked >= 15, `only ${marked} wrong calls`);
   });
@@ -118,7 +220,7 @@ describe("types", () => {
   test("thirty common operations compile with no error and no `any` in their inferred types", () => {
     const sf = program.getSourceFile(files[0])!;
     const diags = program.getSemanticDiagnostics(sf);
-    assert.equal(diags.length, 0, diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("\n"));
+    assert.equal(diags.length, 0, diags.map(message).join("\n"));
     const checker = program.getTypeChecker();
     const anys: string[] = [];
     const visit = (node: ts.Node) => {
@@ -133,16 +235,31 @@ describe("types", () => {
     visit(sf);
     assert.deepEqual(anys, []);
   });
-});
 
-describe("values", () => {
-  test("the thirty common operations give PyTorch's values", (t) => {
-    if (!pythonHasTorch) {
-      if (mustRunPython) assert.fail(`${PYTHON} cannot import torch`);
-      t.skip(`${PYTHON} cannot import torch`);
+  test(`operators of libtorch 2.x only: typed calls ${MAJOR >= 2 ? "compile (libtorch " : "are compile errors, each of them (libtorch "}${LINKED})`, () => {
+    const sf = program.getSourceFile(files[2])!;
+    const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+    const lines = sf.text.split("\n");
+    const marked = lines.flatMap((l, i) => (l.trimEnd().endsWith("// 2.x") ? [i] : []));
+    assert.ok(marked.length >= 8, `only ${marked.length} lines marked // 2.x`);
+    if (MAJOR >= 2) {
+      assert.equal(diags.length, 0, diags.map(message).join("\n"));
       return;
     }
-    const py = `${COMMON_OPS_PY}
+    const byLine = new Map<number, string[]>();
+    for (const d of diags) {
+      const line = sf.getLineAndCharacterOfPosition(d.start!).line;
+      byLine.set(line, [...(byLine.get(line) ?? []), message(d)]);
+    }
+    assert.deepEqual(marked.filter((l) => !byLine.has(l)).map((l) => lines[l].trim()), [], "2.x-only calls that compile against 1.13");
+    assert.deepEqual([...byLine.keys()].filter((l) => !marked.includes(l)).map((l) => `${lines[l].trim()}: ${byLine.get(l)}`), [], "errors on other lines");
+    // the error is the missing operator, not something else
+    for (const l of marked) assert.match(byLine.get(l)!.join("\n"), /does not exist on type|has no exported member/, lines[l]);
+  });
+});
+
+type Expected = { shape: number[]; dtype: string; values: number[] } | number | boolean;
+const PY_PLAIN = `
 import json
 def plain(v):
     if isinstance(v, torch.Tensor):
@@ -150,30 +267,59 @@ def plain(v):
     return v
 print(json.dumps({k: plain(v) for k, v in out.items()}))
 `;
-    const r = spawnSync(PYTHON, ["-c", py], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    const expected = JSON.parse(r.stdout) as Record<string, unknown>;
+
+function assertSameValues(got: Record<string, Tensor | number | boolean>, expected: Record<string, Expected>): void {
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(expected).sort());
+  for (const [k, v] of Object.entries(got)) {
+    const e = expected[k];
+    if (!(v instanceof Tensor)) {
+      if (typeof v === "number") assert.ok(Math.abs(v - (e as number)) <= 1e-4 * Math.max(1, Math.abs(e as number)), `${k}: ${v} vs ${e}`);
+      else assert.equal(v, e, k);
+      continue;
+    }
+    const ex = e as { shape: number[]; dtype: string; values: number[] };
+    assert.deepEqual(v.shape, ex.shape, `${k} shape`);
+    assert.equal(v.dtype, ex.dtype === "long" ? "int64" : ex.dtype, `${k} dtype`);
+    const vals = [...v.to("float64").toTypedArray()] as number[];
+    vals.forEach((x, i) => {
+      const y = ex.values[i];
+      assert.ok(Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(y)), `${k}[${i}]: ${x} vs ${y}`);
+    });
+  }
+}
+
+describe("values", () => {
+  test("the thirty common operations give PyTorch's values", (t) => {
+    if (pythonTorch === null) {
+      if (mustRunPython) assert.fail(`${PYTHON} cannot import torch`);
+      t.skip(`${PYTHON} cannot import torch`);
+      return;
+    }
+    const expected = JSON.parse(python(COMMON_OPS_PY + PY_PLAIN)) as Record<string, Expected>;
     torch.scope(() => {
       const got = commonOps();
-      assert.deepEqual(Object.keys(got).sort(), Object.keys(expected).sort());
       assert.ok(Object.keys(got).length >= 30);
-      for (const [k, v] of Object.entries(got)) {
-        const e = expected[k] as { shape: number[]; dtype: string; values: number[] } | number | boolean;
-        if (!(v instanceof Tensor)) {
-          if (typeof v === "number") assert.ok(Math.abs(v - (e as number)) <= 1e-4 * Math.max(1, Math.abs(e as number)), `${k}: ${v} vs ${e}`);
-          else assert.equal(v, e, k);
-          continue;
-        }
-        const ex = e as { shape: number[]; dtype: string; values: number[] };
-        assert.deepEqual(v.shape, ex.shape, `${k} shape`);
-        assert.equal(v.dtype, ex.dtype === "long" ? "int64" : ex.dtype, `${k} dtype`);
-        const vals = [...v.to("float64").toTypedArray()] as number[];
-        vals.forEach((x, i) => {
-          const y = ex.values[i];
-          assert.ok(Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(y)), `${k}[${i}]: ${x} vs ${y}`);
-        });
-      }
+      assertSameValues(got, expected);
     });
+  });
+
+  test("operators of libtorch 2.x only give PyTorch's values through the typed surface", async (t) => {
+    if (MAJOR < 2) {
+      t.skip(`libtorch ${LINKED} has none of them (their calls are compile errors, see above)`);
+      return;
+    }
+    if (!pythonOfLinkedVersion(t)) return;
+    // tsconfig.json leaves the file out (it cannot compile on 1.13): compile it here, beside the other tests' output
+    const src = join(ROOT, "test/typecheck/versioned/torch2.ts");
+    const out = join(ROOT, "dist/test/typecheck/versioned/torch2.js");
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, ts.transpileModule(readFileSync(src, "utf8"), { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText);
+    const { torch2Ops, TORCH2_PY } = (await import(pathToFileURL(out).href)) as {
+      torch2Ops(): Record<string, Tensor>;
+      TORCH2_PY: string;
+    };
+    const expected = JSON.parse(python(TORCH2_PY + PY_PLAIN)) as Record<string, Expected>;
+    torch.scope(() => assertSameValues(torch2Ops(), expected));
   });
 
   test("hand-written methods agree with the generated operators of the same name", () => {

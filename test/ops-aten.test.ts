@@ -227,6 +227,34 @@ describe("torch.ops.aten calling conventions", () => {
     }
   });
 
+  test("every ATen operator of the linked libtorch is reachable by name, with each of its overloads", () => {
+    const untyped = aten as unknown as Record<string, ((...a: unknown[]) => unknown) & Record<string, unknown>>;
+    const names = new Map<string, string[]>();
+    for (const s of torch.listOps("aten::")) {
+      const [name, overload = "default"] = s.slice(6, s.indexOf("(")).split(".");
+      names.set(name, [...(names.get(name) ?? []), overload]);
+    }
+    assert.ok(names.size > 1000, `only ${names.size} operators`);
+    for (const [name, overloads] of names) {
+      assert.equal(typeof untyped[name], "function", name);
+      for (const o of overloads) assert.equal(typeof untyped[name][o], "function", `${name}.${o}`);
+    }
+  });
+
+  test("operators newer than 1.13 resolve where the linked libtorch has them (aten::rms_norm), else fail naming the version", () => {
+    const untyped = aten as unknown as Record<string, (...a: unknown[]) => torch.Tensor>;
+    const x = torch.arange(8, { dtype: "float32" }).sub(3).reshape(2, 4);
+    if (!torch.listOps().some((s) => s.startsWith("aten::rms_norm("))) {
+      assert.match(torch.versions().libtorch, /^1\./);
+      assert.throws(() => untyped.rms_norm(x, [4], null, 1e-6), /unknown operator aten::rms_norm \(not in the linked libtorch 1\./);
+      return;
+    }
+    // x / sqrt(mean(x^2) + eps) per row: rows [-3, -2, -1, 0] (mean square 3.5) and [1, 2, 3, 4] (7.5)
+    const y = untyped.rms_norm(x, [4], null, 1e-6).toArray() as number[][];
+    const expected = [[-3, -2, -1, 0].map((v) => v / Math.sqrt(3.5 + 1e-6)), [1, 2, 3, 4].map((v) => v / Math.sqrt(7.5 + 1e-6))];
+    y.flat().forEach((v, i) => assert.ok(Math.abs(v - expected.flat()[i]) < 1e-6, `${v} vs ${expected.flat()[i]}`));
+  });
+
   test("listOps lists schemas", () => {
     const all = torch.listOps();
     assert.ok(all.length > 1000, `only ${all.length} schemas`);

@@ -1,5 +1,6 @@
-// Parses ATen's schema strings ("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor")
-// into { name, overload, args: [{ name, type, def, kwargOnly, writes }], returns: [{ name, type }] },
+// Parses operator schema strings ("aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+// as libtorch's registry prints them) into
+// { namespace, name, overload, args: [{ name, type, def, kwargOnly, writes }], returns: [{ name, type }] },
 // with alias annotations ("(a!)", "(a -> *)") stripped from the types and kept as `writes`.
 
 /** Splits `s` at commas outside brackets, parentheses and quotes. */
@@ -51,8 +52,10 @@ export function parseSchema(func) {
   const open = func.indexOf("(");
   const arrow = func.lastIndexOf(") -> ");
   if (open < 0 || arrow < 0) throw new Error(`cannot parse schema: ${func}`);
-  const qualified = func.slice(0, open);
-  const [name, overload = ""] = qualified.split(".");
+  const full = func.slice(0, open);
+  const sep = full.indexOf("::");
+  const namespace = sep < 0 ? null : full.slice(0, sep);
+  const [name, overload = ""] = full.slice(sep < 0 ? 0 : sep + 2).split(".");
   const args = [];
   let kwargOnly = false;
   for (const part of splitTop(func.slice(open + 1, arrow))) {
@@ -75,5 +78,5 @@ export function parseSchema(func) {
     const { type, writes } = parseType(rawType);
     returns.push({ name: retName || null, type, writes });
   }
-  return { name, overload, args, returns };
+  return { namespace, name, overload, args, returns };
 }

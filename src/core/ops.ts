@@ -38,24 +38,34 @@ const camel = (s: string) => s.replace(/([a-zA-Z0-9])_+([a-zA-Z0-9])/g, (_, a: s
 
 let byName: Map<string, OpSchema[]> | null = null;
 
+/** table[key] where the table itself has it (never an Object member: an operator may be named `constructor`). */
+function ownEntry<T>(table: { readonly [key: string]: T | undefined }, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function schemasByName(): Map<string, OpSchema[]> {
   if (byName !== null) return byName;
   byName = new Map();
-  for (const [name, overload, rawArgs, returns] of native.schemas()) {
+  for (const entry of native.schemas()) {
+    // the addon's list has holes where the dispatcher has an operator without a schema (kernels
+    // registered for an undefined name; libtorch 2.x has some): destructuring one threw a TypeError
+    // naming nothing (".for is not iterable")
+    if (entry === undefined) continue;
+    const [name, overload, rawArgs, returns] = entry;
     const args = rawArgs.map(([n, type, hasDefault, kwargOnly, writes]) => ({ name: n, camel: camel(n), type, hasDefault, kwargOnly, writes }));
     const written = args.flatMap((a, i) => (a.writes && a.type === "Tensor" ? [i] : []));
     const s: OpSchema = {
       name, overload, returns, args,
       selfIndex: args.findIndex((a) => a.name === "self" && !a.kwargOnly),
       returnsArg: written.length === 1 && returns.length === 1 && returns[0] === "Tensor" ? written[0] : -1,
-      returnNames: RETURN_NAMES[`${name.replace(/^aten::/, "")}.${overload}`],
+      returnNames: name.startsWith("aten::") ? ownEntry(RETURN_NAMES, `${name.slice(6)}.${overload}`) : undefined,
     };
     const list = byName.get(name) ?? [];
     list.push(s);
     byName.set(name, list);
   }
   for (const [name, list] of byName) {
-    const order = name.startsWith("aten::") ? OVERLOAD_ORDER[name.slice(6)] : undefined;
+    const order = name.startsWith("aten::") ? ownEntry(OVERLOAD_ORDER, name.slice(6)) : undefined;
     // PyTorch's order where ATen's declarations give it; otherwise out= and Dimname overloads last
     const fallback = (s: OpSchema) =>
       (s.args.some((a) => a.kwargOnly && a.writes) || s.overload.endsWith("out") ? 2 : 0) + (/dimname/i.test(s.overload) ? 1 : 0);
