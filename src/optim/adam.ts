@@ -7,7 +7,7 @@ import { Handle, native } from "../core/native.js";
 import { K } from "../core/op-ids.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
+import { lrOptions, Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -51,6 +51,7 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
   protected abstract readonly decoupled: boolean;
 
   protected constructor(params: ParamsInput, opts: AdamOptions, defaultWeightDecay: number) {
+    if (opts === null || typeof opts !== "object") throw new Error("tstorch: Adam options must be an object");
     const betas = opts.betas ?? [0.9, 0.999];
     super(params, {
       lr: opts.lr ?? 1e-3,
@@ -236,15 +237,17 @@ function capturableUpdate(
 /** Adam (L2 weight decay added to the gradient). */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
-  constructor(params: ParamsInput, opts: AdamOptions = {}) {
-    super(params, opts, 0);
+  /** new Adam(params, { lr, betas, ... }) or, as PyTorch's Adam(params, lr, ...), new Adam(params, lr, { betas, ... }). */
+  constructor(params: ParamsInput, lr?: number | AdamOptions, opts?: AdamOptions) {
+    super(params, lrOptions(lr, opts), 0);
   }
 }
 
 /** AdamW (decoupled weight decay, default 1e-2). */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: ParamsInput, opts: AdamOptions = {}) {
-    super(params, opts, 1e-2);
+  /** new AdamW(params, { lr, ... }) or new AdamW(params, lr, { ... }). */
+  constructor(params: ParamsInput, lr?: number | AdamOptions, opts?: AdamOptions) {
+    super(params, lrOptions(lr, opts), 1e-2);
   }
 }

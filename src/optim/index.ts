@@ -7,8 +7,14 @@ export { Adam, AdamW } from "./adam.js";
 export type { AdamOptions, AdamGroup } from "./adam.js";
 export { LRScheduler, StepLR, CosineAnnealingLR, OneCycleLR } from "./lr-scheduler.js";
 export type { OneCycleLROptions, SchedulerState } from "./lr-scheduler.js";
-export { LambdaLR, LinearLR, SequentialLR } from "./lr-scheduler-composite.js";
+export { LambdaLR, LinearLR, SequentialLR, ChainedScheduler } from "./lr-scheduler-composite.js";
 export type { LrLambda, LambdaLROptions, LinearLROptions, SequentialLROptions } from "./lr-scheduler-composite.js";
+export { MultiplicativeLR, MultiStepLR, ConstantLR, ExponentialLR, PolynomialLR } from "./lr-scheduler-simple.js";
+export type { MultiplicativeLambda, MultiplicativeLROptions, MultiStepLROptions, ConstantLROptions, ExponentialLROptions, PolynomialLROptions } from "./lr-scheduler-simple.js";
+export { CyclicLR, CosineAnnealingWarmRestarts } from "./lr-scheduler-cyclic.js";
+export type { CyclicLROptions, CosineAnnealingWarmRestartsOptions } from "./lr-scheduler-cyclic.js";
+export { ReduceLROnPlateau } from "./lr-scheduler-plateau.js";
+export type { ReduceLROnPlateauOptions, ReduceLROnPlateauState } from "./lr-scheduler-plateau.js";
 // every scheduler under PyTorch's module name too: optim.lrScheduler.LambdaLR = torch.optim.lr_scheduler.LambdaLR
 export * as lrScheduler from "./lr-scheduler-all.js";
 export { Lookahead } from "./lookahead.js";

@@ -1,7 +1,7 @@
 // LambdaLR, LinearLR and SequentialLR: torch/optim/lr_scheduler.py (PyTorch 1.13), the same
 // chainable formulas in doubles so the learning rates equal PyTorch's. SequentialLR drives the
 // schedulers it holds through their public step(epoch) and initialStep(), as PyTorch does.
-import { LRScheduler } from "./lr-scheduler.js";
+import { LRScheduler, SchedulerState } from "./lr-scheduler.js";
 import type { Optimizer } from "./optimizer.js";
 
 export type LrLambda = (epoch: number) => number;
@@ -131,7 +131,7 @@ export class SequentialLR extends LRScheduler {
 }
 
 /** Python's bisect.bisect_right: the number of entries <= x in the sorted list a. */
-function bisectRight(a: readonly number[], x: number): number {
+export function bisectRight(a: readonly number[], x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
@@ -140,4 +140,40 @@ function bisectRight(a: readonly number[], x: number): number {
     else lo = mid + 1;
   }
   return lo;
+}
+
+/** Steps every scheduler it holds, each step, in order: their factors compose (PyTorch's ChainedScheduler). */
+export class ChainedScheduler extends LRScheduler {
+  readonly schedulers: readonly LRScheduler[];
+  constructor(schedulers: readonly LRScheduler[], optimizer?: Optimizer) {
+    if (!Array.isArray(schedulers) || schedulers.length < 1) {
+      throw new Error("tstorch: ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.");
+    }
+    const opt = optimizer ?? schedulers[0].optimizer;
+    schedulers.forEach((s, i) => {
+      if (!(s instanceof LRScheduler)) {
+        throw new Error(`tstorch: ChainedScheduler at index ${i} should be an LRScheduler (ReduceLROnPlateau needs a metric in step() and cannot be chained)`);
+      }
+      if (s.optimizer !== opt) {
+        throw new Error(`tstorch: ChainedScheduler expects all schedulers to belong to the same optimizer, but got scheduler ${s.constructor.name} at index ${i} with a different optimizer`);
+      }
+    });
+    super(opt, -1);
+    this.schedulers = [...schedulers];
+    this.lastLr = this.schedulers[this.schedulers.length - 1].optimizer.paramGroups.map((g) => g.lr);
+  }
+  protected computeLr(): number[] {
+    return this.groups.map((g) => g.lr);
+  }
+  override step(): void {
+    for (const s of this.schedulers) s.step();
+    this.lastLr = this.schedulers[this.schedulers.length - 1].optimizer.paramGroups.map((g) => g.lr);
+  }
+  override stateDict(): SchedulerState & { schedulers: SchedulerState[] } {
+    return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+  override loadStateDict(s: SchedulerState & { schedulers?: SchedulerState[] }): void {
+    super.loadStateDict(s);
+    s.schedulers?.forEach((x, i) => this.schedulers[i].loadStateDict(x));
+  }
 }

@@ -2,6 +2,7 @@
 // ("chainable") formulas in doubles, so the learning rates match PyTorch's to the last few bits.
 // Like PyTorch, constructing a scheduler performs its first step (lastEpoch -1 → 0).
 import type { Optimizer, ParamGroup } from "./optimizer.js";
+import { torchVersion } from "./scalar-math.js";
 
 /** Python's modulo (the sign follows the divisor). */
 function pymod(a: number, b: number): number {
@@ -36,10 +37,26 @@ export abstract class LRScheduler {
     this.lastEpoch = lastEpoch;
   }
 
+  /** True during the step the constructor (or SequentialLR) makes: PyTorch 2's _is_initial. */
+  protected isInitial = false;
+
   /** @internal PyTorch's _initial_step (SequentialLR calls it on the schedulers it holds). */
   initialStep(): void {
     this.stepCount = 0;
-    this.step();
+    this.isInitial = true;
+    try {
+      this.step();
+    } finally {
+      this.isInitial = false;
+    }
+  }
+
+  /**
+   * Whether this step is the constructor's: PyTorch 2 asks _is_initial, 1.13 asks last_epoch == 0
+   * (they differ only when a scheduler is built with lastEpoch set); the linked version's test is used.
+   */
+  protected atStart(): boolean {
+    return torchVersion()[0] >= 2 ? this.isInitial : this.lastEpoch === 0;
   }
 
   /** The learning rates for lastEpoch, computed from the current ones (PyTorch's get_lr). */

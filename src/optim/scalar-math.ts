@@ -46,3 +46,32 @@ export function torchVersion(): [number, number] {
 export function usesLerp(): boolean {
   return torchVersion()[0] >= 2;
 }
+
+const unary = new Map<string, number>();
+
+/** C's libm on one double through libtorch's kernel (its element loop calls std::NAME for a single element). */
+function libm(name: "cos" | "log", x: number): number {
+  let id = unary.get(name);
+  if (id === undefined) unary.set(name, (id = native.opId(name, "")));
+  const t = full([], x, { dtype: "float64" });
+  try {
+    const h = native.call(id, t._h);
+    try {
+      return native.item(h) as number;
+    } finally {
+      native.disposeMany(h);
+    }
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Python's math.cos (C's cos): V8's Math.cos may differ in the last bit. */
+export function pyCos(x: number): number {
+  return libm("cos", x);
+}
+
+/** Python's math.log(x, base) = log(x) / log(base), with C's log. */
+export function pyLog(x: number, base?: number): number {
+  return base === undefined ? libm("log", x) : libm("log", x) / libm("log", base);
+}

@@ -3,10 +3,11 @@
 import { noGrad } from "../core/autograd.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 
 export interface SGDOptions {
-  lr: number;
+  /** Required: here or positionally, new SGD(params, lr, { momentum }) as PyTorch's SGD(params, lr, momentum=...). */
+  lr?: number;
   momentum?: number;
   dampening?: number;
   nesterov?: boolean;
@@ -23,8 +24,9 @@ export interface SGDGroup extends ParamGroup {
 }
 
 export class SGD extends Optimizer<SGDGroup> {
-  constructor(params: ParamsInput, opts: SGDOptions) {
-    if (opts === undefined || typeof opts.lr !== "number") throw new Error("tstorch: SGD needs a learning rate ({ lr })");
+  constructor(params: ParamsInput, lr: number | SGDOptions, options?: SGDOptions) {
+    const opts = lrOptions(lr, options);
+    if (typeof opts.lr !== "number") throw new Error("tstorch: SGD needs a learning rate ({ lr })");
     super(params, {
       lr: opts.lr,
       momentum: opts.momentum ?? 0,
