@@ -67,6 +67,11 @@ inline constexpr auto kNullopt = c10::nullopt;
 #if TSTORCH_TORCH_AT_LEAST(2, 1)
 #define TSTORCH_C10D_BARRIER_OPT_IN 1
 #endif
+// TCPStore's libuv server: from 2.4 TCPStoreOptions::useLibUV defaults to true (PyTorch reads USE_LIBUV,
+// default 1), and a libtorch built without libuv (Debian's) refuses it; before 2.4 it defaulted to false.
+#if TSTORCH_TORCH_AT_LEAST(2, 4)
+#define TSTORCH_TCPSTORE_LIBUV 1
+#endif
 // Gloo's reduce_scatter: PyTorch 2.8 implemented it (one all-reduce per rank); before, it threw, and
 // tstorch reduces-then-narrows on its own (src/distributed/collectives.ts).
 #if TSTORCH_TORCH_AT_LEAST(2, 8)
@@ -125,6 +130,18 @@ inline c10::intrusive_ptr<c10d::Store> backendStore(const c10::intrusive_ptr<c10
 #else
   (void)device;
   return group;
+#endif
+}
+
+// The store new_group builds subgroups (and runs its barrier) on: 1.13 keeps the default store
+// ("default_pg"); 2.x keeps the default group's own store ("default_pg" + "<name>/"), so a subgroup's
+// keys nest under the default group's.
+inline c10::intrusive_ptr<c10d::Store> subgroupBase(const c10::intrusive_ptr<c10d::Store>& base, const std::string& defaultName) {
+#ifdef TSTORCH_C10D_DEVICE_PREFIX
+  return groupStore(base, defaultName);
+#else
+  (void)defaultName;
+  return base;
 #endif
 }
 

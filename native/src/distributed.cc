@@ -147,7 +147,23 @@ napi_value tcpStore(napi_env env, napi_callback_info info) {
     o.timeout = msArg(env, a[4], "timeout");
     o.waitWorkers = getBool(env, a[5], "waitWorkers");
     o.multiTenant = getBool(env, a[6], "multiTenant");
-    return wrapObj(env, new StoreBox(c10::make_intrusive<c10d::TCPStore>(getString(env, a[0], "host"), o)));
+    std::string host = getString(env, a[0], "host");
+#ifdef TSTORCH_TCPSTORE_LIBUV
+    // USE_LIBUV as PyTorch reads it (default 1); unless the user asked for libuv, a libtorch built
+    // without it gets the classic server (the same protocol) instead of PyTorch's error.
+    const char* uv = std::getenv("USE_LIBUV");
+    bool askedForLibuv = uv && std::string(uv) == "1";
+    o.useLibUV = !(uv && std::string(uv) == "0");
+    if (o.useLibUV && !askedForLibuv) {
+      try {
+        return wrapObj(env, new StoreBox(c10::make_intrusive<c10d::TCPStore>(host, o)));
+      } catch (const c10::Error& e) {
+        if (std::string(e.what()).find("without libuv support") == std::string::npos) throw;
+        o.useLibUV = false;
+      }
+    }
+#endif
+    return wrapObj(env, new StoreBox(c10::make_intrusive<c10d::TCPStore>(host, o)));
   });
 }
 
@@ -164,6 +180,16 @@ napi_value prefixStore(napi_env env, napi_callback_info info) {
     Args<2> a(env, info);
     auto* base = unwrapObj<StoreBox>(env, a[1], Kind::Store, "store");
     return wrapObj(env, new StoreBox(c10::make_intrusive<c10d::PrefixStore>(getString(env, a[0], "prefix"), base->store)));
+  });
+}
+
+// distSubgroupStore(store, defaultGroupName): the store new_group works on, as that version lays it out
+// (compat.h): `store` is the "default_pg"-prefixed one the default group was made from.
+napi_value subgroupStore(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    auto* base = unwrapObj<StoreBox>(env, a[0], Kind::Store, "store");
+    return wrapObj(env, new StoreBox(compat::subgroupBase(base->store, getString(env, a[1], "defaultGroupName"))));
   });
 }
 
@@ -994,7 +1020,7 @@ std::vector<Export> distributedExports() {
       {"distReducerCancel", reducerCancel},  {"distReducerRebuild", reducerRebuild},
       {"distReducerBuckets", reducerBuckets}, {"distReducerDispose", reducerDispose},
       {"distReducerLaunchedAt", reducerLaunchedAt}, {"distSetPeers", setPeers},
-      {"distGlooHasReduceScatter", glooReduceScatter},
+      {"distGlooHasReduceScatter", glooReduceScatter}, {"distSubgroupStore", subgroupStore},
   };
 }
 

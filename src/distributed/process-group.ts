@@ -4,7 +4,7 @@
 import { hostname } from "node:os";
 import { explainFailure, type PeerInfo } from "./faults.js";
 import { requireDistributed, type GroupHandle } from "./native.js";
-import { DistributedConfigError, PrefixStore, rendezvous, type Store } from "./store.js";
+import { DistributedConfigError, PrefixStore, rendezvous, Store } from "./store.js";
 
 export type Backend = "gloo" | "nccl";
 
@@ -55,7 +55,8 @@ export class ProcessGroup {
 
 interface World {
   group: ProcessGroup;
-  store: Store; // the "default_pg"-prefixed store every group is made from
+  store: Store; // the "default_pg"-prefixed store the default group is made from
+  subgroupStore: Store; // the one newGroup makes groups on: the same up to libtorch 1.13, the default group's own from 2.0
   rank: number;
   worldSize: number;
   groupCount: number;
@@ -76,8 +77,8 @@ function makeGroup(backend: Backend, store: Store, name: string, rank: number, s
 
 // The store-based barrier that ends init_process_group and new_group, as that version of PyTorch runs
 // it (always, keyed on the group count, up to 2.0; from 2.1 only with TORCH_DIST_INIT_BARRIER=1).
-function storeBarrier(w: World, name: string, timeout: number): void {
-  requireDistributed().distInitBarrier(w.store._h, name, w.groupCount, w.worldSize, timeout);
+function storeBarrier(w: World, store: Store, name: string, timeout: number): void {
+  requireDistributed().distInitBarrier(store._h, name, w.groupCount, w.worldSize, timeout);
 }
 
 /** Joins the default process group (PyTorch's init_process_group). */
@@ -97,12 +98,13 @@ export function initProcessGroup(opts: InitProcessGroupOptions = {}): ProcessGro
   const store = PrefixStore("default_pg", base);
   // Where each tstorch rank runs, for naming a lost rank later (PyTorch ranks leave no such key).
   store.set(`tstorch/peer/${rank}`, `${hostname()} ${process.pid}`);
-  const w: World = { group: null as unknown as ProcessGroup, store, rank, worldSize, groupCount: 0, groups: new Set(), peers: new Map(), where };
-  const name = String(w.groupCount++);
+  const name = "0";
+  const subgroupStore = new Store(requireDistributed().distSubgroupStore(store._h, name));
+  const w: World = { group: null as unknown as ProcessGroup, store, subgroupStore, rank, worldSize, groupCount: 1, groups: new Set(), peers: new Map(), where };
   let h: GroupHandle;
   try {
     h = makeGroup(backend, store, name, rank, worldSize, timeout);
-    storeBarrier(w, name, timeout);
+    storeBarrier(w, store, name, timeout);
     requireDistributed().distGroupSetSequence(h);
   } catch (e) {
     const msg = (e as Error).message;
@@ -175,11 +177,11 @@ export function newGroup(ranks?: readonly number[], opts: { timeout?: number; ba
   const mine = members.indexOf(w.rank);
   let group: ProcessGroup | null = null;
   if (mine >= 0) {
-    const h = makeGroup(opts.backend ?? w.group.backend, w.store, name, mine, members.length, timeout);
+    const h = makeGroup(opts.backend ?? w.group.backend, w.subgroupStore, name, mine, members.length, timeout);
     group = new ProcessGroup(h, opts.backend ?? w.group.backend, members, timeout);
     w.groups.add(group);
   }
-  storeBarrier(w, name, timeout);
+  storeBarrier(w, w.subgroupStore, name, timeout);
   if (group) requireDistributed().distGroupSetSequence(group.handle());
   return group;
 }

@@ -148,9 +148,18 @@ function interopCollectives(): unknown {
   dist.allGather(parts, torch.tensor([rank, rank * 10, rank * 100], { dtype: "int64" }));
   out.allGather = parts.map(arr);
   const g = dist.newGroup([0, 1]);
-  const y = t([rank + 1]);
-  dist.allReduce(y, { op: "max", group: g! });
-  out.subgroupMax = arr(y);
+  if (g) {
+    const y = t([rank + 1]);
+    dist.allReduce(y, { op: "max", group: g });
+    out.subgroupMax = arr(y);
+  }
+  // where the PyTorch side can (its Gloo has reduce_scatter from 2.8): the same call, Gloo's protocol
+  const [major, minor] = torch.versions().libtorch.split(".").map(Number);
+  if (major! > 2 || (major === 2 && minor! >= 8)) {
+    const o = torch.zeros([2]);
+    dist.reduceScatter(o, Array.from({ length: n }, (_, i) => t([(rank + 1) * (i + 1), (rank + 1) * (i + 1) * 10])));
+    out.reduceScatter = arr(o);
+  }
   dist.barrier();
   dist.destroyProcessGroup();
   return out;

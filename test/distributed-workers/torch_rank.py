@@ -28,9 +28,15 @@ if scenario == "collectives":
     dist.all_gather(parts, torch.tensor([rank, rank * 10, rank * 100]))
     out["allGather"] = [p.tolist() for p in parts]
     g = dist.new_group([0, 1])
-    y = torch.tensor([float(rank + 1)])
-    dist.all_reduce(y, op=dist.ReduceOp.MAX, group=g)
-    out["subgroupMax"] = y.tolist()
+    if rank < 2:
+        y = torch.tensor([float(rank + 1)])
+        dist.all_reduce(y, op=dist.ReduceOp.MAX, group=g)
+        out["subgroupMax"] = y.tolist()
+    # Gloo's reduce_scatter exists from PyTorch 2.8 (before, it raises)
+    if tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 8):
+        o = torch.zeros(2)
+        dist.reduce_scatter(o, [torch.tensor([(rank + 1.0) * (i + 1), (rank + 1.0) * (i + 1) * 10]) for i in range(n)])
+        out["reduceScatter"] = o.tolist()
     dist.barrier()
 
 elif scenario == "ddp-cnn":
