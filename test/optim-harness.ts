@@ -41,6 +41,7 @@ export function lossOf(P: torch.Tensor[]): torch.Tensor {
 const PY_SETUP = dedent(`
 import torch, math, warnings
 warnings.simplefilter("ignore")
+torch.set_num_threads(INPUT["threads"])  # tstorch's: reductions split by thread count round differently
 X = torch.tensor(INPUT["X"], dtype=torch.float64).reshape(10, 6)
 Y = torch.tensor(INPUT["Y"], dtype=torch.float64).reshape(10, 3)
 SHAPES = INPUT["shapes"]
@@ -108,7 +109,7 @@ export function pythonRuns(cases: OptCase[]): Record<string, PyRun> {
           }
       `),
     {
-      X, Y, init: INIT, shapes: SHAPES,
+      X, Y, init: INIT, shapes: SHAPES, threads: torch.getNumThreads(),
       cases: cases.map((c) => ({ name: c.name, py: c.py, steps: c.steps ?? STEPS, closure: c.closure ?? false })),
     },
   ) as Record<string, PyRun>;

@@ -1,6 +1,8 @@
 // Adam and AdamW: torch/optim/adam.py and adamw.py (_single_tensor_adam / _single_tensor_adamw,
-// PyTorch 1.13, the CPU default) operation for operation, in float32, in place, under noGrad.
-// Bias corrections are computed in doubles exactly as the Python code does.
+// the CPU default) operation for operation, in place, under noGrad. Bias corrections are computed
+// in doubles exactly as the Python code does (powers with C's pow). PyTorch 2 moves the first
+// moment with lerp_ and takes sqrt(bias_correction2) as `** 0.5`; 1.13 with mul_/add_ and
+// math.sqrt: the linked version's form is used, so float64 trajectories are PyTorch's to the bit.
 import { noGrad } from "../core/autograd.js";
 import { full, zerosLike } from "../core/creation.js";
 import { Handle, native } from "../core/native.js";
@@ -8,6 +10,13 @@ import { K } from "../core/op-ids.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 import { lrOptions, Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
+import { firstMoment } from "./adamax.js";
+import { pyPow, usesLerp } from "./scalar-math.js";
+
+/** sqrt(bias_correction2) as the linked PyTorch computes it (math.sqrt in 1.13, `** 0.5` in 2). */
+function biasCorrection2Sqrt(bc2: number): number {
+  return usesLerp() ? pyPow(bc2, 0.5) : Math.sqrt(bc2);
+}
 
 export interface AdamOptions {
   lr?: number;
@@ -136,19 +145,18 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
             } else if (weightDecay !== 0) {
               temps.push((gr = gr.add(p, weightDecay)));
             }
-            expAvg.mul_(beta1).add_(gr, 1 - beta1);
+            firstMoment(expAvg, gr, beta1);
             expAvgSq.mul_(beta2).addcmul_(gr, gr, 1 - beta2);
             if (g.capturable) {
               capturableUpdate(p, state, expAvg, expAvgSq, beta1, beta2, lr, eps, amsgrad, temps);
               continue;
             }
-            const biasCorrection1 = 1 - beta1 ** step;
-            const biasCorrection2 = 1 - beta2 ** step;
+            const biasCorrection1 = 1 - pyPow(beta1, step);
+            const biasCorrection2 = 1 - pyPow(beta2, step);
             const stepSize = lr / biasCorrection1;
-            const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
             const denom = sqrtSecondMoment(state, expAvgSq, amsgrad);
             temps.push(denom);
-            denom.div_(biasCorrection2Sqrt).add_(eps);
+            denom.div_(biasCorrection2Sqrt(biasCorrection2)).add_(eps);
             p.addcdiv_(expAvg, denom, -stepSize);
           } finally {
             for (const t of temps) t.dispose();
@@ -167,6 +175,8 @@ function sqrtSecondMoment(state: Record<string, unknown>, expAvgSq: Tensor, amsg
   return maxSq.sqrt();
 }
 
+let foreachLerpId: number | undefined;
+
 /** One group's update with multi-tensor ops; parameters are batched by step count (usually one batch). */
 function foreachUpdate(
   P: Handle[], grads: Handle[], M: Handle[], V: Handle[], step: number,
@@ -181,16 +191,21 @@ function foreachUpdate(
       if (decoupled) native.callInPlace(K._foreach_mul__Scalar, P, 1 - lr * weightDecay);
       else temps.push(...(G = native.call(K._foreach_add_List, G, P, weightDecay)));
     }
-    native.callInPlace(K._foreach_mul__Scalar, M, beta1);
-    native.callInPlace(K._foreach_add__List, M, G, 1 - beta1);
+    if (usesLerp()) {
+      foreachLerpId ??= native.opId("_foreach_lerp_", "Scalar");
+      native.callInPlace(foreachLerpId, M, G, 1 - beta1);
+    } else {
+      native.callInPlace(K._foreach_mul__Scalar, M, beta1);
+      native.callInPlace(K._foreach_add__List, M, G, 1 - beta1);
+    }
     native.callInPlace(K._foreach_mul__Scalar, V, beta2);
     native.callInPlace(K._foreach_addcmul__Scalar, V, G, G, 1 - beta2);
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2 = 1 - beta2 ** step;
+    const biasCorrection1 = 1 - pyPow(beta1, step);
+    const biasCorrection2 = 1 - pyPow(beta2, step);
     const stepSize = lr / biasCorrection1;
     const D: Handle[] = native.call(K._foreach_sqrt, V);
     temps.push(...D);
-    native.callInPlace(K._foreach_div__Scalar, D, Math.sqrt(biasCorrection2));
+    native.callInPlace(K._foreach_div__Scalar, D, biasCorrection2Sqrt(biasCorrection2));
     native.callInPlace(K._foreach_add__Scalar, D, eps);
     native.callInPlace(K._foreach_addcdiv__Scalar, P, M, D, -stepSize);
   } finally {

@@ -42,3 +42,5 @@ export { Adafactor } from "./adafactor.js";
 export type { AdafactorOptions, AdafactorGroup } from "./adafactor.js";
 export { Muon } from "./muon.js";
 export type { MuonOptions, MuonGroup, MuonAdjustLrFn } from "./muon.js";
+// torch.optim.swa_utils: optim.swaUtils.AveragedModel, SWALR, updateBn
+export * as swaUtils from "./swa-utils.js";

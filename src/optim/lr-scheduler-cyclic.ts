@@ -28,10 +28,17 @@ export interface CyclicLROptions {
   lastEpoch?: number;
 }
 
+/** PyTorch's _format_param length error: 2's wording, or 1.13's. */
+export function formatParamMessage(name: string, got: number, groups: number): string {
+  return torchVersion()[0] >= 2
+    ? `${name} must have the same length as optimizer.param_groups. ${name} has ${got} values, param_groups has ${groups}.`
+    : `expected ${groups} values for ${name}, got ${got}`;
+}
+
 function formatParam(name: string, optimizer: Optimizer, v: number | readonly number[]): number[] {
   const n = optimizer.paramGroups.length;
   if (Array.isArray(v)) {
-    if (v.length !== n) throw new Error(`tstorch: expected ${n} values for ${name}, got ${v.length}`);
+    if (v.length !== n) throw new Error(`tstorch: ${formatParamMessage(name, v.length, n)}`);
     return [...v];
   }
   return new Array<number>(n).fill(v as number);
