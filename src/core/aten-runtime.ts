@@ -1,6 +1,7 @@
-// What the generated surface (src/generated/) calls: a function per ATen operator name, resolved
-// lazily (loading tstorch reads no schema; an operator this libtorch lacks fails when called, not
-// at load), and Tensor methods installed on the prototype unless written by hand.
+// What the generated surface (src/generated/*.js, written from the linked libtorch by
+// scripts/gen/gen-aten.mjs) calls: a function per ATen operator name, resolved lazily (loading
+// tstorch reads no schema: the first call reads them), and Tensor methods installed on the
+// prototype unless written by hand.
 import { callAten } from "./ops.js";
 import type { Tensor } from "./tensor.js";
 

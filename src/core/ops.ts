@@ -322,7 +322,8 @@ function namespace(ns: string): Record<string, OpFn> {
 
 /**
  * `torch.ops.aten.cumsum(x, 1)`, `torch.ops.prims...`: any namespace the dispatcher knows;
- * `torch.ops.aten` is typed from ATen's declarations (src/generated/aten-ops.ts).
+ * `torch.ops.aten` is typed from the linked libtorch's own registry (src/generated/aten-ops.d.ts, written
+ * by scripts/gen/gen-aten.mjs at build and install time): every operator and overload it has.
  */
 export interface Ops {
   readonly aten: AtenOps;
