@@ -236,6 +236,18 @@ describe("types", () => {
     assert.deepEqual(anys, []);
   });
 
+  test("the declarations an app sees (dist/src, generated ones included) type-check with skipLibCheck: false and README's strict options", () => {
+    const app = ts.createProgram([join(ROOT, "dist/src/index.d.ts")], {
+      noEmit: true, skipLibCheck: false, strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
+      verbatimModuleSyntax: true, isolatedModules: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts", "lib.esnext.disposable.d.ts"], types: [],
+    });
+    const generated = app.getSourceFiles().filter((f) => f.fileName.includes("/dist/src/generated/"));
+    assert.ok(generated.length >= 9, `only ${generated.length} generated declaration files in the program`);
+    const diags = ts.getPreEmitDiagnostics(app);
+    assert.equal(diags.length, 0, diags.slice(0, 10).map((d) => `${d.file?.fileName}: ${message(d)}`).join("\n"));
+  });
+
   test(`operators of libtorch 2.x only: typed calls ${MAJOR >= 2 ? "compile (libtorch " : "are compile errors, each of them (libtorch "}${LINKED})`, () => {
     const sf = program.getSourceFile(files[2])!;
     const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
