@@ -81,7 +81,8 @@ test("AveragedModel (SWA, EMA, with buffers) and updateBn: PyTorch's averages an
                     p.mul_(0.98).add_(0.01 * ((s + i) % 7) - 0.03)
                 m(X.add(s * 0.01))
             if s >= 10: swa.update_parameters(m)
-        out = {k: v.flatten().double() for k, v in swa.state_dict().items()}
+        # copies: update_bn resets the statistics in place in PyTorch 2 (1.13 replaced the tensors)
+        out = {k: v.detach().clone().flatten().double() for k, v in swa.state_dict().items()}
         update_bn([torch.tensor(b, dtype=torch.float64).reshape(-1, 4) for b in INPUT["bn"]], swa)
         out.update({"bn:" + k: v.flatten().double() for k, v in swa.state_dict().items()})
         OUTPUT[kind] = {k: v.tolist() for k, v in out.items()}
