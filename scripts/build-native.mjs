@@ -45,8 +45,8 @@ function cudaIncludeDir(torch) {
 
 // Gloo's headers (ProcessGroupGloo.hpp includes <gloo/...>; Debian: libgloo-dev), and NCCL's for a CUDA
 // libtorch with ProcessGroupNCCL: torch.distributed (native/src/distributed.cc) is compiled with them.
-function glooIncludeDir(torch) {
-  const candidates = [...torch.includeDirs, "/usr/include", "/usr/local/include"];
+function glooIncludeDir(torch, systemDirs) {
+  const candidates = [...torch.includeDirs, ...systemDirs];
   return candidates.find((c) => existsSync(join(c, "gloo", "algorithm.h"))) ?? null;
 }
 function ncclIncludeDir(torch, cudaInc) {
@@ -60,7 +60,7 @@ function ncclIncludeDir(torch, cudaInc) {
 // compiles to its stub (torch.distributed unavailable, no CUDA graphs). A part whose prerequisites
 // are present is compiled with them and a compile error is a build error: never a silent stub.
 // Returns { flags: {file: [...]}, notes: [one line per part left out, saying why and what to install] }.
-export function optionalParts(torch) {
+export function optionalParts(torch, systemDirs = ["/usr/include", "/usr/local/include"]) {
   const flags = {};
   const notes = [];
   const cudaInc = torch.cuda ? cudaIncludeDir(torch) : null;
@@ -68,7 +68,7 @@ export function optionalParts(torch) {
   else if (torch.cuda)
     notes.push("tstorch: CUDA graphs are unavailable: CUDA's runtime headers (cuda_runtime_api.h) were not found; set CUDA_HOME to the CUDA toolkit and run `npm rebuild tstorch`");
   const hasC10d = torch.includeDirs.some((d) => existsSync(join(d, "torch", "csrc", "distributed", "c10d", "ProcessGroupGloo.hpp")));
-  const glooInc = hasC10d ? glooIncludeDir(torch) : null;
+  const glooInc = hasC10d ? glooIncludeDir(torch, systemDirs) : null;
   if (!hasC10d) {
     notes.push(`tstorch: torch.distributed is unavailable: this libtorch (${torch.libDir}) has no c10d headers (torch/csrc/distributed/c10d/ProcessGroupGloo.hpp)`);
   } else if (!glooInc) {
@@ -81,6 +81,13 @@ export function optionalParts(torch) {
     ];
   }
   return { flags, notes };
+}
+
+// The key of an object file: the compiler, its flags, and the libtorch's identity, so that another
+// libtorch (an upgrade, LIBTORCH pointed elsewhere) rebuilds every object even with the same headers
+// path and flags.
+export function objectKey(cxx, cflags, optional, torch, identity) {
+  return createHash("sha1").update(JSON.stringify([cxx, cflags, optional, torch.libDir, identity])).digest("hex").slice(0, 12);
 }
 
 function run(cmd, args) {
@@ -118,9 +125,7 @@ async function main() {
   for (const n of notes) console.error(n);
 
   mkdirSync(objDir, { recursive: true });
-  // The libtorch's identity is part of the key: another libtorch (an upgrade, LIBTORCH pointed
-  // elsewhere) rebuilds every object, even with the same headers path and flags.
-  const flagHash = createHash("sha1").update(JSON.stringify([cxx, cflags, optional, torch.libDir, identity])).digest("hex").slice(0, 12);
+  const flagHash = objectKey(cxx, cflags, optional, torch, identity);
   const headers = readdirSync(srcDir).filter((f) => f.endsWith(".h")).map((f) => join(srcDir, f));
   const newestHeader = Math.max(0, ...headers.map((h) => statSync(h).mtimeMs));
   const sources = readdirSync(srcDir).filter((f) => f.endsWith(".cc")).sort();
@@ -166,6 +171,9 @@ async function main() {
     renameSync(`${target}.tmp`, target);
     renameSync(`${record}.tmp`, record);
     console.error(`tstorch: built ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // objects of other keys (another libtorch, other flags) are not linked again: drop them
+    const current = new Set(jobs.map((j) => basename(j.obj)));
+    for (const f of readdirSync(objDir)) if (f.endsWith(".o") && !current.has(f)) rmSync(join(objDir, f), { force: true });
   }
 }
 

@@ -1,14 +1,16 @@
-// Debian's torchrun (PyTorch 1.13 on Python 3.11) starting tstorch ranks. Its defaults `--redirects 0
-// --tee 0` crash the launcher on Python 3.11 (Std.from_str("0") is None: iterating an IntFlag no longer
-// yields the zero member), so every command here passes `--redirects 9:0 --tee 9:0` — a mapping for a
-// local rank that does not exist, which torchrun fills with "no redirect" for the real ranks. The test
-// also asserts that crash, so that it notices when the launcher is fixed and the workaround goes stale.
+// Debian's torchrun starting tstorch ranks. On PyTorch 1.13 (Python 3.11) its defaults `--redirects 0
+// --tee 0` crash the launcher (Std.from_str("0") is None: iterating an IntFlag no longer yields the
+// zero member), so every command here passes `--redirects 9:0 --tee 9:0` — a mapping for a local rank
+// that does not exist, which torchrun fills with "no redirect" for the real ranks. The test also
+// asserts that crash on 1.x (and that the defaults work on 2.x), so that it notices when the workaround
+// goes stale. USE_LIBUV=0: Debian's PyTorch 2.x has no libuv TCPStore server, which torchrun would ask for.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
+import * as torch from "../src/index.js";
 import { freePort, WORKER } from "./distributed-helpers.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -18,6 +20,7 @@ const TORCHRUN = "/usr/bin/torchrun";
 const haveTorchrun = existsSync(TORCHRUN);
 const haveData = existsSync(join(DATA, "cifar-10-batches-bin"));
 const WORKAROUND = ["--redirects", "9:0", "--tee", "9:0"];
+const torchMajor = Number(torch.versions().libtorch.split(".")[0]);
 
 interface Run {
   code: number | null;
@@ -33,7 +36,7 @@ async function torchrun(launcherArgs: string[], program: string[], timeoutMs = 1
     cwd: root,
     detached: true, // its own process group: the timer ends the agent and every rank with it
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", TSTORCH_NUM_THREADS: "1", TSTORCH_DIST_TIMEOUT_MS: "60000" },
+    env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", TSTORCH_NUM_THREADS: "1", TSTORCH_DIST_TIMEOUT_MS: "60000", USE_LIBUV: "0" },
   });
   let stdout = "";
   let stderr = "";
@@ -54,13 +57,20 @@ async function torchrun(launcherArgs: string[], program: string[], timeoutMs = 1
   return { code, stdout, stderr };
 }
 
-describe("torchrun (Debian's PyTorch 1.13) starting tstorch", { skip: !haveTorchrun && `${TORCHRUN} not installed` }, () => {
-  it("without the workaround its defaults crash before any worker starts (Python 3.11 IntFlag)", { timeout: 130_000 }, async () => {
-    const r = await torchrun([], [process.execPath, "-e", "console.log('worker ran')"]);
-    assert.notEqual(r.code, 0);
-    assert.doesNotMatch(r.stdout, /worker ran/);
-    assert.match(r.stderr, /map\[i\] = val_or_map\.get\(i, Std\.NONE\)\n.*\nAttributeError: 'NoneType' object has no attribute 'get'/);
-  });
+describe(`torchrun (Debian's PyTorch ${torch.versions().libtorch}) starting tstorch`, { skip: !haveTorchrun && `${TORCHRUN} not installed` }, () => {
+  if (torchMajor < 2)
+    it("without the workaround its defaults crash before any worker starts (Python 3.11 IntFlag)", { timeout: 130_000 }, async () => {
+      const r = await torchrun([], [process.execPath, "-e", "console.log('worker ran')"]);
+      assert.notEqual(r.code, 0);
+      assert.doesNotMatch(r.stdout, /worker ran/);
+      assert.match(r.stderr, /map\[i\] = val_or_map\.get\(i, Std\.NONE\)\n.*\nAttributeError: 'NoneType' object has no attribute 'get'/);
+    });
+  else
+    it("its defaults start the workers (the 1.13 launcher's IntFlag crash is gone)", { timeout: 130_000 }, async () => {
+      const r = await torchrun([], [process.execPath, "-e", "console.log('worker ran')"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.match(/worker ran/g)?.length, 2, r.stdout);
+    });
 
   it("--redirects 9:0 --tee 9:0: two tstorch ranks join one process group by env:// and all-reduce", { timeout: 130_000 }, async () => {
     const r = await torchrun(WORKAROUND, [process.execPath, WORKER, "collectives"]);

@@ -1,7 +1,9 @@
 // Every libtorch API that changed between the versions tstorch builds against (1.13 .. 2.14), in one
 // place, keyed on the version the headers declare. Ranges, not points: a release between two tested
-// ones takes the branch of the range it falls in. Tested: 1.13 (Debian 12) and 2.14 (Debian forky);
-// the 2.0-2.13 branches follow PyTorch's release notes and sources of those releases.
+// ones takes the branch of the range it falls in. Built and tested: 1.13 (Debian 12) and 2.14 (Debian
+// forky). The boundaries inside 2.0 .. 2.13 follow PyTorch's history as far as known here and are not
+// yet checked by a build (Debian trixie's 2.6 is the next one to check); where an API itself shows
+// the difference, it is detected from the API instead of the version.
 #pragma once
 
 // torch/version.h up to 2.13; 2.14 keeps it as an include of torch/headeronly/version.h.
@@ -71,6 +73,12 @@ inline constexpr auto kNullopt = c10::nullopt;
 // default 1), and a libtorch built without libuv (Debian's) refuses it; before 2.4 it defaulted to false.
 #if TSTORCH_TORCH_AT_LEAST(2, 4)
 #define TSTORCH_TCPSTORE_LIBUV 1
+#endif
+// Under torchrun (TORCHELASTIC_USE_AGENT_STORE=True) workers are clients of the agent's store: up to 2.3
+// under the prefix "/worker/attempt_<restart count>"; from 2.4 the agent makes a new store per attempt
+// and workers use it without a prefix.
+#if !TSTORCH_TORCH_AT_LEAST(2, 4)
+#define TSTORCH_AGENT_STORE_ATTEMPT_PREFIX 1
 #endif
 // Gloo's reduce_scatter: PyTorch 2.8 implemented it (one all-reduce per rank); before, it threw, and
 // tstorch reduces-then-narrows on its own (src/distributed/collectives.ts).

@@ -183,6 +183,16 @@ napi_value prefixStore(napi_env env, napi_callback_info info) {
   });
 }
 
+// distAgentStoreAttemptPrefix() -> whether torchrun's workers key the agent's store under
+// "/worker/attempt_N" (compat.h).
+napi_value agentStoreAttemptPrefix(napi_env env, napi_callback_info) {
+#ifdef TSTORCH_AGENT_STORE_ATTEMPT_PREFIX
+  return makeBool(env, true);
+#else
+  return makeBool(env, false);
+#endif
+}
+
 // distSubgroupStore(store, defaultGroupName): the store new_group works on, as that version lays it out
 // (compat.h): `store` is the "default_pg"-prefixed one the default group was made from.
 napi_value subgroupStore(napi_env env, napi_callback_info info) {
@@ -1021,6 +1031,7 @@ std::vector<Export> distributedExports() {
       {"distReducerBuckets", reducerBuckets}, {"distReducerDispose", reducerDispose},
       {"distReducerLaunchedAt", reducerLaunchedAt}, {"distSetPeers", setPeers},
       {"distGlooHasReduceScatter", glooReduceScatter}, {"distSubgroupStore", subgroupStore},
+      {"distAgentStoreAttemptPrefix", agentStoreAttemptPrefix},
   };
 }
 

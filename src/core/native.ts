@@ -1,9 +1,10 @@
-// Loads the Node-API addon (native/build/tstorch.node) and sets libtorch's process defaults.
-import { createRequire } from "node:module";
+// Loads the Node-API addon (native/build/tstorch.node), after checking that the libtorch it was built
+// for is still the one installed (built-for.ts), and sets libtorch's process defaults.
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
 import { existsSync } from "node:fs";
+import { loadAddon } from "./built-for.js";
 
 /** An opaque handle to a libtorch tensor (a napi External owned by the addon). */
 export type Handle = { readonly __tstorchHandle: unique symbol };
@@ -97,7 +98,7 @@ function addonPath(): string {
   return found;
 }
 
-export const native: NativeAddon = createRequire(import.meta.url)(addonPath());
+export const native: NativeAddon = loadAddon<NativeAddon>(addonPath(), import.meta.url);
 
 // Inside Node libtorch may start with 1 thread (it counts physical cores, or OMP_NUM_THREADS=1 is
 // inherited): use every core unless the user said otherwise, as PyTorch users expect.

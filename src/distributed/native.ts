@@ -24,6 +24,8 @@ export interface DistNative {
   /** A group named groupName (its keys' prefix) over the "default_pg"-prefixed store, laid out as that version's PyTorch does. */
   distNewGloo(s: StoreHandle, groupName: string, rank: number, size: number, timeoutMs: number): GroupHandle;
   distNewNccl(s: StoreHandle, groupName: string, rank: number, size: number, timeoutMs: number): GroupHandle;
+  /** Whether torchrun's workers use the agent's store under "/worker/attempt_N" (PyTorch before 2.4). */
+  distAgentStoreAttemptPrefix(): boolean;
   /** The store newGroup makes subgroups on and runs its barrier on (that version's layout). */
   distSubgroupStore(s: StoreHandle, defaultGroupName: string): StoreHandle;
   /** Whether the linked libtorch's Gloo implements reduce_scatter (PyTorch 2.8 on). */

@@ -81,6 +81,8 @@ function c10dStore(host: string, port: number, rank: number, worldSize: number, 
   try {
     if (process.env.TORCHELASTIC_USE_AGENT_STORE === "True") {
       const tcp = TCPStore(host, port, { worldSize, isMaster: false, timeout });
+      // up to PyTorch 2.3 under one prefix per restart; from 2.4 the agent's store is new per attempt
+      if (!requireDistributed().distAgentStoreAttemptPrefix()) return tcp;
       return PrefixStore(`/worker/attempt_${process.env.TORCHELASTIC_RESTART_COUNT ?? "0"}`, tcp);
     }
     return TCPStore(host, port, { worldSize, isMaster: rank === 0, timeout, multiTenant: true });
@@ -88,6 +90,11 @@ function c10dStore(host: string, port: number, rank: number, worldSize: number, 
     const msg = (e as Error).message;
     if (/address already in use/i.test(msg))
       throw new DistributedConfigError(`tstorch.distributed: rank ${rank} cannot serve the store on ${where}: the port is in use (${msg.split("\n")[0]})`);
+    // libtorch 2.x's server waits for the other ranks' clients in its constructor
+    if (/waiting for clients/i.test(msg))
+      throw new DistributedConfigError(
+        `tstorch.distributed: rank ${rank} of ${worldSize}: the process group did not form within ${timeout} ms (store at ${where}; a wrong world size, or ranks that never started?): ${msg.split("\n")[0]}`,
+      );
     if (/timed? ?out|connect|refused/i.test(msg))
       throw new DistributedConfigError(`tstorch.distributed: rank ${rank} cannot reach the master at ${where} within ${timeout} ms (${msg.split("\n")[0]})`);
     throw e;
