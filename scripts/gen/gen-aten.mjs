@@ -51,7 +51,13 @@ if (!existsSync(addonFile)) {
   console.error(`gen-aten: the addon ${addonFile} is not built: run node scripts/build-native.mjs first`);
   process.exit(1);
 }
-const native = createRequire(import.meta.url)(addonFile);
+let native;
+try {
+  native = createRequire(import.meta.url)(addonFile);
+} catch (e) {
+  console.error(`gen-aten: cannot load the addon ${addonFile} (${e.message.split("\n")[0]}): rebuild it (node scripts/build-native.mjs)`);
+  process.exit(1);
+}
 const libtorch = native.versions().libtorch;
 const registry = native.registeredSchemas().filter((s) => s.startsWith("aten::"));
 const placement = readPlacement(join(root, "scripts/gen/placement.txt"));
