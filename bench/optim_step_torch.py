@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+"""PyTorch side of bench/optim-step.ts (the driver starts it with /usr/bin/python3).
+
+Argument: a JSON object {threads, steps, reps, sizes: [[rows, cols], ...], cases: [name, ...]}.
+For each repetition and case: fresh parameters and fixed gradients (normal, seed 0), 3 warm-up
+steps, then `steps` timed optimiser steps; prints one JSON line per measurement:
+{"case": name, "rep": r, "ms_per_step": t}. Optimisers are built with PyTorch's defaults for the
+device (the CPU's single-tensor path unless the case says foreach).
+"""
+import json
+import sys
+import time
+
+import torch
+
+cfg = json.loads(sys.argv[1])
+torch.set_num_threads(cfg["threads"])
+MAKERS = {
+    "Adam": lambda P: torch.optim.Adam(P, lr=1e-3),
+    "AdamW": lambda P: torch.optim.AdamW(P, lr=1e-3),
+    "SGD momentum": lambda P: torch.optim.SGD(P, lr=1e-2, momentum=0.9),
+    "Adam foreach": lambda P: torch.optim.Adam(P, lr=1e-3, foreach=True),
+}
+for rep in range(cfg["reps"]):
+    for name in cfg["cases"]:
+        if name not in MAKERS:
+            continue
+        g = torch.Generator().manual_seed(0)
+        P = [torch.randn(r, c, generator=g).requires_grad_(True) for r, c in cfg["sizes"]]
+        for p in P:
+            p.grad = torch.randn(p.shape, generator=g)
+        opt = MAKERS[name](P)
+        for _ in range(3):
+            opt.step()
+        t0 = time.perf_counter()
+        for _ in range(cfg["steps"]):
+            opt.step()
+        dt = (time.perf_counter() - t0) / cfg["steps"] * 1e3
+        print(json.dumps({"case": name, "rep": rep, "ms_per_step": dt}), flush=True)
