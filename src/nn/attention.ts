@@ -49,11 +49,12 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: Sc
   }
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) throw new Error("tstorch: scaledDotProductAttention expects q, k, v with at least 2 dimensions");
   const dropoutP = o.dropoutP ?? 0;
-  if ("scaled_dot_product_attention" in aten) {
+  // only in libtorch 2.x: typed where the linked libtorch has it, so looked up untyped here (an `in`
+  // test on the typed object would narrow `aten` to never below on 2.x)
+  const ops = aten as unknown as Record<string, (...a: unknown[]) => Tensor>;
+  if ("scaled_dot_product_attention" in ops) {
     const kw = o.scale === undefined || o.scale === null ? {} : { scale: o.scale };
-    // only in libtorch 2.x, so not in the generated (1.13) operator types
-    const sdpa = (aten as unknown as Record<string, (...a: unknown[]) => Tensor>).scaled_dot_product_attention;
-    return sdpa(q, k, v, mask, dropoutP, isCausal, kw);
+    return ops.scaled_dot_product_attention(q, k, v, mask, dropoutP, isCausal, kw);
   }
   return scope(() => {
     const L = q.shape[q.ndim - 2];
