@@ -431,7 +431,7 @@ export class Tensor {
   any(dim?: number, keepdim = false): Tensor { return wrap(dim === undefined ? call(K.any, this._h) : call(K.any_dim, this._h, dim, keepdim)); }
   softmax(dim: number): Tensor { return wrap(call(K.softmax, this._h, dim, null)); }
   logSoftmax(dim: number): Tensor { return wrap(call(K.log_softmax, this._h, dim, null)); }
-  // cumsum, topk, sort, ... come from the generated surface (src/generated/tensor-methods.ts)
+  // cumsum, topk, sort, ... come from the generated surface (src/generated/tensor-methods.js (.d.ts))
 
   // ---------------------------------------------------------------- linear algebra
   matmul(o: Tensor): Tensor { return wrap(call(K.matmul, this._h, th(o, "other", "matmul"))); }
