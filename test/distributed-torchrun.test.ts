@@ -3,15 +3,19 @@
 // zero member), so every command here passes `--redirects 9:0 --tee 9:0` — a mapping for a local rank
 // that does not exist, which torchrun fills with "no redirect" for the real ranks. The test also
 // asserts that crash on 1.x (and that the defaults work on 2.x), so that it notices when the workaround
-// goes stale. USE_LIBUV=0: Debian's PyTorch 2.x has no libuv TCPStore server, which torchrun would ask for.
+// goes stale. Debian's PyTorch 2.x is built without libuv, yet the TCPStore that torchrun's rendezvous
+// makes asks for it (Python's default use_libuv=True, which USE_LIBUV=0 does not reach there): such a
+// torchrun starts no worker at all. There the test asserts that failure (to notice a fixed package) and
+// runs the launcher's own main() with TCPStore told use_libuv=False (PATCHED_TORCHRUN) for the rest.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import * as torch from "../src/index.js";
 import { freePort, WORKER } from "./distributed-helpers.js";
+import { PYTHON } from "./helpers/python.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const BIN = join(root, "bin", "tstorch.js");
@@ -21,6 +25,27 @@ const haveTorchrun = existsSync(TORCHRUN);
 const haveData = existsSync(join(DATA, "cifar-10-batches-bin"));
 const WORKAROUND = ["--redirects", "9:0", "--tee", "9:0"];
 const torchMajor = Number(torch.versions().libtorch.split(".")[0]);
+const LIBUV_MISSING = /use_libuv was requested but PyTorch was built without libuv support/;
+// Whether this PyTorch's TCPStore, made as torchrun's rendezvous makes it, refuses for want of libuv.
+const torchrunLacksLibuv =
+  torchMajor >= 2 &&
+  haveTorchrun &&
+  LIBUV_MISSING.test(spawnSync(PYTHON, ["-c", "import torch.distributed as d; d.TCPStore('127.0.0.1', 0, 1, True, multi_tenant=True)"], { encoding: "utf8", timeout: 60_000 }).stderr ?? "");
+const PATCHED_TORCHRUN = `
+import sys
+import torch.distributed as dist
+import torch.distributed.elastic.rendezvous.c10d_rendezvous_backend as c10d_backend
+import torch.distributed.elastic.rendezvous.static_tcp_rendezvous as static_tcp
+make_store = dist.TCPStore
+def tcp_store_without_libuv(*args, **kwargs):
+    kwargs["use_libuv"] = False
+    return make_store(*args, **kwargs)
+static_tcp.TCPStore = c10d_backend.TCPStore = tcp_store_without_libuv
+from torch.distributed.run import main
+sys.argv[0] = "torchrun"
+sys.exit(main())
+`;
+const LAUNCHER = torchrunLacksLibuv ? [PYTHON, "-c", PATCHED_TORCHRUN] : [TORCHRUN];
 
 interface Run {
   code: number | null;
@@ -29,10 +54,10 @@ interface Run {
 }
 
 /** Runs torchrun on 127.0.0.1 with 2 ranks × 1 thread; kills its whole process group at the time limit. */
-async function torchrun(launcherArgs: string[], program: string[], timeoutMs = 120_000): Promise<Run> {
+async function torchrun(launcherArgs: string[], program: string[], timeoutMs = 120_000, launcher = LAUNCHER): Promise<Run> {
   const port = await freePort();
   const args = ["--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(port), ...launcherArgs, "--no_python", ...program];
-  const p = spawn(TORCHRUN, args, {
+  const p = spawn(launcher[0]!, [...launcher.slice(1), ...args], {
     cwd: root,
     detached: true, // its own process group: the timer ends the agent and every rank with it
     stdio: ["ignore", "pipe", "pipe"],
@@ -64,6 +89,13 @@ describe(`torchrun (Debian's PyTorch ${torch.versions().libtorch}) starting tsto
       assert.notEqual(r.code, 0);
       assert.doesNotMatch(r.stdout, /worker ran/);
       assert.match(r.stderr, /map\[i\] = val_or_map\.get\(i, Std\.NONE\)\n.*\nAttributeError: 'NoneType' object has no attribute 'get'/);
+    });
+  else if (torchrunLacksLibuv)
+    it("a PyTorch built without libuv: torchrun fails before any worker starts, saying so", { timeout: 130_000 }, async () => {
+      const r = await torchrun([], [process.execPath, "-e", "console.log('worker ran')"], 120_000, [TORCHRUN]);
+      assert.notEqual(r.code, 0);
+      assert.doesNotMatch(r.stdout, /worker ran/);
+      assert.match(r.stderr, LIBUV_MISSING);
     });
   else
     it("its defaults start the workers (the 1.13 launcher's IntFlag crash is gone)", { timeout: 130_000 }, async () => {
