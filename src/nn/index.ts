@@ -45,3 +45,36 @@ export {
   MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss, HuberLoss, SmoothL1Loss, CTCLoss,
 } from "./loss-modules.js";
 export type { ClassLossOptions } from "./loss-modules.js";
+export {
+  ELU, SELU, CELU, PReLU, RReLU, Softplus, Softsign, Softshrink, Hardshrink, Hardtanh, ReLU6, Hardswish, Hardsigmoid, Mish,
+  LogSigmoid, Tanhshrink, Threshold, GLU, LogSoftmax, Softmin, Softmax2d,
+} from "./activation-more.js";
+export type { PReLUOptions } from "./activation-more.js";
+export {
+  MaxPool1d, MaxPool3d, AvgPool1d, AvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AdaptiveAvgPool1d,
+  AdaptiveAvgPool3d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+} from "./pooling-nd.js";
+export type { MaxPoolOptions, AvgPoolOptions, AdaptiveSize, LPPoolOptions, MaxUnpoolOptions } from "./pooling-nd.js";
+export {
+  ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, CircularPad1d,
+  CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
+} from "./padding.js";
+export {
+  MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiLabelMarginLoss,
+  MultiMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss, PoissonNLLLoss, GaussianNLLLoss,
+} from "./loss-margin.js";
+export type {
+  MarginLossOptions, MultiMarginLossOptions, TripletMarginLossOptions, TripletMarginWithDistanceLossOptions, PoissonNLLLossOptions,
+  GaussianNLLLossOptions,
+} from "./loss-margin.js";
+export { CosineSimilarity, PairwiseDistance } from "./distance.js";
+export type { PairwiseDistanceOptions } from "./distance.js";
+export { Bilinear } from "./bilinear.js";
+export type { BilinearOptions } from "./bilinear.js";
+export { ChannelShuffle } from "./channel-shuffle.js";
+export { LocalResponseNorm } from "./local-response-norm.js";
+export { UpsamplingNearest2d, UpsamplingBilinear2d } from "./upsampling-2d.js";
+export type { Upsampling2dOptions } from "./upsampling-2d.js";
+export { Fold, Unfold } from "./fold.js";
+export type { FoldOptions } from "./fold.js";
+export { Dropout3d, AlphaDropout, FeatureAlphaDropout } from "./dropout-more.js";

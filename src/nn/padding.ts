@@ -1,0 +1,90 @@
+// Padding layers (nn.ReflectionPad1d ... nn.CircularPad3d): thin modules over aten::pad, the kernel
+// F.pad calls. The padding is one int for every side or 2·d ints (left, right, top, bottom, front,
+// back), last dimension first, as in PyTorch.
+import { ops } from "../core/ops.js";
+import { Tensor } from "../core/tensor.js";
+import { Module } from "./module.js";
+
+const aten = ops.aten;
+
+type PadMode = "reflect" | "replicate" | "constant" | "circular";
+
+abstract class PadNd extends Module {
+  readonly padding: number[];
+  constructor(private readonly spatial: number, padding: number | readonly number[], private readonly mode: PadMode, readonly value = 0) {
+    super();
+    const p = typeof padding === "number" ? new Array<number>(2 * spatial).fill(padding) : [...padding];
+    if (p.length !== 2 * spatial || p.some((v) => !Number.isInteger(v))) {
+      throw new Error(`tstorch: ${this.constructor.name}: padding must be an int or ${2 * spatial} ints, got ${JSON.stringify(padding)}`);
+    }
+    this.padding = p;
+  }
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== this.spatial + 1 && x.ndim !== this.spatial + 2) {
+      throw new Error(`tstorch: ${this.constructor.name}: expected ${this.spatial + 1}-D or ${this.spatial + 2}-D input, got ${x.ndim}-D input of shape [${x.shape.join(", ")}]`);
+    }
+    if (this.mode === "constant") return aten.constant_pad_nd(x, this.padding, this.value);
+    return aten.pad(x, this.padding, this.mode);
+  }
+  override extraRepr(): string {
+    return `(${this.padding.join(", ")})`;
+  }
+}
+
+export class ReflectionPad1d extends PadNd {
+  constructor(padding: number | readonly [number, number]) { super(1, padding, "reflect"); }
+}
+export class ReflectionPad2d extends PadNd {
+  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "reflect"); }
+}
+export class ReflectionPad3d extends PadNd {
+  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "reflect"); }
+}
+export class ReplicationPad1d extends PadNd {
+  constructor(padding: number | readonly [number, number]) { super(1, padding, "replicate"); }
+}
+export class ReplicationPad2d extends PadNd {
+  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "replicate"); }
+}
+export class ReplicationPad3d extends PadNd {
+  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "replicate"); }
+}
+/** Wraps around: the left padding comes from the right end (PyTorch 2.1's nn.CircularPad*d). */
+export class CircularPad1d extends PadNd {
+  constructor(padding: number | readonly [number, number]) { super(1, padding, "circular"); }
+}
+export class CircularPad2d extends PadNd {
+  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "circular"); }
+}
+export class CircularPad3d extends PadNd {
+  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "circular"); }
+}
+
+abstract class ConstantPadNd extends PadNd {
+  override extraRepr(): string {
+    return `padding=(${this.padding.join(", ")}), value=${this.value}`;
+  }
+}
+export class ConstantPad1d extends ConstantPadNd {
+  constructor(padding: number | readonly [number, number], value: number) { super(1, padding, "constant", value); }
+}
+export class ConstantPad2d extends ConstantPadNd {
+  constructor(padding: number | readonly [number, number, number, number], value: number) { super(2, padding, "constant", value); }
+}
+export class ConstantPad3d extends ConstantPadNd {
+  constructor(padding: number | readonly [number, number, number, number, number, number], value: number) { super(3, padding, "constant", value); }
+}
+/** Zero padding (PyTorch's ZeroPad1d and ZeroPad3d came with 2.1; ZeroPad2d is older). */
+export class ZeroPad1d extends ConstantPadNd {
+  constructor(padding: number | readonly [number, number]) { super(1, padding, "constant", 0); }
+  override extraRepr(): string { return `(${this.padding.join(", ")})`; }
+}
+export class ZeroPad2d extends ConstantPadNd {
+  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "constant", 0); }
+  override extraRepr(): string { return `(${this.padding.join(", ")})`; }
+}
+export class ZeroPad3d extends ConstantPadNd {
+  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "constant", 0); }
+  override extraRepr(): string { return `(${this.padding.join(", ")})`; }
+}
+
