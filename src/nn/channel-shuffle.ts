@@ -12,7 +12,8 @@ export class ChannelShuffle extends Module {
     if (x.ndim < 3 || x.shape[1] % this.groups !== 0) {
       throw new Error(`tstorch: ChannelShuffle expects an input [N, C, *] with C divisible by groups = ${this.groups}, got [${x.shape.join(", ")}]`);
     }
-    return ops.aten.channel_shuffle(x, this.groups);
+    // what F.channel_shuffle calls (on 1.13 it has no derivative, as in PyTorch)
+    return ops.aten.native_channel_shuffle(x, this.groups);
   }
   override extraRepr(): string { return `groups=${this.groups}`; }
 }

@@ -2,6 +2,7 @@
 // F.pad calls. The padding is one int for every side or 2·d ints (left, right, top, bottom, front,
 // back), last dimension first, as in PyTorch.
 import { ops } from "../core/ops.js";
+import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { Module } from "./module.js";
 
@@ -24,6 +25,8 @@ abstract class PadNd extends Module {
       throw new Error(`tstorch: ${this.constructor.name}: expected ${this.spatial + 1}-D or ${this.spatial + 2}-D input, got ${x.ndim}-D input of shape [${x.shape.join(", ")}]`);
     }
     if (this.mode === "constant") return aten.constant_pad_nd(x, this.padding, this.value);
+    // libtorch 1.13's circular padding wants a batch dimension: an unbatched input gets one for the call
+    if (this.mode === "circular" && x.ndim === this.spatial + 1) return scope(() => aten.pad(x.unsqueeze(0), this.padding, "circular").squeeze(0));
     return aten.pad(x, this.padding, this.mode);
   }
   override extraRepr(): string {

@@ -1,0 +1,325 @@
+// The torch.nn modules added for issue #20 part 3 (activations, pooling, padding, margin and likelihood
+// losses, Bilinear, distances, ChannelShuffle, LocalResponseNorm, Fold/Unfold, ...) against PyTorch's
+// same module on the same input: outputs, input and parameter gradients (helpers/nn-layer-parity.ts),
+// their reprs, and their constructor and input errors.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as torch from "../src/index.js";
+import { LayerCase, layerParitySuite } from "./helpers/nn-layer-parity.js";
+import { pyTorchSkipReason } from "./helpers/parity.js";
+import { runPython } from "./helpers/python.js";
+
+const { nn } = torch;
+const aten = torch.ops.aten;
+const one = (m: torch.nn.AnyModule, x: Record<string, torch.Tensor>) => m.forward(x.x);
+const two = (m: any, x: Record<string, torch.Tensor>) => m.forward(x.a, x.b);
+const three = (m: any, x: Record<string, torch.Tensor>) => m.forward(x.a, x.b, x.c);
+
+/** A case on one input r(...shape) called as m(X['x']). */
+function unary(name: string, py: string, shape: string, build: () => torch.nn.AnyModule, mode: "train" | "eval" = "train"): LayerCase {
+  return { name, py, inputs: `X = {'x': r(${shape})}`, call: "m(X['x'])", build, forward: one, mode };
+}
+/** A case on 4·r(...shape) (spreads the input over both sides of a kink at ±3 or 6). */
+function scaled(name: string, py: string, shape: string, build: () => torch.nn.AnyModule): LayerCase {
+  return { name, py, inputs: `X = {'x': r(${shape})}`, call: "m(X['x'] * 4)", build, forward: (m, x) => m.forward(x.x.mul(4)) };
+}
+
+const activations: LayerCase[] = [
+  unary("ELU alpha 0.5", "nn.ELU(0.5)", "3, 4, 5", () => new nn.ELU(0.5)),
+  unary("SELU", "nn.SELU()", "3, 4, 5", () => new nn.SELU()),
+  unary("CELU alpha 1.5", "nn.CELU(1.5)", "3, 4, 5", () => new nn.CELU(1.5)),
+  unary("PReLU one shared slope", "nn.PReLU()", "3, 4, 5", () => new nn.PReLU()),
+  unary("PReLU 4 channel slopes init 0.1", "nn.PReLU(4, 0.1)", "3, 4, 5", () => new nn.PReLU(4, 0.1)),
+  unary("RReLU eval (the mean slope)", "nn.RReLU(0.1, 0.3)", "3, 4, 5", () => new nn.RReLU(0.1, 0.3), "eval"),
+  unary("Softplus beta 2 threshold 1", "nn.Softplus(2, 1)", "3, 4, 5", () => new nn.Softplus(2, 1)),
+  unary("Softsign", "nn.Softsign()", "3, 4, 5", () => new nn.Softsign()),
+  unary("Softshrink 0.3", "nn.Softshrink(0.3)", "3, 4, 5", () => new nn.Softshrink(0.3)),
+  unary("Hardshrink 0.4", "nn.Hardshrink(0.4)", "3, 4, 5", () => new nn.Hardshrink(0.4)),
+  unary("Hardtanh -0.5 0.8", "nn.Hardtanh(-0.5, 0.8)", "3, 4, 5", () => new nn.Hardtanh(-0.5, 0.8)),
+  scaled("ReLU6", "nn.ReLU6()", "3, 4, 5", () => new nn.ReLU6()),
+  scaled("Hardswish", "nn.Hardswish()", "3, 4, 5", () => new nn.Hardswish()),
+  scaled("Hardsigmoid", "nn.Hardsigmoid()", "3, 4, 5", () => new nn.Hardsigmoid()),
+  unary("Mish", "nn.Mish()", "3, 4, 5", () => new nn.Mish()),
+  unary("LogSigmoid", "nn.LogSigmoid()", "3, 4, 5", () => new nn.LogSigmoid()),
+  unary("Tanhshrink", "nn.Tanhshrink()", "3, 4, 5", () => new nn.Tanhshrink()),
+  unary("Threshold 0.1 -> 20", "nn.Threshold(0.1, 20)", "3, 4, 5", () => new nn.Threshold(0.1, 20)),
+  unary("GLU dim 1", "nn.GLU(1)", "3, 4, 5", () => new nn.GLU(1)),
+  unary("GLU last dim", "nn.GLU()", "3, 4, 6", () => new nn.GLU()),
+  unary("LogSoftmax dim 1", "nn.LogSoftmax(1)", "3, 4, 5", () => new nn.LogSoftmax(1)),
+  unary("LogSoftmax implicit dim of a 2-D input", "nn.LogSoftmax()", "3, 4", () => new nn.LogSoftmax()),
+  unary("Softmin dim 2", "nn.Softmin(2)", "3, 4, 5", () => new nn.Softmin(2)),
+  unary("Softmax2d", "nn.Softmax2d()", "2, 3, 4, 5", () => new nn.Softmax2d()),
+  unary("Softmax2d unbatched", "nn.Softmax2d()", "3, 4, 5", () => new nn.Softmax2d()),
+];
+
+const pooling: LayerCase[] = [
+  { name: "MaxPool1d stride 2 padding 1 returnIndices", py: "nn.MaxPool1d(3, stride=2, padding=1, return_indices=True)",
+    inputs: "X = {'x': r(2, 3, 9)}", call: "m(X['x'])", build: () => new nn.MaxPool1d(3, { stride: 2, padding: 1, returnIndices: true }), forward: one },
+  unary("MaxPool1d dilation 2 ceilMode unbatched", "nn.MaxPool1d(2, dilation=2, ceil_mode=True)", "3, 10",
+    () => new nn.MaxPool1d(2, { dilation: 2, ceilMode: true })),
+  unary("MaxPool3d stride 1 padding 1", "nn.MaxPool3d(2, stride=1, padding=1)", "2, 2, 4, 4, 4", () => new nn.MaxPool3d(2, { stride: 1, padding: 1 })),
+  unary("AvgPool1d padding 1 countIncludePad false", "nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False)", "2, 3, 9",
+    () => new nn.AvgPool1d(3, { stride: 2, padding: 1, countIncludePad: false })),
+  unary("AvgPool3d divisorOverride 3 ceilMode", "nn.AvgPool3d(2, ceil_mode=True, divisor_override=3)", "1, 2, 5, 5, 5",
+    () => new nn.AvgPool3d(2, { ceilMode: true, divisorOverride: 3 })),
+  { name: "AdaptiveMaxPool1d returnIndices", py: "nn.AdaptiveMaxPool1d(4, return_indices=True)", inputs: "X = {'x': r(2, 3, 10)}",
+    call: "m(X['x'])", build: () => new nn.AdaptiveMaxPool1d(4, true), forward: one },
+  unary("AdaptiveMaxPool2d (3, None)", "nn.AdaptiveMaxPool2d((3, None))", "2, 3, 7, 5", () => new nn.AdaptiveMaxPool2d([3, null])),
+  unary("AdaptiveMaxPool3d 2", "nn.AdaptiveMaxPool3d(2)", "1, 2, 5, 6, 4", () => new nn.AdaptiveMaxPool3d(2)),
+  unary("AdaptiveAvgPool1d 3", "nn.AdaptiveAvgPool1d(3)", "2, 3, 8", () => new nn.AdaptiveAvgPool1d(3)),
+  unary("AdaptiveAvgPool3d (2, None, 3)", "nn.AdaptiveAvgPool3d((2, None, 3))", "2, 2, 5, 6, 7", () => new nn.AdaptiveAvgPool3d([2, null, 3])),
+  unary("LPPool1d norm 2 stride 2", "nn.LPPool1d(2, 3, stride=2)", "2, 3, 9", () => new nn.LPPool1d(2, 3, { stride: 2 })),
+  { name: "LPPool2d norm 3 kernel (2, 3) on a positive input", py: "nn.LPPool2d(3, (2, 3))", inputs: "X = {'x': r(2, 3, 6, 7)}",
+    call: "m(X['x'].abs())", build: () => new nn.LPPool2d(3, [2, 3]), forward: (m, x) => m.forward(x.x.abs()) },
+  { name: "LPPool2d norm 1.5 ceilMode on a positive input", py: "nn.LPPool2d(1.5, 2, ceil_mode=True)", inputs: "X = {'x': r(2, 3, 5, 5)}",
+    call: "m(X['x'].abs())", build: () => new nn.LPPool2d(1.5, 2, { ceilMode: true }), forward: (m, x) => m.forward(x.x.abs()) },
+  { name: "MaxUnpool1d of MaxPool1d", py: "nn.MaxUnpool1d(2)", inputs: "X = {'x': r(2, 3, 8)}",
+    call: "m(*F.max_pool1d(X['x'], 2, return_indices=True))", build: () => new nn.MaxUnpool1d(2),
+    forward: (m, x) => { const [o, i] = new nn.MaxPool1d(2, { returnIndices: true }).forward(x.x); return m.forward(o, i); } },
+  { name: "MaxUnpool2d with an outputSize", py: "nn.MaxUnpool2d(2)", inputs: "X = {'x': r(2, 3, 5, 5)}",
+    call: "m(*F.max_pool2d(X['x'], 2, return_indices=True), output_size=(5, 5))", build: () => new nn.MaxUnpool2d(2),
+    forward: (m, x) => { const [o, i] = aten.max_pool2d_with_indices(x.x, [2, 2], [2, 2]); return m.forward(o, i, [5, 5]); } },
+  { name: "MaxUnpool3d stride 2 kernel 3 padding 1", py: "nn.MaxUnpool3d(3, stride=2, padding=1)", inputs: "X = {'x': r(1, 2, 5, 5, 5)}",
+    call: "m(*F.max_pool3d(X['x'], 3, stride=2, padding=1, return_indices=True))", build: () => new nn.MaxUnpool3d(3, { stride: 2, padding: 1 }),
+    forward: (m, x) => { const [o, i] = new nn.MaxPool3d(3, { stride: 2, padding: 1, returnIndices: true }).forward(x.x); return m.forward(o, i); } },
+];
+
+const padding: LayerCase[] = [
+  unary("ReflectionPad1d (2, 1)", "nn.ReflectionPad1d((2, 1))", "2, 3, 5", () => new nn.ReflectionPad1d([2, 1])),
+  unary("ReflectionPad2d (1, 2, 0, 1)", "nn.ReflectionPad2d((1, 2, 0, 1))", "2, 3, 4, 5", () => new nn.ReflectionPad2d([1, 2, 0, 1])),
+  unary("ReflectionPad3d 1 unbatched", "nn.ReflectionPad3d(1)", "2, 3, 4, 4", () => new nn.ReflectionPad3d(1)),
+  unary("ReplicationPad1d 3", "nn.ReplicationPad1d(3)", "2, 3, 4", () => new nn.ReplicationPad1d(3)),
+  unary("ReplicationPad2d (0, 1, 2, 3)", "nn.ReplicationPad2d((0, 1, 2, 3))", "2, 3, 4, 5", () => new nn.ReplicationPad2d([0, 1, 2, 3])),
+  unary("ReplicationPad3d (1, 0, 0, 1, 2, 0)", "nn.ReplicationPad3d((1, 0, 0, 1, 2, 0))", "1, 2, 3, 4, 4",
+    () => new nn.ReplicationPad3d([1, 0, 0, 1, 2, 0])),
+  unary("ConstantPad1d 2 value 3.5", "nn.ConstantPad1d(2, 3.5)", "2, 3, 4", () => new nn.ConstantPad1d(2, 3.5)),
+  unary("ConstantPad2d (1, 0, 2, 1) value -1", "nn.ConstantPad2d((1, 0, 2, 1), -1)", "3, 4, 5", () => new nn.ConstantPad2d([1, 0, 2, 1], -1)),
+  unary("ConstantPad3d 1 value 0.5", "nn.ConstantPad3d(1, 0.5)", "1, 2, 3, 3, 3", () => new nn.ConstantPad3d(1, 0.5)),
+  unary("ZeroPad2d (1, 1, 2, 0)", "nn.ZeroPad2d((1, 1, 2, 0))", "2, 3, 4, 5", () => new nn.ZeroPad2d([1, 1, 2, 0])),
+];
+
+/** Modules that came after PyTorch 1.13 (nn.ZeroPad1d/3d, nn.CircularPad*d in 2.1): compared where the linked PyTorch has them. */
+const padding21: [string, LayerCase][] = [
+  ["ZeroPad1d", unary("ZeroPad1d (2, 1)", "nn.ZeroPad1d((2, 1))", "2, 3, 4", () => new nn.ZeroPad1d([2, 1]))],
+  ["ZeroPad3d", unary("ZeroPad3d 1", "nn.ZeroPad3d(1)", "1, 2, 3, 3, 3", () => new nn.ZeroPad3d(1))],
+  ["CircularPad1d", unary("CircularPad1d (2, 1)", "nn.CircularPad1d((2, 1))", "2, 3, 4", () => new nn.CircularPad1d([2, 1]))],
+  ["CircularPad2d", unary("CircularPad2d (1, 2, 0, 1)", "nn.CircularPad2d((1, 2, 0, 1))", "2, 3, 4, 5", () => new nn.CircularPad2d([1, 2, 0, 1]))],
+  ["CircularPad3d", unary("CircularPad3d 1", "nn.CircularPad3d(1)", "1, 2, 3, 3, 3", () => new nn.CircularPad3d(1))],
+];
+
+const losses: LayerCase[] = [
+  { name: "MarginRankingLoss margin 0.3", py: "nn.MarginRankingLoss(margin=0.3)", inputs: "X = {'a': r(6), 'b': r(6), 'c': torch.sign(f(6))}",
+    call: "m(X['a'], X['b'], X['c'])", build: () => new nn.MarginRankingLoss({ margin: 0.3 }), forward: three },
+  { name: "HingeEmbeddingLoss margin 0.5 none", py: "nn.HingeEmbeddingLoss(margin=0.5, reduction='none')",
+    inputs: "X = {'a': r(4, 5), 'b': torch.sign(f(4, 5))}", call: "m(X['a'], X['b'])",
+    build: () => new nn.HingeEmbeddingLoss({ margin: 0.5, reduction: "none" }), forward: two },
+  { name: "CosineEmbeddingLoss margin 0.2 sum", py: "nn.CosineEmbeddingLoss(margin=0.2, reduction='sum')",
+    inputs: "X = {'a': r(4, 6), 'b': r(4, 6), 'c': torch.sign(f(4))}", call: "m(X['a'], X['b'], X['c'])",
+    build: () => new nn.CosineEmbeddingLoss({ margin: 0.2, reduction: "sum" }), forward: three },
+  { name: "SoftMarginLoss", py: "nn.SoftMarginLoss()", inputs: "X = {'a': r(4, 5), 'b': torch.sign(f(4, 5))}", call: "m(X['a'], X['b'])",
+    build: () => new nn.SoftMarginLoss(), forward: two },
+  { name: "MultiLabelSoftMarginLoss with class weights", py: "nn.MultiLabelSoftMarginLoss(weight=torch.rand(5) + 0.5)",
+    inputs: "X = {'a': r(4, 5), 'b': (f(4, 5) > 0).float()}", call: "m(X['a'], X['b'])",
+    build: () => new nn.MultiLabelSoftMarginLoss({ weight: torch.zeros([5]) }), forward: two },
+  { name: "MultiLabelSoftMarginLoss none", py: "nn.MultiLabelSoftMarginLoss(reduction='none')",
+    inputs: "X = {'a': r(4, 5), 'b': (f(4, 5) > 0).float()}", call: "m(X['a'], X['b'])",
+    build: () => new nn.MultiLabelSoftMarginLoss({ reduction: "none" }), forward: two },
+  { name: "MultiLabelMarginLoss", py: "nn.MultiLabelMarginLoss()",
+    inputs: "X = {'a': r(3, 5), 'b': torch.tensor([[3, 0, -1, 1, 2], [1, 2, 3, 4, 0], [4, -1, 0, 0, 0]])}", call: "m(X['a'], X['b'])",
+    build: () => new nn.MultiLabelMarginLoss(), forward: two },
+  { name: "MultiMarginLoss p 2 margin 0.5 weights", py: "nn.MultiMarginLoss(p=2, margin=0.5, weight=torch.rand(5) + 0.5)",
+    inputs: "X = {'a': r(4, 5), 'b': i(0, 5, 4)}", call: "m(X['a'], X['b'])",
+    build: () => new nn.MultiMarginLoss({ p: 2, margin: 0.5, weight: torch.zeros([5]) }), forward: two },
+  { name: "TripletMarginLoss p 1 swap", py: "nn.TripletMarginLoss(margin=2.0, p=1, swap=True)",
+    inputs: "X = {'a': r(4, 6), 'b': r(4, 6), 'c': r(4, 6)}", call: "m(X['a'], X['b'], X['c'])",
+    build: () => new nn.TripletMarginLoss({ margin: 2.0, p: 1, swap: true }), forward: three },
+  { name: "TripletMarginWithDistanceLoss default distance", py: "nn.TripletMarginWithDistanceLoss(margin=2.0)",
+    inputs: "X = {'a': r(4, 6), 'b': r(4, 6), 'c': r(4, 6)}", call: "m(X['a'], X['b'], X['c'])",
+    build: () => new nn.TripletMarginWithDistanceLoss({ margin: 2.0 }), forward: three },
+  { name: "TripletMarginWithDistanceLoss cosine distance swap none",
+    py: "nn.TripletMarginWithDistanceLoss(distance_function=lambda a, b: 1 - F.cosine_similarity(a, b), margin=0.5, swap=True, reduction='none')",
+    inputs: "X = {'a': r(4, 6), 'b': r(4, 6), 'c': r(4, 6)}", call: "m(X['a'], X['b'], X['c'])",
+    build: () => new nn.TripletMarginWithDistanceLoss({ distanceFunction: (a, b) => aten.cosine_similarity(a, b).neg().add(1), margin: 0.5, swap: true, reduction: "none" }),
+    forward: three },
+  { name: "PoissonNLLLoss log input", py: "nn.PoissonNLLLoss()", inputs: "X = {'a': r(4, 5), 'b': i(0, 5, 4, 5).float()}", call: "m(X['a'], X['b'])",
+    build: () => new nn.PoissonNLLLoss(), forward: two },
+  { name: "PoissonNLLLoss rate input, full, sum", py: "nn.PoissonNLLLoss(log_input=False, full=True, reduction='sum')",
+    inputs: "X = {'a': r(4, 5), 'b': i(0, 5, 4, 5).float()}", call: "m(X['a'].exp(), X['b'])",
+    build: () => new nn.PoissonNLLLoss({ logInput: false, full: true, reduction: "sum" }), forward: (m, x) => m.forward(x.a.exp(), x.b) },
+  { name: "GaussianNLLLoss heteroscedastic var [N, 1]", py: "nn.GaussianNLLLoss()", inputs: "X = {'a': r(4, 5), 'b': f(4, 5), 'c': r(4, 1)}",
+    call: "m(X['a'], X['b'], X['c'].abs())", build: () => new nn.GaussianNLLLoss(), forward: (m, x) => m.forward(x.a, x.b, x.c.abs()) },
+  { name: "GaussianNLLLoss var [N] unsqueezed, full, eps 0.5 clamps, none",
+    py: "nn.GaussianNLLLoss(full=True, eps=0.5, reduction='none')", inputs: "X = {'a': r(4, 5), 'b': f(4, 5), 'c': r(4, 5)}",
+    call: "m(X['a'], X['b'], X['c'].abs())", build: () => new nn.GaussianNLLLoss({ full: true, eps: 0.5, reduction: "none" }),
+    forward: (m, x) => m.forward(x.a, x.b, x.c.abs()) },
+];
+
+const others: LayerCase[] = [
+  { name: "Bilinear 3 x 4 -> 5", py: "nn.Bilinear(3, 4, 5)", inputs: "X = {'a': r(6, 3), 'b': r(6, 4)}", call: "m(X['a'], X['b'])",
+    build: () => new nn.Bilinear(3, 4, 5), forward: two },
+  { name: "Bilinear no bias, extra batch dims", py: "nn.Bilinear(2, 3, 4, bias=False)", inputs: "X = {'a': r(2, 5, 2), 'b': r(2, 5, 3)}",
+    call: "m(X['a'], X['b'])", build: () => new nn.Bilinear(2, 3, 4, { bias: false }), forward: two },
+  { name: "CosineSimilarity dim 1", py: "nn.CosineSimilarity()", inputs: "X = {'a': r(4, 6), 'b': r(4, 6)}", call: "m(X['a'], X['b'])",
+    build: () => new nn.CosineSimilarity(), forward: two },
+  { name: "CosineSimilarity dim 0 eps 0.1", py: "nn.CosineSimilarity(0, 0.1)", inputs: "X = {'a': r(4, 6), 'b': r(4, 6)}", call: "m(X['a'], X['b'])",
+    build: () => new nn.CosineSimilarity(0, 0.1), forward: two },
+  { name: "PairwiseDistance p 1 keepdim", py: "nn.PairwiseDistance(p=1, keepdim=True)", inputs: "X = {'a': r(4, 6), 'b': r(4, 6)}",
+    call: "m(X['a'], X['b'])", build: () => new nn.PairwiseDistance(1, 1e-6, { keepdim: true }), forward: two },
+  { name: "PairwiseDistance p 3", py: "nn.PairwiseDistance(3)", inputs: "X = {'a': r(4, 6), 'b': r(4, 6)}", call: "m(X['a'], X['b'])",
+    build: () => new nn.PairwiseDistance(3), forward: two },
+  // libtorch 1.13's channel shuffle has no derivative: the output is compared without a gradient
+  { name: "ChannelShuffle 3", py: "nn.ChannelShuffle(3)", inputs: "X = {'x': f(2, 6, 3, 3)}", call: "m(X['x'])",
+    build: () => new nn.ChannelShuffle(3), forward: one },
+  unary("LocalResponseNorm 3-D input", "nn.LocalResponseNorm(3, alpha=0.1, beta=0.5, k=2.0)", "2, 5, 4",
+    () => new nn.LocalResponseNorm(3, 0.1, 0.5, 2.0)),
+  unary("LocalResponseNorm 4-D input size 2", "nn.LocalResponseNorm(2)", "2, 6, 3, 3", () => new nn.LocalResponseNorm(2)),
+  unary("UpsamplingNearest2d scale 2", "nn.UpsamplingNearest2d(scale_factor=2)", "2, 3, 4, 5", () => new nn.UpsamplingNearest2d({ scaleFactor: 2 })),
+  unary("UpsamplingBilinear2d size (5, 7)", "nn.UpsamplingBilinear2d(size=(5, 7))", "2, 3, 4, 5", () => new nn.UpsamplingBilinear2d({ size: [5, 7] })),
+  unary("Unfold kernel 2 padding 1 stride 2", "nn.Unfold(2, padding=1, stride=2)", "2, 3, 5, 5", () => new nn.Unfold(2, { padding: 1, stride: 2 })),
+  unary("Unfold kernel (2, 3) dilation 2", "nn.Unfold((2, 3), dilation=2)", "2, 3, 6, 7", () => new nn.Unfold([2, 3], { dilation: 2 })),
+  unary("Fold (4, 5) kernel 2", "nn.Fold((4, 5), 2)", "2, 12, 12", () => new nn.Fold([4, 5], 2)),
+  unary("Dropout3d eval is the identity", "nn.Dropout3d(0.5)", "2, 3, 2, 3, 3", () => new nn.Dropout3d(0.5), "eval"),
+  unary("AlphaDropout eval is the identity", "nn.AlphaDropout(0.5)", "2, 3, 4", () => new nn.AlphaDropout(0.5), "eval"),
+  unary("FeatureAlphaDropout eval is the identity", "nn.FeatureAlphaDropout(0.5)", "2, 3, 4, 4", () => new nn.FeatureAlphaDropout(0.5), "eval"),
+  unary("AlphaDropout p 0 in training is the identity", "nn.AlphaDropout(0.0)", "2, 3, 4", () => new nn.AlphaDropout(0)),
+];
+
+/** Which of `names` the linked PyTorch's torch.nn has (an empty set when no PyTorch is there). */
+function pyHas(names: readonly string[]): Set<string> {
+  if (pyTorchSkipReason() !== undefined) return new Set();
+  const out = runPython("import torch.nn as nn\nOUTPUT = [n for n in INPUT if hasattr(nn, n)]", names) as string[];
+  return new Set(out);
+}
+const has = pyHas(padding21.map(([n]) => n));
+
+layerParitySuite("activations equal PyTorch's", activations);
+layerParitySuite("1-d, 3-d, adaptive and LP pooling and max unpooling equal PyTorch's", pooling);
+layerParitySuite("padding layers equal PyTorch's", [...padding, ...padding21.filter(([n]) => has.has(n)).map(([, c]) => c)]);
+layerParitySuite("margin, embedding and likelihood losses equal PyTorch's", losses);
+layerParitySuite("Bilinear, distances, ChannelShuffle, LocalResponseNorm, Upsampling*2d, Fold/Unfold and dropouts equal PyTorch's", others);
+
+describe("padding layers newer than the linked PyTorch, and ChannelShuffle, against hand-computed values", () => {
+  it("ZeroPad1d, ZeroPad3d, CircularPad1d/2d/3d and ChannelShuffle", () => {
+    torch.scope(() => {
+      const x = torch.tensor([[[1, 2, 3]]]);
+      assert.deepEqual(new nn.ZeroPad1d([2, 1]).forward(x).toArray(), [[[0, 0, 1, 2, 3, 0]]]);
+      assert.deepEqual(new nn.CircularPad1d([2, 1]).forward(x).toArray(), [[[2, 3, 1, 2, 3, 1]]]);
+      const y = torch.tensor([[[1, 2], [3, 4]]]);
+      assert.deepEqual(new nn.CircularPad2d([1, 0, 0, 1]).forward(y).toArray(), [[[2, 1, 2], [4, 3, 4], [2, 1, 2]]]);
+      // ChannelShuffle interleaves the groups: channel j of the output is j % 2 · 3 + ⌊j / 2⌋ of the input
+      const c = torch.arange(6, { dtype: "float32" }).reshape([1, 6, 1, 1]);
+      assert.deepEqual(new nn.ChannelShuffle(2).forward(c).flatten().toArray(), [0, 3, 1, 4, 2, 5]);
+      const z = torch.ones([1, 1, 1, 1]);
+      assert.deepEqual(new nn.ZeroPad3d([0, 0, 0, 0, 1, 0]).forward(z).shape, [1, 2, 1, 1]);
+      assert.deepEqual(new nn.CircularPad3d(1).forward(torch.ones([1, 2, 2, 2])).shape, [1, 4, 4, 4]);
+    });
+  });
+});
+
+// ---------------------------------------------------------------- reprs
+const reprs: [string, () => torch.nn.AnyModule][] = [
+  ["nn.ELU()", () => new nn.ELU()], ["nn.ELU(0.5)", () => new nn.ELU(0.5)], ["nn.SELU()", () => new nn.SELU()], ["nn.CELU()", () => new nn.CELU()],
+  ["nn.PReLU(3)", () => new nn.PReLU(3)], ["nn.Softsign()", () => new nn.Softsign()], ["nn.Softshrink()", () => new nn.Softshrink()],
+  ["nn.Hardshrink(0.3)", () => new nn.Hardshrink(0.3)], ["nn.Hardtanh()", () => new nn.Hardtanh()], ["nn.ReLU6()", () => new nn.ReLU6()],
+  ["nn.Threshold(0.1, 20)", () => new nn.Threshold(0.1, 20)], ["nn.GLU()", () => new nn.GLU()], ["nn.LogSoftmax(1)", () => new nn.LogSoftmax(1)],
+  ["nn.Softmin(1)", () => new nn.Softmin(1)], ["nn.Softmax2d()", () => new nn.Softmax2d()],
+  ["nn.MaxPool1d(3)", () => new nn.MaxPool1d(3)], ["nn.MaxPool3d(2, 1, 1)", () => new nn.MaxPool3d(2, { stride: 1, padding: 1 })],
+  ["nn.AvgPool1d(3)", () => new nn.AvgPool1d(3)], ["nn.AvgPool3d(2)", () => new nn.AvgPool3d(2)],
+  ["nn.AdaptiveMaxPool2d((3, None))", () => new nn.AdaptiveMaxPool2d([3, null])], ["nn.AdaptiveAvgPool3d((2, 3, 4))", () => new nn.AdaptiveAvgPool3d([2, 3, 4])],
+  ["nn.LPPool2d(2.5, 3)", () => new nn.LPPool2d(2.5, 3)], ["nn.MaxUnpool2d(2)", () => new nn.MaxUnpool2d(2)], ["nn.MaxUnpool1d(2)", () => new nn.MaxUnpool1d(2)],
+  ["nn.ReflectionPad2d(2)", () => new nn.ReflectionPad2d(2)], ["nn.ReplicationPad1d((1, 2))", () => new nn.ReplicationPad1d([1, 2])],
+  ["nn.ZeroPad2d(1)", () => new nn.ZeroPad2d(1)], ["nn.ConstantPad1d(2, 3.5)", () => new nn.ConstantPad1d(2, 3.5)],
+  ["nn.MarginRankingLoss()", () => new nn.MarginRankingLoss()], ["nn.MultiMarginLoss()", () => new nn.MultiMarginLoss()],
+  ["nn.TripletMarginWithDistanceLoss()", () => new nn.TripletMarginWithDistanceLoss()], ["nn.GaussianNLLLoss()", () => new nn.GaussianNLLLoss()],
+  ["nn.Bilinear(2, 3, 4)", () => new nn.Bilinear(2, 3, 4)], ["nn.ChannelShuffle(2)", () => new nn.ChannelShuffle(2)],
+  ["nn.CosineSimilarity()", () => new nn.CosineSimilarity()], ["nn.PairwiseDistance()", () => new nn.PairwiseDistance()],
+  ["nn.LocalResponseNorm(2)", () => new nn.LocalResponseNorm(2)], ["nn.Unfold(2)", () => new nn.Unfold(2)], ["nn.Fold((4, 5), 2)", () => new nn.Fold([4, 5], 2)],
+  ["nn.Dropout3d()", () => new nn.Dropout3d()], ["nn.AlphaDropout(0.2)", () => new nn.AlphaDropout(0.2)],
+];
+
+describe("reprs equal PyTorch's", { skip: pyTorchSkipReason() }, () => {
+  it("toString() of each new module is repr() of PyTorch's", () => {
+    const py = runPython("import torch, torch.nn as nn\nOUTPUT = [repr(eval(e)) for e in INPUT]", reprs.map(([e]) => e)) as string[];
+    const mismatches: string[] = [];
+    reprs.forEach(([e, build], k) => {
+      const m = build();
+      try {
+        if (m.toString() !== py[k]) mismatches.push(`${e}: tstorch ${m.toString()} vs PyTorch ${py[k]}`);
+      } finally {
+        m.dispose();
+      }
+    });
+    assert.deepEqual(mismatches, []);
+  });
+});
+
+// ---------------------------------------------------------------- errors
+describe("bad options and inputs are clear errors", () => {
+  const ctor: [string, () => unknown, RegExp][] = [
+    ["PReLU 0 parameters", () => new nn.PReLU(0), /PReLU numParameters must be a positive integer, got 0/],
+    ["RReLU lower > upper", () => new nn.RReLU(0.5, 0.1), /RReLU lower \(0.5\) must not exceed upper \(0.1\)/],
+    ["Softshrink negative lambd", () => new nn.Softshrink(-1), /Softshrink lambd must be non-negative, got -1/],
+    ["Hardtanh max <= min", () => new nn.Hardtanh(1, -1), /Hardtanh maxVal \(-1\) must be greater than minVal \(1\)/],
+    ["MaxPool1d padding over half the kernel", () => new nn.MaxPool1d(2, { padding: 2 }), /MaxPool1d: padding should be at most half of the kernel size/],
+    ["MaxPool3d kernel of 2 ints", () => new nn.MaxPool3d([2, 2]), /MaxPool3d kernelSize must be an int or 3 ints/],
+    ["AvgPool3d divisorOverride 0", () => new nn.AvgPool3d(2, { divisorOverride: 0 }), /AvgPool3d divisorOverride must be a non-zero integer, got 0/],
+    ["AdaptiveAvgPool1d negative size", () => new nn.AdaptiveAvgPool1d(-1), /AdaptiveAvgPool1d: outputSize must be non-negative integers/],
+    ["AdaptiveMaxPool3d 2 sizes", () => new nn.AdaptiveMaxPool3d([2, 2]), /AdaptiveMaxPool3d: outputSize must be an int or 3 ints/],
+    ["LPPool1d norm 0", () => new nn.LPPool1d(0, 2), /LPPool1d normType must be a positive number, got 0/],
+    ["ReflectionPad2d 3 ints", () => new nn.ReflectionPad2d([1, 2, 3] as any), /ReflectionPad2d: padding must be an int or 4 ints, got \[1,2,3\]/],
+    ["ConstantPad1d fractional", () => new nn.ConstantPad1d(1.5, 0), /ConstantPad1d: padding must be an int or 2 ints/],
+    ["loss reduction", () => new nn.SoftMarginLoss({ reduction: "avg" as any }), /SoftMarginLoss: avg is not a valid value for reduction/],
+    ["MultiMarginLoss p 3", () => new nn.MultiMarginLoss({ p: 3 }), /MultiMarginLoss: only p == 1 and p == 2 supported, got 3/],
+    ["MultiMarginLoss 2-D weight", () => new nn.MultiMarginLoss({ weight: torch.ones([2, 2]) }), /MultiMarginLoss: weight must be one-dimensional, got 2-D/],
+    ["TripletMarginWithDistanceLoss margin 0", () => new nn.TripletMarginWithDistanceLoss({ margin: 0 }), /expected margin to be greater than 0, got 0/],
+    ["Bilinear negative features", () => new nn.Bilinear(-1, 2, 3), /Bilinear in1Features must be a non-negative integer, got -1/],
+    ["ChannelShuffle 0 groups", () => new nn.ChannelShuffle(0), /ChannelShuffle groups must be a positive integer, got 0/],
+    ["LocalResponseNorm size 0", () => new nn.LocalResponseNorm(0), /LocalResponseNorm size must be a positive integer, got 0/],
+    ["Unfold kernel 0", () => new nn.Unfold(0), /Unfold kernelSize must be integers >= 1, got 0/],
+    ["Fold output size 0", () => new nn.Fold([0, 4], 2), /Fold outputSize must be integers >= 1/],
+    ["Dropout3d p 1.5", () => new nn.Dropout3d(1.5), /dropout probability has to be between 0 and 1, but got 1.5/],
+    ["AlphaDropout p -0.1", () => new nn.AlphaDropout(-0.1), /dropout probability has to be between 0 and 1, but got -0.1/],
+    ["UpsamplingBilinear2d without a size", () => new nn.UpsamplingBilinear2d({}), /give exactly one of size and scaleFactor/],
+  ];
+  for (const [name, f, re] of ctor) it(`constructor: ${name}`, () => assert.throws(f, re));
+
+  it("forward: wrong input ranks and sizes name the module and the shape", () => {
+    torch.scope(() => {
+      assert.throws(() => new nn.Softmax2d().forward(torch.ones([2, 3])), /Softmax2d: expected input of 3 or 4 dimensions, got 2-D/);
+      assert.throws(() => new nn.MaxPool1d(2).forward(torch.ones([1, 2, 3, 4])), /MaxPool1d: expected 2-D or 3-D input, got 4-D input of shape \[1, 2, 3, 4\]/);
+      assert.throws(() => new nn.ReflectionPad2d(1).forward(torch.ones([4, 4])), /ReflectionPad2d: expected 3-D or 4-D input, got 2-D input/);
+      assert.throws(() => new nn.ChannelShuffle(4).forward(torch.ones([1, 6, 2, 2])), /ChannelShuffle expects an input \[N, C, \*\] with C divisible by groups = 4/);
+      assert.throws(() => new nn.LocalResponseNorm(2).forward(torch.ones([3, 4])), /LocalResponseNorm: expected 3D or higher dimensionality input \(got 2 dimensions\)/);
+      assert.throws(() => new nn.Dropout3d().forward(torch.ones([2, 3, 4])), /Dropout3d: expected 4-D or 5-D input, got 3-D input/);
+      assert.throws(() => new nn.UpsamplingNearest2d({ scaleFactor: 2 }).forward(torch.ones([1, 2, 3])), /UpsamplingNearest2d expects a 4-D input/);
+      const [o, i] = new nn.MaxPool1d(2, { returnIndices: true }).forward(torch.randn([1, 2, 8]));
+      assert.throws(() => new nn.MaxUnpool1d(2).forward(o, i, [12]), /MaxUnpool1d: invalid outputSize \[12\] \(dim 0 must be between 7 and 9\)/);
+      const gauss = new nn.GaussianNLLLoss();
+      assert.throws(() => gauss.forward(torch.ones([4, 5]), torch.ones([4, 5]), torch.ones([4, 5]).neg()), /GaussianNLLLoss: var has negative entry\/entries/);
+      assert.throws(() => gauss.forward(torch.ones([4, 5]), torch.ones([4, 5]), torch.ones([3])), /GaussianNLLLoss: var is of incorrect size \[3\] for input \[4, 5\]/);
+    });
+  });
+
+  it("forward: what libtorch refuses is a thrown error, not a crash", () => {
+    torch.scope(() => {
+      // reflection needs a padding smaller than the padded dimension
+      assert.throws(() => new nn.ReflectionPad1d(5).forward(torch.ones([1, 2, 3])), /[Pp]adding size should be less than the corresponding input dimension/);
+      assert.throws(() => new nn.MultiMarginLoss().forward(torch.ones([2, 3]), torch.tensor([0n, 7n])), /target out of range|out of range/);
+      assert.throws(() => new nn.Bilinear(2, 3, 4).forward(torch.ones([5, 3]), torch.ones([5, 3])), /input1|size|shape/i);
+    });
+  });
+
+  it("Dropout3d, AlphaDropout and RReLU draw at random in training mode (and keep the shape)", () => {
+    torch.scope(() => {
+      torch.manualSeed(0);
+      const x = torch.ones([4, 8, 2, 2, 2]);
+      const y = new nn.Dropout3d(0.5).forward(x);
+      // whole channels are 0 or 2
+      const perChannel = y.reshape([32, 8]).toArray() as number[][];
+      for (const c of perChannel) assert.ok(c.every((v) => v === 0) || c.every((v) => v === 2), `a channel mixes dropped and kept: ${c}`);
+      assert.ok(perChannel.some((c) => c[0] === 0) && perChannel.some((c) => c[0] === 2));
+      const r = new nn.RReLU(0.1, 0.3).forward(torch.full([1000], -1, { dtype: "float32" })).toArray() as number[];
+      assert.ok(r.every((v) => v <= -0.1 + 1e-6 && v >= -0.3 - 1e-6) && new Set(r).size > 100, "random slopes in [lower, upper]");
+    });
+  });
+});
