@@ -97,7 +97,12 @@ fi
 # The tree, copied fresh (git's view: tracked and untracked files, ignored ones left out).
 dest="$root/w/$work"
 mkdir -p "$dest"
-find "$dest" -mindepth 1 -maxdepth 1 ! -name native ! -name dist -exec rm -rf {} + # keep build outputs between runs
+# One run at a time per copy: another run's mounts (node_modules, data) are still inside it.
+if grep -q " $dest/" /proc/mounts; then
+  echo "matrix: $dest is in use by another run; give this one its own copy with MATRIX_WORK=NAME" >&2
+  exit 2
+fi
+find "$dest" -mindepth 1 -maxdepth 1 ! -name native ! -name dist -exec rm -rf --one-file-system {} + # keep build outputs between runs
 git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$dest"
 
 bind /proc "$root/proc"
