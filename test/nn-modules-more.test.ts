@@ -82,6 +82,13 @@ const pooling: LayerCase[] = [
   { name: "MaxUnpool3d stride 2 kernel 3 padding 1", py: "nn.MaxUnpool3d(3, stride=2, padding=1)", inputs: "X = {'x': r(1, 2, 5, 5, 5)}",
     call: "m(*F.max_pool3d(X['x'], 3, stride=2, padding=1, return_indices=True))", build: () => new nn.MaxUnpool3d(3, { stride: 2, padding: 1 }),
     forward: (m, x) => { const [o, i] = new nn.MaxPool3d(3, { stride: 2, padding: 1, returnIndices: true }).forward(x.x); return m.forward(o, i); } },
+  { name: "FractionalMaxPool2d outputSize 3, fixed samples", py: "nn.FractionalMaxPool2d(2, output_size=3, _random_samples=torch.full((2, 3, 2), 0.4))",
+    inputs: "X = {'x': r(2, 3, 7, 7)}", call: "m(X['x'])",
+    build: () => new nn.FractionalMaxPool2d(2, { outputSize: 3, randomSamples: torch.full([2, 3, 2], 0.4) }), forward: one },
+  { name: "FractionalMaxPool3d outputRatio 0.5 returnIndices, fixed samples",
+    py: "nn.FractionalMaxPool3d(2, output_ratio=0.5, return_indices=True, _random_samples=torch.full((1, 2, 3), 0.7))",
+    inputs: "X = {'x': r(1, 2, 6, 6, 6)}", call: "m(X['x'])",
+    build: () => new nn.FractionalMaxPool3d(2, { outputRatio: 0.5, returnIndices: true, randomSamples: torch.full([1, 2, 3], 0.7) }), forward: one },
 ];
 
 const padding: LayerCase[] = [
@@ -178,6 +185,9 @@ const others: LayerCase[] = [
   unary("Unfold kernel 2 padding 1 stride 2", "nn.Unfold(2, padding=1, stride=2)", "2, 3, 5, 5", () => new nn.Unfold(2, { padding: 1, stride: 2 })),
   unary("Unfold kernel (2, 3) dilation 2", "nn.Unfold((2, 3), dilation=2)", "2, 3, 6, 7", () => new nn.Unfold([2, 3], { dilation: 2 })),
   unary("Fold (4, 5) kernel 2", "nn.Fold((4, 5), 2)", "2, 12, 12", () => new nn.Fold([4, 5], 2)),
+  { name: "InstanceNorm3d affine", py: "nn.InstanceNorm3d(3, affine=True)",
+    inputs: "X = {'x': r(2, 3, 3, 4, 4)}\nwith torch.no_grad():\n    m.weight.uniform_(0.5, 1.5); m.bias.uniform_(-0.5, 0.5)", call: "m(X['x'])",
+    build: () => new nn.InstanceNorm3d(3, { affine: true }), forward: one },
   unary("Dropout3d eval is the identity", "nn.Dropout3d(0.5)", "2, 3, 2, 3, 3", () => new nn.Dropout3d(0.5), "eval"),
   unary("AlphaDropout eval is the identity", "nn.AlphaDropout(0.5)", "2, 3, 4", () => new nn.AlphaDropout(0.5), "eval"),
   unary("FeatureAlphaDropout eval is the identity", "nn.FeatureAlphaDropout(0.5)", "2, 3, 4, 4", () => new nn.FeatureAlphaDropout(0.5), "eval"),
@@ -190,7 +200,31 @@ function pyHas(names: readonly string[]): Set<string> {
   const out = runPython("import torch.nn as nn\nOUTPUT = [n for n in INPUT if hasattr(nn, n)]", names) as string[];
   return new Set(out);
 }
-const has = pyHas(padding21.map(([n]) => n));
+const has = pyHas([...padding21.map(([n]) => n), "RMSNorm", "LPPool3d"]);
+if (has.has("LPPool3d")) {
+  layerParitySuite("LPPool3d (PyTorch 2.2+) equals PyTorch's", [
+    { name: "LPPool3d norm 2 kernel (2, 2, 3) stride 1", py: "nn.LPPool3d(2, (2, 2, 3), stride=1)", inputs: "X = {'x': r(1, 2, 4, 4, 5)}", call: "m(X['x'])",
+      build: () => new nn.LPPool3d(2, [2, 2, 3], { stride: 1 }), forward: one },
+  ]);
+}
+
+/** nn.RMSNorm (PyTorch 2.4+): compared where the linked PyTorch has it. */
+const rmsNorm: LayerCase[] = [
+  { name: "RMSNorm over the last two dims", py: "nn.RMSNorm((4, 5))",
+    inputs: "X = {'x': r(3, 4, 5)}\nwith torch.no_grad():\n    m.weight.uniform_(0.5, 1.5)", call: "m(X['x'])",
+    build: () => new nn.RMSNorm([4, 5]), forward: one },
+  unary("RMSNorm eps 1e-3 without weight", "nn.RMSNorm(5, eps=1e-3, elementwise_affine=False)", "3, 4, 5",
+    () => new nn.RMSNorm(5, { eps: 1e-3, elementwiseAffine: false })),
+];
+if (has.has("RMSNorm")) layerParitySuite("RMSNorm equals PyTorch's", rmsNorm);
+
+describe("RMSNorm exists exactly where the linked libtorch has aten::rms_norm", () => {
+  it("hasRMSNorm() agrees with the PyTorch of the same version, and without it the constructor names the operator", { skip: pyTorchSkipReason() }, () => {
+    assert.equal(nn.hasRMSNorm(), has.has("RMSNorm"));
+    if (!nn.hasRMSNorm()) assert.throws(() => new nn.RMSNorm(4), /RMSNorm needs aten::rms_norm, which the linked libtorch lacks/);
+    else assert.equal(new nn.RMSNorm(4).toString(), "RMSNorm((4,), eps=None, elementwise_affine=True)");
+  });
+});
 
 layerParitySuite("activations equal PyTorch's", activations);
 layerParitySuite("1-d, 3-d, adaptive and LP pooling and max unpooling equal PyTorch's", pooling);
@@ -210,6 +244,8 @@ describe("padding layers newer than the linked PyTorch, and ChannelShuffle, agai
       const c = torch.arange(6, { dtype: "float32" }).reshape([1, 6, 1, 1]);
       assert.deepEqual(new nn.ChannelShuffle(2).forward(c).flatten().toArray(), [0, 3, 1, 4, 2, 5]);
       const z = torch.ones([1, 1, 1, 1]);
+      // LPPool3d with p = 1 on a positive input is the window sum
+      assert.deepEqual(new nn.LPPool3d(1, 2).forward(torch.ones([1, 2, 2, 2])).toArray(), [[[[8]]]]);
       assert.deepEqual(new nn.ZeroPad3d([0, 0, 0, 0, 1, 0]).forward(z).shape, [1, 2, 1, 1]);
       assert.deepEqual(new nn.CircularPad3d(1).forward(torch.ones([1, 2, 2, 2])).shape, [1, 4, 4, 4]);
     });
@@ -234,7 +270,8 @@ const reprs: [string, () => torch.nn.AnyModule][] = [
   ["nn.Bilinear(2, 3, 4)", () => new nn.Bilinear(2, 3, 4)], ["nn.ChannelShuffle(2)", () => new nn.ChannelShuffle(2)],
   ["nn.CosineSimilarity()", () => new nn.CosineSimilarity()], ["nn.PairwiseDistance()", () => new nn.PairwiseDistance()],
   ["nn.LocalResponseNorm(2)", () => new nn.LocalResponseNorm(2)], ["nn.Unfold(2)", () => new nn.Unfold(2)], ["nn.Fold((4, 5), 2)", () => new nn.Fold([4, 5], 2)],
-  ["nn.Dropout3d()", () => new nn.Dropout3d()], ["nn.AlphaDropout(0.2)", () => new nn.AlphaDropout(0.2)],
+  ["nn.InstanceNorm3d(4)", () => new nn.InstanceNorm3d(4)], ["nn.FractionalMaxPool2d(2, output_size=3)", () => new nn.FractionalMaxPool2d(2, { outputSize: 3 })],
+  ["nn.Dropout3d()", () => new nn.Dropout3d()], ["nn.NLLLoss2d()", () => new nn.NLLLoss2d()], ["nn.AlphaDropout(0.2)", () => new nn.AlphaDropout(0.2)],
 ];
 
 describe("reprs equal PyTorch's", { skip: pyTorchSkipReason() }, () => {
@@ -279,6 +316,8 @@ describe("bad options and inputs are clear errors", () => {
     ["Fold output size 0", () => new nn.Fold([0, 4], 2), /Fold outputSize must be integers >= 1/],
     ["Dropout3d p 1.5", () => new nn.Dropout3d(1.5), /dropout probability has to be between 0 and 1, but got 1.5/],
     ["AlphaDropout p -0.1", () => new nn.AlphaDropout(-0.1), /dropout probability has to be between 0 and 1, but got -0.1/],
+    ["FractionalMaxPool2d without a size or ratio", () => new nn.FractionalMaxPool2d(2), /FractionalMaxPool2d requires specifying either an output size, or a pooling ratio/],
+    ["FractionalMaxPool3d ratio 1.5", () => new nn.FractionalMaxPool3d(2, { outputRatio: 1.5 }), /FractionalMaxPool3d: outputRatio must be between 0 and 1 \(got 1.5\)/],
     ["UpsamplingBilinear2d without a size", () => new nn.UpsamplingBilinear2d({}), /give exactly one of size and scaleFactor/],
   ];
   for (const [name, f, re] of ctor) it(`constructor: ${name}`, () => assert.throws(f, re));
@@ -318,8 +357,47 @@ describe("bad options and inputs are clear errors", () => {
       const perChannel = y.reshape([32, 8]).toArray() as number[][];
       for (const c of perChannel) assert.ok(c.every((v) => v === 0) || c.every((v) => v === 2), `a channel mixes dropped and kept: ${c}`);
       assert.ok(perChannel.some((c) => c[0] === 0) && perChannel.some((c) => c[0] === 2));
+      // fresh samples per call: two calls on the same input pool different regions
+      const fx = torch.randn([1, 1, 25, 25]);
+      const fp = new nn.FractionalMaxPool2d(2, { outputSize: 8 });
+      assert.deepEqual(fp.forward(fx).shape, [1, 1, 8, 8]);
+      assert.ok(Array.from({ length: 5 }, () => fp.forward(fx)).some((o, _, all) => !o.equal(all[0])), "fresh random samples per call");
       const r = new nn.RReLU(0.1, 0.3).forward(torch.full([1000], -1, { dtype: "float32" })).toArray() as number[];
       assert.ok(r.every((v) => v <= -0.1 + 1e-6 && v >= -0.3 - 1e-6) && new Set(r).size > 100, "random slopes in [lower, upper]");
     });
+  });
+});
+
+describe("ParameterList and ParameterDict", () => {
+  it("register their parameters under PyTorch's state_dict names, wrap plain tensors, and print like PyTorch", { skip: pyTorchSkipReason() }, () => {
+    class Net extends nn.Module<never[], never> {
+      list = new nn.ParameterList([torch.zeros([3]), torch.zeros([2, 4])]);
+      dict = new nn.ParameterDict({ scale: torch.ones([1]), shift: new nn.Parameter(torch.zeros([2, 1, 3])) });
+      forward(): never { throw new Error("unused"); }
+    }
+    const net = new Net();
+    try {
+      const py = runPython(`
+import torch, torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.list = nn.ParameterList([torch.zeros(3), torch.zeros(2, 4)])
+        self.dict = nn.ParameterDict({"scale": torch.ones(1), "shift": nn.Parameter(torch.zeros(2, 1, 3))})
+net = Net()
+OUTPUT = {"keys": list(net.state_dict().keys()), "repr": repr(net), "grad": [p.requires_grad for p in net.parameters()]}
+`) as { keys: string[]; repr: string; grad: boolean[] };
+      assert.deepEqual([...net.stateDict().keys()], py.keys);
+      assert.equal(net.toString(), py.repr);
+      assert.deepEqual(net.parameters().map((p) => p.requiresGrad), py.grad);
+      assert.ok(net.list.at(-1) instanceof nn.Parameter);
+      assert.deepEqual(net.list.at(1).shape, [2, 4]);
+      assert.deepEqual(net.dict.keys(), ["scale", "shift"]);
+      assert.throws(() => net.list.at(2), /index 2 is out of range for a ParameterList of 2/);
+      assert.throws(() => net.dict.get("bias"), /ParameterDict has no key "bias" \(keys: scale, shift\)/);
+      assert.throws(() => net.list.append(3 as any), /ParameterList.append expects a Tensor, got number/);
+    } finally {
+      net.dispose();
+    }
   });
 });

@@ -98,3 +98,9 @@ export class InstanceNorm2d extends InstanceNormBase {
     super(2, numFeatures, opts);
   }
 }
+/** Over [N, C, D, H, W] (or unbatched [C, D, H, W]) inputs. */
+export class InstanceNorm3d extends InstanceNormBase {
+  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
+    super(3, numFeatures, opts);
+  }
+}

@@ -31,7 +31,7 @@ export { RNNCell, LSTMCell, GRUCell } from "./rnn-cell.js";
 export type { CellOptions } from "./rnn-cell.js";
 export { Conv1d, Conv3d, ConvTranspose1d, ConvTranspose3d } from "./conv-nd.js";
 export type { ConvNdOptions, ConvTranspose1dOptions, ConvTranspose3dOptions, ConvTransposeNdOptions, IntN } from "./conv-nd.js";
-export { GroupNorm, InstanceNorm1d, InstanceNorm2d } from "./group-norm.js";
+export { GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from "./group-norm.js";
 export type { GroupNormOptions, InstanceNormOptions } from "./group-norm.js";
 export { Upsample, PixelShuffle, PixelUnshuffle } from "./resample.js";
 export { Unflatten, Dropout1d, Dropout2d } from "./shape-layers.js";
@@ -52,7 +52,7 @@ export {
 export type { PReLUOptions } from "./activation-more.js";
 export {
   MaxPool1d, MaxPool3d, AvgPool1d, AvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, AdaptiveAvgPool1d,
-  AdaptiveAvgPool3d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+  AdaptiveAvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
 } from "./pooling-nd.js";
 export type { MaxPoolOptions, AvgPoolOptions, AdaptiveSize, LPPoolOptions, MaxUnpoolOptions } from "./pooling-nd.js";
 export {
@@ -78,3 +78,9 @@ export type { Upsampling2dOptions } from "./upsampling-2d.js";
 export { Fold, Unfold } from "./fold.js";
 export type { FoldOptions } from "./fold.js";
 export { Dropout3d, AlphaDropout, FeatureAlphaDropout } from "./dropout-more.js";
+export { FractionalMaxPool2d, FractionalMaxPool3d } from "./fractional-pooling.js";
+export type { FractionalMaxPoolOptions } from "./fractional-pooling.js";
+export { RMSNorm, hasRMSNorm } from "./rms-norm.js";
+export type { RMSNormOptions } from "./rms-norm.js";
+export { ParameterList, ParameterDict } from "./parameter-containers.js";
+export { NLLLoss2d } from "./loss-aliases.js";

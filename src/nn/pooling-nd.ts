@@ -234,9 +234,9 @@ abstract class LPPoolNd extends Module {
     const stride = this.stride ?? this.kernelSize;
     return scope(() => {
       const powered = x.pow(this.normType);
-      const avg = this.spatial === 1
-        ? aten.avg_pool1d(powered, k, stride, 0, this.ceilMode)
-        : aten.avg_pool2d(powered, k, stride, 0, this.ceilMode);
+      const avg = this.spatial === 1 ? aten.avg_pool1d(powered, k, stride, 0, this.ceilMode)
+        : this.spatial === 2 ? aten.avg_pool2d(powered, k, stride, 0, this.ceilMode)
+          : aten.avg_pool3d(powered, k, stride, 0, this.ceilMode);
       const windowSize = k.reduce((a, b) => a * b, 1);
       return avg.sign().mul(avg.abs().relu()).mul(windowSize).pow(1 / this.normType);
     });
@@ -251,6 +251,11 @@ export class LPPool1d extends LPPoolNd {
 }
 export class LPPool2d extends LPPoolNd {
   constructor(normType: number, kernelSize: IntN, o: LPPoolOptions = {}) { super(2, normType, kernelSize, o); }
+}
+
+/** PyTorch 2.2's nn.LPPool3d. */
+export class LPPool3d extends LPPoolNd {
+  constructor(normType: number, kernelSize: IntN, o: LPPoolOptions = {}) { super(3, normType, kernelSize, o); }
 }
 
 export interface MaxUnpoolOptions {
