@@ -18,6 +18,23 @@ export function versions(): { tstorch: string; libtorch: string; cxx11Abi: boole
   return { tstorch: "0.1.0", libtorch: v.libtorch, cxx11Abi: v.cxx11Abi };
 }
 
+let linked: [number, number] | undefined;
+
+/** The linked libtorch's [major, minor]: where PyTorch changed behaviour on purpose, tstorch follows the linked version. */
+export function torchVersion(): [number, number] {
+  if (linked === undefined) {
+    const m = /^(\d+)\.(\d+)/.exec(native.versions().libtorch);
+    linked = m === null ? [0, 0] : [Number(m[1]), Number(m[2])];
+  }
+  return linked;
+}
+
+/** Is the linked libtorch at least major.minor? */
+export function torchAtLeast(major: number, minor: number): boolean {
+  const [a, b] = torchVersion();
+  return a > major || (a === major && b >= minor);
+}
+
 /**
  * CPU memory held by tstorch's caching allocator: live large blocks (allocatedBytes) and freed
  * blocks kept for reuse (cachedBytes). `caching` is false under TSTORCH_CPU_ALLOCATOR=default.

@@ -9,6 +9,7 @@ import { Tensor } from "../core/tensor.js";
 import { normal_ } from "./init.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
+import { torchAtLeast } from "../core/runtime.js";
 
 const aten = ops.aten;
 
@@ -232,7 +233,8 @@ export class EmbeddingBag extends Module<[Tensor, (Tensor | null)?, (Tensor | nu
     if (this.maxNorm !== null) s += `, max_norm=${this.maxNorm}`;
     if (this.normType !== 2) s += `, norm_type=${this.normType}`;
     if (this.scaleGradByFreq) s += ", scale_grad_by_freq=True";
-    s += `, mode=${this.mode}`;
+    // PyTorch 2 formats every field with repr() (mode='sum'); 1.13 formatted them plainly
+    s += torchAtLeast(2, 0) ? `, mode='${this.mode}'` : `, mode=${this.mode}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
     return s;
   }

@@ -7,7 +7,7 @@ import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { Module, pyFloat } from "./module.js";
-import { NormBase } from "./normalization.js";
+import { biasRepr, NormBase } from "./normalization.js";
 
 const aten = ops.aten;
 
@@ -42,7 +42,7 @@ export class GroupNorm extends Module {
     return aten.group_norm(x, this.numGroups, this.weight, this.bias, this.eps, false) as Tensor;
   }
   override extraRepr(): string {
-    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.affine ? "True" : "False"}`;
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.affine ? "True" : "False"}${biasRepr(this.bias)}`;
   }
 }
 

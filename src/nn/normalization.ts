@@ -7,6 +7,7 @@ import type { DType } from "../core/dtype.js";
 import { batchNorm, layerNorm } from "../core/functional.js";
 import { Tensor } from "../core/tensor.js";
 import { Module, pyFloat } from "./module.js";
+import { torchAtLeast } from "../core/runtime.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -58,8 +59,17 @@ export abstract class NormBase extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? "True" : "False"}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? "True" : "False"}${biasRepr(this.bias)}, track_running_stats=${this.trackRunningStats ? "True" : "False"}`;
   }
+}
+
+/**
+ * ", bias=True|False" where the linked PyTorch prints it: the norm layers' extra_repr names the bias
+ * from PyTorch 2.12 on (pull request 176573, which gave BatchNorm/InstanceNorm/GroupNorm a `bias`
+ * argument); 2.6 and earlier do not.
+ */
+export function biasRepr(bias: Tensor | null): string {
+  return torchAtLeast(2, 12) ? `, bias=${bias !== null ? "True" : "False"}` : "";
 }
 
 abstract class BatchNormBase extends NormBase {
@@ -132,6 +142,6 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
   override extraRepr(): string {
-    return `(${this.normalizedShape.join(", ")},), eps=${pyFloat(this.eps)}, elementwise_affine=${this.weight !== null ? "True" : "False"}`;
+    return `(${this.normalizedShape.join(", ")},), eps=${pyFloat(this.eps)}, elementwise_affine=${this.weight !== null ? "True" : "False"}${biasRepr(this.bias)}`;
   }
 }

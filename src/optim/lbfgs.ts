@@ -9,7 +9,7 @@ import { Tensor } from "../core/tensor.js";
 import { noGrad } from "../core/autograd.js";
 import { PyNum, PyScalars, strongWolfe } from "./lbfgs-line-search.js";
 import { Closure, isSparse, lrOptions, Optimizer, OptimizerStateDict, ParamGroup, ParamsInput } from "./optimizer.js";
-import { torchVersion } from "./scalar-math.js";
+import { torchVersion } from "../core/runtime.js";
 
 export interface LBFGSOptions {
   lr?: number;

@@ -5,7 +5,8 @@
 // momentum only and starts at baseMomentum.
 import { LRScheduler } from "./lr-scheduler.js";
 import type { Optimizer, ParamGroup } from "./optimizer.js";
-import { pyCos, pyLog, pyPow, torchVersion } from "./scalar-math.js";
+import { pyCos, pyLog, pyPow } from "./scalar-math.js";
+import { torchVersion } from "../core/runtime.js";
 
 export interface CyclicLROptions {
   /** The lower bound of the cycle, per group or for all (also the learning rate set at construction). */

@@ -2,7 +2,7 @@
 // ("chainable") formulas in doubles, so the learning rates match PyTorch's to the last few bits.
 // Like PyTorch, constructing a scheduler performs its first step (lastEpoch -1 → 0).
 import type { Optimizer, ParamGroup } from "./optimizer.js";
-import { torchVersion } from "./scalar-math.js";
+import { torchVersion } from "../core/runtime.js";
 
 /** Python's modulo (the sign follows the divisor). */
 function pymod(a: number, b: number): number {

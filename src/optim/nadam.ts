@@ -9,7 +9,8 @@ import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 import { checkAdamLike, firstMoment } from "./adamax.js";
 import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
-import { pyPow, torchVersion } from "./scalar-math.js";
+import { pyPow } from "./scalar-math.js";
+import { torchVersion } from "../core/runtime.js";
 
 export interface NAdamOptions {
   lr?: number;

@@ -4,6 +4,7 @@
 // libtorch's std::pow (the same libm as the Python next to it) through a one-element kernel.
 import { native } from "../core/native.js";
 import { full } from "../core/creation.js";
+import { torchVersion } from "../core/runtime.js";
 
 let powScalarId: number | undefined;
 
@@ -25,17 +26,6 @@ export function pyPow(base: number, exponent: number): number {
   } finally {
     e.dispose();
   }
-}
-
-let version: [number, number] | undefined;
-
-/** The linked libtorch's [major, minor]. */
-export function torchVersion(): [number, number] {
-  if (version === undefined) {
-    const m = /^(\d+)\.(\d+)/.exec(native.versions().libtorch);
-    version = m === null ? [0, 0] : [Number(m[1]), Number(m[2])];
-  }
-  return version;
 }
 
 /**

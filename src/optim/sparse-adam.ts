@@ -7,7 +7,8 @@ import { persist } from "../nn/persist.js";
 import { makeSparse } from "./adagrad.js";
 import { checkAdamLike } from "./adamax.js";
 import { Closure, isSparse, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
-import { pyPow, torchVersion } from "./scalar-math.js";
+import { pyPow } from "./scalar-math.js";
+import { torchVersion } from "../core/runtime.js";
 
 export interface SparseAdamOptions {
   lr?: number;

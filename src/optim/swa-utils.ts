@@ -12,7 +12,8 @@ import { LRScheduler } from "./lr-scheduler.js";
 import { formatParamMessage } from "./lr-scheduler-cyclic.js";
 import { deepCopyModule } from "./module-copy.js";
 import type { Optimizer } from "./optimizer.js";
-import { pyCos, torchVersion } from "./scalar-math.js";
+import { pyCos } from "./scalar-math.js";
+import { torchVersion } from "../core/runtime.js";
 
 /** avg_fn(averaged, current, numAveraged): the new average (a new tensor). */
 export type AvgFn = (averaged: Tensor, current: Tensor, numAveraged: Tensor | number) => Tensor;
