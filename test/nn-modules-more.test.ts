@@ -253,7 +253,6 @@ describe("padding layers newer than the linked PyTorch, and ChannelShuffle, agai
 });
 
 // ---------------------------------------------------------------- reprs
-// (InstanceNorm3d is left out: its repr is the shared norm base's, which lacks 2.x's "bias=False")
 const reprs: [string, () => torch.nn.AnyModule][] = [
   ["nn.ELU()", () => new nn.ELU()], ["nn.ELU(0.5)", () => new nn.ELU(0.5)], ["nn.SELU()", () => new nn.SELU()], ["nn.CELU()", () => new nn.CELU()],
   ["nn.PReLU(3)", () => new nn.PReLU(3)], ["nn.Softsign()", () => new nn.Softsign()], ["nn.Softshrink()", () => new nn.Softshrink()],
@@ -271,7 +270,7 @@ const reprs: [string, () => torch.nn.AnyModule][] = [
   ["nn.Bilinear(2, 3, 4)", () => new nn.Bilinear(2, 3, 4)], ["nn.ChannelShuffle(2)", () => new nn.ChannelShuffle(2)],
   ["nn.CosineSimilarity()", () => new nn.CosineSimilarity()], ["nn.PairwiseDistance()", () => new nn.PairwiseDistance()],
   ["nn.LocalResponseNorm(2)", () => new nn.LocalResponseNorm(2)], ["nn.Unfold(2)", () => new nn.Unfold(2)], ["nn.Fold((4, 5), 2)", () => new nn.Fold([4, 5], 2)],
-  ["nn.FractionalMaxPool2d(2, output_size=3)", () => new nn.FractionalMaxPool2d(2, { outputSize: 3 })],
+  ["nn.InstanceNorm3d(4)", () => new nn.InstanceNorm3d(4)], ["nn.FractionalMaxPool2d(2, output_size=3)", () => new nn.FractionalMaxPool2d(2, { outputSize: 3 })],
   ["nn.Dropout3d()", () => new nn.Dropout3d()], ["nn.NLLLoss2d()", () => new nn.NLLLoss2d()], ["nn.AlphaDropout(0.2)", () => new nn.AlphaDropout(0.2)],
 ];
 
