@@ -184,6 +184,12 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/** A schema type as PyTorch's Python errors name it: SymInt (libtorch 2.x's schemas for sizes) is an
+ * int to its users ("Expected a value of type 'int' for argument 'diagonal'" on aten::tril's SymInt). */
+function typeForUsers(type: string): string {
+  return type.replace(/\bSymInt\b/g, "int");
+}
+
 type Bound = { args: unknown[]; given: unknown[] } | { reason: string };
 
 /** Binds positional (with `self` placed at the schema's self), keyword arguments to schema s. */
@@ -213,7 +219,7 @@ function bind(s: OpSchema, positional: readonly unknown[], kwargs: Record<string
       if (!a.hasDefault) return { reason: `missing value for argument '${a.name}'${a.type.endsWith("?") ? " (pass null for None)" : ""}` };
       continue;
     }
-    if (!fits(v, a.type)) return { reason: `argument '${a.name}' must be ${a.type}, not ${describe(v)}` };
+    if (!fits(v, a.type)) return { reason: `argument '${a.name}' must be ${typeForUsers(a.type)}, not ${describe(v)}` };
   }
   return { args: given.map((v, i) => lower(v, s.args[i].type)), given };
 }

@@ -45,7 +45,9 @@ export interface Group {
   rejectedExample: string | null;
 }
 export interface Corpus {
-  stats: { opinfos: number; aten: number; samples: number; accepted: number; rejected: number; unpassable: number; torch: string };
+  stats: { opinfos: number; aten: number; samples: number; accepted: number; rejected: number; unpassable: number; torch: string;
+    /** aten names that torch.ops.aten resolves through TorchScript's registry only (absent before this field) */
+    notInDispatcher?: string[] };
   groups: Group[];
 }
 
