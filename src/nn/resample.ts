@@ -3,6 +3,7 @@
 // 1-, 2- or 3-d form).
 import { ops } from "../core/ops.js";
 import { Tensor } from "../core/tensor.js";
+import { torchAtLeast } from "../core/runtime.js";
 import { Module } from "./module.js";
 
 const aten = ops.aten;
@@ -63,7 +64,9 @@ export class Upsample extends Module {
     const o = this.options;
     const fmt = (v: number | readonly number[]) => (typeof v === "number" ? (Number.isInteger(v) && o.scaleFactor === v ? v.toFixed(1) : String(v)) : `(${v.join(", ")})`);
     const what = o.scaleFactor !== undefined && o.scaleFactor !== null ? `scale_factor=${fmt(o.scaleFactor)}` : `size=${fmt(o.size!)}`;
-    return `${what}, mode='${o.mode ?? "nearest"}'`;
+    // PyTorch 2 prints the mode with repr() (mode='nearest'), 1.13 plainly (mode=nearest)
+    const mode = o.mode ?? "nearest";
+    return `${what}, mode=${torchAtLeast(2, 0) ? `'${mode}'` : mode}`;
   }
 }
 
