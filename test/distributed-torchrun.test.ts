@@ -25,7 +25,8 @@ const haveTorchrun = existsSync(TORCHRUN);
 const haveData = existsSync(join(DATA, "cifar-10-batches-bin"));
 const WORKAROUND = ["--redirects", "9:0", "--tee", "9:0"];
 const torchMajor = Number(torch.versions().libtorch.split(".")[0]);
-const LIBUV_MISSING = /use_libuv was requested but PyTorch was built without libuv support/;
+// (2.6 says "was build without", 2.14 "was built without")
+const LIBUV_MISSING = /use_libuv was requested but PyTorch was buil[dt] without libuv support/;
 // Whether this PyTorch's TCPStore, made as torchrun's rendezvous makes it, refuses for want of libuv.
 const torchrunLacksLibuv =
   torchMajor >= 2 &&
