@@ -124,9 +124,15 @@ exec node /opt/host-npm/bin/npx-cli.js "$@"
 EOF
 chmod +x "$root/usr/local/bin/npm" "$root/usr/local/bin/npx"
 
+# npm in the root reaches the registry through whatever the host trusts (a proxy's certificate
+# authority among them): the host's bundle is copied in and named to Node and npm.
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/tstorch-host-ca.crt" 2>/dev/null || true
+ca=()
+[ -f "$root/etc/tstorch-host-ca.crt" ] && ca=(NODE_EXTRA_CA_CERTS=/etc/tstorch-host-ca.crt npm_config_cafile=/etc/tstorch-host-ca.crt)
+
 echo "matrix: $release: $(chroot "$root" sh -c 'node --version; dpkg-query -W -f="libtorch \${Version}\n" libtorch-dev' | tr '\n' ' ')" >&2
 set +e
-chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 CI="${CI:-}" \
+chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 CI="${CI:-}" "${ca[@]}" \
   TSTORCH_MATRIX="$release" bash -c 'cd "$0" && exec "$@"' "/w/$work" "$@"
 rc=$?
 set -e
