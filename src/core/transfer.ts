@@ -28,10 +28,10 @@ export type TransferableTensorInput = Pick<TransferableTensor, "dtype" | "shape"
  * Each Tensor carries this as its first own property: structured clone (structuredClone,
  * postMessage, v8.serialize) meets it before the handle, and its DataCloneError then reads
  * "Symbol(tstorch: ...) could not be cloned." instead of "[object Object] could not be cloned.".
+ * Kept under 126 characters: Node 24's V8 elides the middle of a longer description ("...<omitted>...").
  */
 export const NOT_CLONEABLE = Symbol(
-  "tstorch: a Tensor cannot be cloned or posted to a worker (its memory is libtorch's); " +
-    "post t.toTransferable() instead (worker.postMessage(m, [m.data]) moves its bytes) and rebuild it with torch.Tensor.fromTransferable(m)",
+  "tstorch: a Tensor cannot be cloned or posted to a worker: post t.toTransferable(), then torch.Tensor.fromTransferable(m)",
 );
 
 /** @internal the transferable form of a tensor handle (a copy of its elements, in a fresh ArrayBuffer). */
