@@ -433,7 +433,7 @@ static napi_value schemas(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto names = c10::Dispatcher::singleton().getAllOpNames();
     napi_value out;
-    check(napi_create_array_with_length(env, names.size(), &out), "create_array");
+    check(napi_create_array(env, &out), "create_array");  // grows to the operators that have a schema (no holes)
     uint32_t k = 0;
     for (const auto& n : names) {
       auto h = c10::Dispatcher::singleton().findOp(n);

@@ -46,12 +46,8 @@ function ownEntry<T>(table: { readonly [key: string]: T | undefined }, key: stri
 function schemasByName(): Map<string, OpSchema[]> {
   if (byName !== null) return byName;
   byName = new Map();
-  for (const entry of native.schemas()) {
-    // the addon's list has holes where the dispatcher has an operator without a schema (kernels
-    // registered for an undefined name; libtorch 2.x has some): destructuring one threw a TypeError
-    // naming nothing (".for is not iterable")
-    if (entry === undefined) continue;
-    const [name, overload, rawArgs, returns] = entry;
+  // (operators without a schema, which libtorch 2.x has, are left out by the addon itself)
+  for (const [name, overload, rawArgs, returns] of native.schemas()) {
     const args = rawArgs.map(([n, type, hasDefault, kwargOnly, writes]) => ({ name: n, camel: camel(n), type, hasDefault, kwargOnly, writes }));
     const written = args.flatMap((a, i) => (a.writes && a.type === "Tensor" ? [i] : []));
     const s: OpSchema = {
