@@ -14,10 +14,19 @@
 # nodejs), npm from the host (a release's own npm package may be broken).
 #
 # Exit status: the command's; 3 when the Debian root itself could not be set up (a mirror or a
-# packaging fault of that release, not a tstorch failure), said in one line starting "matrix:".
+# packaging fault of that release, not a tstorch failure), said in one line starting "matrix:"; 2 when
+# the copy MATRIX_WORK is in use by a run that is still alive.
+#
+# Every mount is made in a mount namespace of the run's own: a run that is killed (a session's end, CI
+# ending what a session left running) leaves no mount behind, and runs side by side never see each
+# other's. Locks are flock(1)s, which die with their holder: a copy in use is one whose run is alive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+if [ -z "${TSTORCH_MATRIX_NS:-}" ] && [ "${1:-}" != host ]; then
+  export TSTORCH_MATRIX_NS=1
+  exec unshare --mount --propagation private bash "$repo/scripts/matrix.sh" "$@"
+fi
 
 release=${1:?usage: scripts/matrix.sh forky|trixie|host [-- COMMAND...]}
 shift
@@ -71,11 +80,22 @@ bind() { # bind SRC DEST [ro]
   if [ "${3:-}" = ro ]; then mount -o remount,bind,ro "$2"; fi
 }
 
+# The root is made or changed by one run at a time (an exclusive lock), and never under a run that uses
+# it (each run keeps a shared lock until it ends); runs that find it ready share it side by side.
+exec 8>"$dir/$release.root.lock"
+flock -s 8
 want="${packages[*]}"
-if [ ! -f "$root/.tstorch-root" ]; then
+ready() { [ -f "$root/.tstorch-root" ] && [ "$(cat "$root/.tstorch-root")" = "$want" ]; }
+if ! ready; then
+  flock -u 8
+  flock -w 3600 -x 8 || cannot_set_up "other runs held $dir/$release.root.lock for an hour"
+fi
+if ready; then
+  :
+elif [ ! -f "$root/.tstorch-root" ]; then
   command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } ||
     cannot_set_up "debootstrap is not installed and could not be"
-  rm -rf "$root"
+  rm -rf --one-file-system "$root"
   echo "matrix: making the Debian $release root in $root (debootstrap, $(mirror))" >&2
   start=$(date +%s)
   debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" "$release" "$root" "$(mirror)" \
@@ -93,12 +113,14 @@ elif [ "$(cat "$root/.tstorch-root")" != "$want" ]; then
   echo "$want" >"$root/.tstorch-root"
   cleanup; mounted=()
 fi
+flock -s 8
 
 # The tree, copied fresh (git's view: tracked and untracked files, ignored ones left out).
 dest="$root/w/$work"
 mkdir -p "$dest"
-# One run at a time per copy: another run's mounts (node_modules, data) are still inside it.
-if grep -q " $dest/" /proc/mounts; then
+# One run at a time per copy (its build outputs are rewritten); the lock is held until this run ends.
+exec 9>"$dir/$release.w-$work.lock"
+if ! flock -n 9; then
   echo "matrix: $dest is in use by another run; give this one its own copy with MATRIX_WORK=NAME" >&2
   exit 2
 fi
