@@ -46,7 +46,8 @@ esac
 # What the suite needs in the root: libtorch with its headers, the PyTorch of the same version for the
 # parity tests, Gloo for torch.distributed, a compiler, Node, and the data sets the tests read.
 packages=(libtorch-dev python3-torch libgloo-dev g++ make nodejs libnode-dev python3-numpy python3-pil python3-yaml
-  libopenblas0-pthread dataset-fashion-mnist bible-kjv bible-kjv-text procps ca-certificates git)
+  libopenblas0-pthread dataset-fashion-mnist bible-kjv bible-kjv-text procps ca-certificates git
+  libturbojpeg0-dev libpng-dev python3-torchvision)
 
 dir=${MATRIX_DIR:-/var/tmp/tstorch-matrix}
 root="$dir/$release"

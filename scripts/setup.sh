@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Without OpenBLAS libtorch falls back to the reference BLAS (about 45x slower on matmul).
-# python3-torch and python3-pil are for the tests (PyTorch parity) and the data preparation.
-packages=(libtorch-dev libopenblas0-pthread python3-torch python3-pil python3-numpy dataset-fashion-mnist bible-kjv bible-kjv-text libgloo-dev)
+# python3-torch, python3-pil and python3-torchvision are for the tests (PyTorch parity); libturbojpeg and libpng
+# are the image decoders the addon binds (vision.io).
+packages=(libtorch-dev libopenblas0-pthread python3-torch python3-pil python3-numpy dataset-fashion-mnist bible-kjv bible-kjv-text libgloo-dev
+  libturbojpeg0-dev libpng-dev python3-torchvision)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
