@@ -2,12 +2,13 @@
 import type { Machine } from "./machine.js";
 import type { Bench, Info, Memory, RunResult } from "./protocol.js";
 
-export type Side = "tstorch" | "tstorch-glibc" | "pytorch" | "tfjs";
+export type Side = "tstorch" | "tstorch-glibc" | "pytorch" | "tfjs" | "cpp";
 export const SIDE_LABEL: Record<Side, string> = {
   tstorch: "tstorch",
   "tstorch-glibc": "tstorch (glibc alloc.)",
   pytorch: "PyTorch",
   tfjs: "tfjs (cpu)",
+  cpp: "C++ libtorch (floor)",
 };
 
 export interface ItemSpec {
@@ -108,7 +109,7 @@ function fmtRatio(q: { median: number; min: number; max: number; n: number }): s
   return `${q.median.toFixed(2)} (${q.min.toFixed(2)}–${q.max.toFixed(2)})`;
 }
 
-const TABLE_SIDES: Side[] = ["tstorch", "tstorch-glibc", "pytorch", "tfjs"];
+const TABLE_SIDES: Side[] = ["tstorch", "tstorch-glibc", "pytorch", "cpp", "tfjs"];
 
 function present(results: ItemResult[]): Side[] {
   return TABLE_SIDES.filter((s) => results.some((r) => r.samples.some((x) => x.side === s)));
@@ -117,13 +118,17 @@ function present(results: ItemResult[]): Side[] {
 /** Rows of the main table (strings), header first. */
 export function mainTable(results: ItemResult[]): string[][] {
   const sides = present(results);
-  const ratioSides = sides.filter((s) => s !== "pytorch");
-  const head = ["benchmark", "unit", ...sides.map((s) => SIDE_LABEL[s]), ...ratioSides.map((s) => `${SIDE_LABEL[s]} / PyTorch`)];
+  const ratioSides = sides.filter((s) => s !== "pytorch" && s !== "cpp");
+  // the floor: tstorch's time over plain C++'s on the same libtorch (what the binding itself costs)
+  const floor = sides.includes("cpp");
+  const head = ["benchmark", "unit", ...sides.map((s) => SIDE_LABEL[s]), ...ratioSides.map((s) => `${SIDE_LABEL[s]} / PyTorch`),
+    ...(floor ? ["tstorch / C++"] : [])];
   const rows = [head];
   for (const r of results) {
     const row = [r.spec.title, r.spec.unit];
     for (const s of sides) row.push(fmt(sideMedian(r, s)));
     for (const s of ratioSides) row.push(fmtRatio(pairRatios(r, s)));
+    if (floor) row.push(fmtRatio(pairRatios(r, "tstorch", "cpp")));
     if (r.errors.length > 0) row[0] += " (errors)";
     rows.push(row);
   }
@@ -278,6 +283,8 @@ export function markdown(results: ItemResult[], meta: RunMeta): string {
     out.push(`- PyTorch ${py.version} (\`${String(py.detail.executable ?? "python3")}\` ${String(py.detail.python)}, numpy ${String(py.detail.numpy)}, ` +
       `${String(py.detail.parallel)}); ${py.threads} threads, ${String(py.detail.interop_threads)} inter-op; models from ${String(py.detail.reference)}`);
   }
+  const cpp = info.cpp;
+  if (cpp) out.push(`- C++ floor: bench/floor/worker_floor.cc on libtorch ${cpp.version} (${String(cpp.detail.compiler)}); ${cpp.threads} threads; the same loops with nothing between them and ATen`);
   if (tfjs) out.push(`- TensorFlow.js ${tfjs.version}, backend \`${String(tfjs.detail.backend)}\` (single-threaded JavaScript)`);
   out.push(`- Threads requested: ${meta.threads} for each libtorch process (tstorch \`torch.setNumThreads\`, PyTorch \`torch.set_num_threads\`)`);
   out.push(`- Load average (1, 5, 15 min): ${meta.loadStart} at start, ${meta.loadEnd} at end`);

@@ -9,6 +9,7 @@
 // non-quick run) or to a file in the temporary folder (--quick, --only), or to --out; in an existing
 // file only its own part is replaced (mergeReport in bench/report.ts keeps the other benches' blocks).
 // Nothing here is a test: no time is asserted anywhere.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -95,6 +96,8 @@ function deviceOption(d: string): "cpu" | "cuda" {
 
 // ---------------------------------------------------------------- the benchmarks
 const LIBTORCH: Side[] = ["tstorch", "pytorch", "tstorch-glibc"];
+/** The per-operation workloads also run in plain C++ on the same libtorch: the floor of any binding. */
+const PER_OP: Side[] = [...LIBTORCH, "cpp"];
 
 function items(o: Options): ItemSpec[] {
   const list = cpuItems(o);
@@ -103,7 +106,7 @@ function items(o: Options): ItemSpec[] {
   // long-lived processes with more repetitions (peak RSS says nothing about GPU memory).
   return list.map((i) => ({
     ...i,
-    sides: i.sides.filter((s) => s === "tstorch" || s === "pytorch"),
+    sides: i.sides.filter((s) => s === "tstorch" || s === "pytorch"), // the C++ floor is CPU-only
     mode: "shared" as const,
     reps: o.reps ?? (o.quick ? 2 : i.name.endsWith("-step") ? 10 : i.reps * 2),
   }));
@@ -126,19 +129,19 @@ function cpuItems(o: Options): ItemSpec[] {
     {
       name: "add", title: "tiny add ([4] + [4])", unit: "µs/op",
       value: (r) => (r.seconds / addIters) * 1e6,
-      bench: { kind: "add", iters: addIters }, sides: LIBTORCH, reps: reps(5), mode: "shared",
+      bench: { kind: "add", iters: addIters }, sides: PER_OP, reps: reps(5), mode: "shared",
       note: `${addIters} adds of two [4] float32 tensors in a loop, each result dropped (tstorch: disposed at once; PyTorch: \`a + b\`, freed by refcount)`,
     },
     {
       name: "chain", title: "20-op chain on [64,64]", unit: "µs/chain",
       value: (r) => (r.seconds / chainIters) * 1e6,
-      bench: { kind: "chain", iters: chainIters }, sides: LIBTORCH, reps: reps(5), mode: "shared",
+      bench: { kind: "chain", iters: chainIters }, sides: PER_OP, reps: reps(5), mode: "shared",
       note: `${chainIters} chains of 4 × (add, mul, sub, relu, mul by 0.5) on [64,64] float32 tensors (tstorch: each chain in a torch.scope)`,
     },
     {
       name: "matmul", title: `matmul ${mm}² float32`, unit: "GFLOP/s", rate: true,
       value: (r) => (2 * mm ** 3 * mmIters) / r.seconds / 1e9,
-      bench: { kind: "matmul", n: mm, iters: mmIters }, sides: LIBTORCH, reps: reps(5), mode: "shared",
+      bench: { kind: "matmul", n: mm, iters: mmIters }, sides: PER_OP, reps: reps(5), mode: "shared",
       note: `${mmIters} products of two [${mm},${mm}] float32 matrices per repetition; rate = 2n³/time`,
     },
     {
@@ -213,7 +216,16 @@ function spawnWorker(side: Side, o: Options, tag: string): WorkerClient {
     }
     case "tfjs":
       return new WorkerClient(label, process.execPath, [join(here, "worker-tfjs.js")], env, repoRoot);
+    case "cpp":
+      return new WorkerClient(label, floorBinary(), [], env, repoRoot);
   }
+}
+
+/** The C++ floor's program, compiled against the addon's libtorch on first use (bench/floor/build.mjs). */
+function floorBinary(): string {
+  const r = spawnSync(process.execPath, [join(repoRoot, "bench/floor/build.mjs")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error("the C++ floor (bench/floor/worker_floor.cc) could not be built: the compiler's messages are above");
+  return r.stdout.trim();
 }
 
 function describe(r: RunResult, warm?: RunResult): string {
