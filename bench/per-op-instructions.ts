@@ -4,7 +4,11 @@
 // warm-up cancelled out. Sides: tstorch (this package), PyTorch (/usr/bin/python3), and the C++ floor
 // (bench/floor/worker_floor.cc against the same libtorch).
 //
-//   node dist/bench/per-op-instructions.js [--n 2000] [--only add,chain]
+//   node dist/bench/per-op-instructions.js [--n 5000] [--only add,chain]
+//
+// N must be large enough for the loop to outweigh start-up noise under callgrind (V8 compiles on
+// background threads, whose work varies from run to run): with N = 1000 one count of tstorch's add
+// came out at 19,056 instructions, with N = 5000 against 30,000 at 8,508.
 //
 // Needs valgrind (Debian: apt-get install valgrind). Takes a few minutes: Node and Python under
 // callgrind start slowly. Prints a Markdown table; nothing is asserted.
@@ -55,7 +59,7 @@ function instructions(cmd: string[]): number {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { n: { type: "string", default: "2000" }, only: { type: "string", default: "add,chain" } } });
+  const { values } = parseArgs({ options: { n: { type: "string", default: "5000" }, only: { type: "string", default: "add,chain" } } });
   const n = Number(values.n);
   const kinds = values.only.split(",") as Kind[];
   const b = spawnSync(process.execPath, [join(repoRoot, "bench/floor/build.mjs")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
