@@ -170,6 +170,21 @@ describe("vision.models: torchvision's classification models", { skip }, () => {
     });
   });
 
+  it("resnet18: a new head assigned to fc replaces the old one in the state dict and in forward, as in PyTorch", () => {
+    const m = vm.resnet18({ weights: py.resnet18.file.replace("resnet18.pth", "resnet18.init.pth") });
+    const old = m.fc;
+    m.fc = new torch.nn.Linear(512, 3);
+    old.dispose();
+    torch.scope(() => {
+      const sd = m.stateDict();
+      assert.deepEqual(sd.get("fc.weight")!.shape, [3, 512]);
+      assert.deepEqual([...sd.keys()].slice(-2), ["fc.weight", "fc.bias"]);
+      assert.ok(m.parameters().includes(m.fc.weight));
+      assert.deepEqual(torch.noGrad(() => m.eval().forward(torch.zeros([1, 3, 32, 32]))).shape, [1, 3]);
+    });
+    m.dispose();
+  });
+
   it("vitB16: an input of another size is refused with torchvision's message", () => {
     const m = vm.vitB16({ imageSize: 32 });
     const x = torch.zeros([1, 3, 48, 32]);

@@ -80,7 +80,8 @@ export interface EfficientNetOptions extends ClassifierOptions {
 export class EfficientNet extends Module {
   readonly features: Sequential;
   readonly avgpool = new AdaptiveAvgPool2d(1);
-  readonly classifier: Sequential;
+  /** Replaceable, as in PyTorch (assigning a new module re-registers it under "classifier"). */
+  classifier: Sequential;
   constructor(setting: readonly MBConvConfig[], dropout: number, o: Omit<EfficientNetOptions, "weights" | "dropout"> = {}) {
     super();
     if (setting.length === 0) throw new Error("tstorch: EfficientNet: the invertedResidualSetting should not be empty");

@@ -66,7 +66,8 @@ const DEFAULT_SETTING: readonly InvertedResidualSetting[] = [
 
 export class MobileNetV2 extends Module {
   readonly features: Sequential;
-  readonly classifier: Sequential;
+  /** Replaceable, as in PyTorch (assigning a new module re-registers it under "classifier"). */
+  classifier: Sequential;
   readonly lastChannel: number;
   constructor(o: Omit<MobileNetV2Options, "weights"> = {}) {
     super();

@@ -119,7 +119,8 @@ export class ResNet extends Module {
   readonly layer3: Sequential;
   readonly layer4: Sequential;
   readonly avgpool = new AdaptiveAvgPool2d([1, 1]);
-  readonly fc: Linear;
+  /** Replaceable, as in PyTorch (`model.fc = new nn.Linear(512, 10)` re-registers it under "fc"). */
+  fc: Linear;
   private inplanes = 64;
   private dilation = 1;
   private readonly groups: number;

@@ -52,7 +52,8 @@ export interface VggOptions extends ClassifierOptions {
 export class VGG extends Module {
   readonly features: Sequential;
   readonly avgpool = new AdaptiveAvgPool2d([7, 7]);
-  readonly classifier: Sequential;
+  /** Replaceable, as in PyTorch (assigning a new module re-registers it under "classifier"). */
+  classifier: Sequential;
   constructor(features: Sequential, o: Omit<VggOptions, "weights"> = {}) {
     super();
     const dropout = o.dropout ?? 0.5;

@@ -111,7 +111,8 @@ export class VisionTransformer extends Module {
   readonly convProj: Conv2d;
   readonly classToken: Tensor;
   readonly encoder: Encoder;
-  readonly heads: Sequential;
+  /** Replaceable, as in PyTorch (assigning a new module re-registers it under "heads"). */
+  heads: Sequential;
   constructor(c: VisionTransformerConfig, o: Omit<VisionTransformerOptions, "weights"> = {}) {
     super();
     if (c.imageSize % c.patchSize !== 0) throw new Error(`tstorch: VisionTransformer: input shape indivisible by patch size (imageSize ${c.imageSize}, patchSize ${c.patchSize})`);
