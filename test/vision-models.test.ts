@@ -14,6 +14,7 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import { assertClose, pyTorchSkipReason } from "./helpers/parity.js";
 import { runPython } from "./helpers/python.js";
+import { truncNormal_ } from "../src/nn/init-trunc-normal.js";
 
 const vm = torch.vision.models;
 
@@ -27,6 +28,8 @@ interface ModelCase {
   build: (weights?: string) => torch.nn.AnyModule;
   rtol: number;
   atol: number;
+  /** Save the MLP keys under torchvision's names before 0.13 (mlp.linear_1, mlp.linear_2). */
+  legacy?: boolean;
 }
 
 // Tolerances: float32 through 8-50 layers, outputs of order 0.5-400 (printed). Against libtorch
@@ -41,10 +44,18 @@ const CASES: Record<string, ModelCase> = {
   mobilenetV2: { py: "mobilenet_v2", kwargs: "", input: [2, 3, 64, 64], build: (w) => vm.mobilenetV2({ weights: w }), rtol: 1e-4, atol: 1e-4 },
   efficientnetB0: { py: "efficientnet_b0", kwargs: "", input: [2, 3, 64, 64], build: (w) => vm.efficientnetB0({ weights: w }), rtol: 1e-4, atol: 1e-4 },
   vitB16: { py: "vit_b_16", kwargs: "", input: [2, 3, 224, 224], build: (w) => vm.vitB16({ weights: w }), rtol: 1e-4, atol: 1e-4 },
+  // the VisionTransformer class in a small configuration with a pre-logits layer, from a file with
+  // the MLP key names of torchvision's published (pre-0.13) ViT weights
+  visionTransformerLegacyKeys: {
+    py: "VisionTransformer", kwargs: "image_size=32, patch_size=8, num_layers=2, num_heads=4, hidden_dim=32, mlp_dim=64, num_classes=5, representation_size=16",
+    input: [2, 3, 32, 32], legacy: true, rtol: 1e-4, atol: 1e-4,
+    build: (w) => vm.visionTransformer({ imageSize: 32, patchSize: 8, numLayers: 2, numHeads: 4, hiddenDim: 32, mlpDim: 64 }, { numClasses: 5, representationSize: 16, weights: w }),
+  },
 };
 
 const PY = `
-import torch, torchvision, os
+import torch, torchvision, os, re
+from collections import OrderedDict
 torch.set_num_threads(2)
 out = {}
 for i, (name, c) in enumerate(INPUT["cases"].items()):
@@ -64,7 +75,7 @@ for i, (name, c) in enumerate(INPUT["cases"].items()):
                 mod.bias.copy_((torch.rand(mod.bias.shape, generator=g) - 0.5) * 0.2)
         if hasattr(m, "class_token"):
             m.class_token.copy_(torch.randn(m.class_token.shape, generator=g))
-            m.heads.head.weight.copy_(torch.randn(m.heads.head.weight.shape, generator=g) * 0.02)
+            m.heads.head.weight.copy_(torch.randn(m.heads.head.weight.shape, generator=g) * 2 / m.heads.head.in_features ** 0.5)
             m.heads.head.bias.copy_(torch.randn(m.heads.head.bias.shape, generator=g) * 0.02)
     m.eval()
     x = torch.randn(*c["input"], generator=g)
@@ -72,7 +83,12 @@ for i, (name, c) in enumerate(INPUT["cases"].items()):
         y = m(x)
     sd = m.state_dict()
     path = os.path.join(INPUT["dir"], name + ".pth")
-    torch.save(sd, path)
+    if c.get("legacy"):
+        old = lambda k: re.sub(r"mlp\\.([03])\\.", lambda g: "mlp.linear_%d." % (int(g.group(1)) // 3 + 1), k)
+        assert any("mlp.linear_1." in old(k) for k in sd)
+        torch.save(OrderedDict((old(k), v) for k, v in sd.items()), path)
+    else:
+        torch.save(sd, path)
     torch.save({"x": x, "y": y}, os.path.join(INPUT["dir"], name + ".io.pth"))
     out[name] = {"keys": list(sd.keys()), "shapes": [list(v.shape) for v in sd.values()], "file": path,
                  "absmax": y.abs().max().item()}
@@ -81,6 +97,12 @@ for name, c in INPUT["init"].items():
     torch.manual_seed(7)
     m = eval("torchvision.models." + c["py"] + "(" + c["kwargs"] + ")")
     torch.save(m.state_dict(), os.path.join(INPUT["dir"], name + ".init.pth"))
+# trunc_normal_ with the interval holding most of the mass (ViT's case) and little of it
+tn = {}
+for k, (mean, std, a, b) in {"wide": (0.0, 0.02, -2.0, 2.0), "narrow": (0.0, 1.0, 1.0, 3.0), "mid": (0.5, 1.0, -1.0, 1.5)}.items():
+    torch.manual_seed(9)
+    tn[k] = torch.nn.init.trunc_normal_(torch.empty(4000), mean, std, a, b)
+torch.save(tn, os.path.join(INPUT["dir"], "trunc-normal.pth"))
 # files that are not state dicts
 torch.save([torch.zeros(2)], os.path.join(INPUT["dir"], "list.pth"))
 torch.save({"model": {"w": torch.zeros(2)}, "epoch": 3}, os.path.join(INPUT["dir"], "checkpoint.pth"))
@@ -103,7 +125,7 @@ describe("vision.models: torchvision's classification models", { skip }, () => {
   let py: Record<string, { keys: string[]; shapes: number[][]; file: string; absmax: number }> = {};
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "tstorch-vision-models-"));
-    const cases = Object.fromEntries(Object.entries(CASES).map(([k, c]) => [k, { py: c.py, kwargs: c.kwargs, input: c.input }]));
+    const cases = Object.fromEntries(Object.entries(CASES).map(([k, c]) => [k, { py: c.py, kwargs: c.kwargs, input: c.input, legacy: c.legacy ?? false }]));
     const init = Object.fromEntries(Object.entries(INIT_CASES).map(([k, c]) => [k, { py: c.py, kwargs: c.kwargs }]));
     py = runPython(PY, { dir, cases, init }, { timeoutMs: 600_000 }) as typeof py;
   });
@@ -183,6 +205,20 @@ describe("vision.models: torchvision's classification models", { skip }, () => {
       assert.deepEqual(torch.noGrad(() => m.eval().forward(torch.zeros([1, 3, 32, 32]))).shape, [1, 3]);
     });
     m.dispose();
+  });
+
+  it("truncNormal_: the linked PyTorch's trunc_normal_ draws, bit for bit (wide, narrow and middling intervals)", () => {
+    const theirs = torch.load(join(dir, "trunc-normal.pth")) as Map<string, Tensor>;
+    const args: Record<string, [number, number, number, number]> = { wide: [0, 0.02, -2, 2], narrow: [0, 1, 1, 3], mid: [0.5, 1, -1, 1.5] };
+    for (const [k, [mean, std, a, b]] of Object.entries(args)) {
+      torch.manualSeed(9);
+      const t = truncNormal_(torch.empty([4000]), mean, std, a, b);
+      const e = theirs.get(k)!;
+      assert.ok(t.equal(e), `trunc_normal_ ${k} (mean ${mean}, std ${std}, [${a}, ${b}]) differs from PyTorch's`);
+      assert.ok((t.min().item() as number) >= a && (t.max().item() as number) <= b);
+      t.dispose();
+      e.dispose();
+    }
   });
 
   it("vitB16: an input of another size is refused with torchvision's message", () => {

@@ -16,7 +16,7 @@ export { mobilenetV2, MobileNetV2, InvertedResidual } from "./mobilenetv2.js";
 export type { MobileNetV2Options, InvertedResidualSetting } from "./mobilenetv2.js";
 export { efficientnetB0, EfficientNet, MBConv, mbconvConfig, efficientnetV1Setting } from "./efficientnet.js";
 export type { EfficientNetOptions, MBConvConfig } from "./efficientnet.js";
-export { vitB16, VisionTransformer, Encoder, EncoderBlock, MLPBlock } from "./vision-transformer.js";
+export { vitB16, visionTransformer, vitLegacyKey, VisionTransformer, Encoder, EncoderBlock, MLPBlock } from "./vision-transformer.js";
 export type { VisionTransformerOptions, VisionTransformerConfig, VitNormLayer } from "./vision-transformer.js";
 export { Conv2dNormActivation, makeDivisible } from "./conv-norm-activation.js";
 export type { Conv2dNormActivationOptions, NormLayer, ActivationLayer } from "./conv-norm-activation.js";

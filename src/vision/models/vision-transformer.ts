@@ -164,10 +164,25 @@ export class VisionTransformer extends Module {
   }
 }
 
+/**
+ * torchvision's MLPBlock names before version 2 ("mlp.linear_1.weight", "mlp.linear_2.bias", as in
+ * checkpoints written before torchvision 0.13, such as its published ViT weights) to today's
+ * ("mlp.0.weight", "mlp.3.bias"), as MLPBlock._load_from_state_dict renames them.
+ */
+export function vitLegacyKey(key: string): string {
+  return key.replace(/(^|\.)mlp\.linear_([12])\.(weight|bias)$/, (_m, pre: string, i: string, kind: string) => `${pre}mlp.${3 * (Number(i) - 1)}.${kind}`);
+}
+
+/** A VisionTransformer of any configuration, with weights from a file (old MLP key names accepted). */
+export function visionTransformer(c: VisionTransformerConfig, o: VisionTransformerOptions = {}): VisionTransformer {
+  const { weights, ...rest } = o;
+  const m = new VisionTransformer(c, rest);
+  if (weights !== undefined) loadWeights(m, weights, vitLegacyKey);
+  return m;
+}
+
 /** torchvision.models.vit_b_16: patch 16, 12 layers, 12 heads, width 768, MLP 3072 (86.6 M parameters); imageSize default 224. */
 export function vitB16(o: VisionTransformerOptions & { imageSize?: number } = {}): VisionTransformer {
-  const { weights, imageSize, ...rest } = o;
-  const m = new VisionTransformer({ imageSize: imageSize ?? 224, patchSize: 16, numLayers: 12, numHeads: 12, hiddenDim: 768, mlpDim: 3072 }, rest);
-  if (weights !== undefined) loadWeights(m, weights);
-  return m;
+  const { imageSize, ...rest } = o;
+  return visionTransformer({ imageSize: imageSize ?? 224, patchSize: 16, numLayers: 12, numHeads: 12, hiddenDim: 768, mlpDim: 3072 }, rest);
 }

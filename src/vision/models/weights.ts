@@ -61,16 +61,16 @@ function disposeAll(o: unknown): void {
   else if (Array.isArray(o)) for (const v of o) disposeAll(v);
 }
 
-/** Loads `weights` into `model` (strict), disposing what it read. */
-export function loadWeights(model: AnyModule, weights: Weights): void {
-  if (typeof weights !== "string") {
-    model.loadStateDict(weights);
-    return;
-  }
-  const sd = readStateDict(weights);
+/**
+ * Loads `weights` into `model` (strict), disposing what it read. `rename` maps a key of an older
+ * layout to the model's (what torchvision's _load_from_state_dict hooks do for old checkpoints).
+ */
+export function loadWeights(model: AnyModule, weights: Weights, rename?: (key: string) => string): void {
+  const read = typeof weights === "string" ? readStateDict(weights) : null;
+  const src = read ?? (weights instanceof Map ? weights : new Map(Object.entries(weights as Record<string, Tensor>)));
   try {
-    model.loadStateDict(sd);
+    model.loadStateDict(rename === undefined ? src : new Map([...src].map(([k, t]) => [rename(k), t])));
   } finally {
-    for (const t of sd.values()) t.dispose();
+    if (read !== null) for (const t of read.values()) t.dispose();
   }
 }
