@@ -68,3 +68,26 @@ function syncDir(dir: string): void {
     if (fd !== undefined) fs.closeSync(fd);
   }
 }
+
+/**
+ * As writeFileAtomic, for data written piece by piece (a checkpoint larger than memory can hold
+ * twice): `write(fd)` fills the temp file, which is then fsynced and renamed over `target`.
+ */
+export function writeFileAtomicWith(target: string, write: (fd: number) => void): void {
+  const file = regularTarget(target);
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  let fd: number | undefined = fs.openSync(tmp, "wx", 0o644);
+  try {
+    write(fd);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  syncDir(dir);
+}
