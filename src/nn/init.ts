@@ -144,3 +144,6 @@ export function dirac_(t: Tensor, groups = 1): Tensor {
     return t;
   });
 }
+
+// torchvision-style truncated normal (its own file: it follows the linked PyTorch's sampler)
+export { truncNormal_ } from "./init-trunc-normal.js";
