@@ -68,13 +68,21 @@ tjhandle decoder() {
   return tj.dec;
 }
 
+// A handle that failed may be left mid-decode (TurboJPEG 2.x's header reader does not reset libjpeg's
+// state on error): it is dropped, and the next image gets a fresh one.
+[[noreturn]] void failJpeg(std::string msg) {
+  if (tj.dec) jpeg::destroy(tj.dec), tj.dec = nullptr;
+  throw JsError(msg);
+}
+
 at::Tensor decodeJpeg(const uint8_t* data, size_t len, int mode) {
   if (len < 3 || data[0] != 0xFF || data[1] != 0xD8) throw JsError("tstorch: decodeJpeg: the data is not a JPEG (no SOI marker FF D8 at the start)");
   tjhandle h = decoder();
   jpeg::Header hd;
   int r = jpeg::readHeader(h, data, len, hd);
-  if (r == -2) throw JsError("tstorch: decodeJpeg: only 8-bit JPEGs are supported (this one has 12 or 16 bits per sample)");
-  if (r != 0) throw JsError(std::string("tstorch: decodeJpeg: corrupt JPEG header: ") + jpeg::errorText(h));
+  if (r == -2) failJpeg("tstorch: decodeJpeg: only 8-bit JPEGs are supported (this one has 12 or 16 bits per sample)");
+  if (r != 0) failJpeg(std::string("tstorch: decodeJpeg: corrupt JPEG header: ") + jpeg::errorText(h));
+  if (hd.width <= 0 || hd.height <= 0) failJpeg("tstorch: decodeJpeg: corrupt JPEG header (no frame size)");
   checkPixels(hd.width, hd.height, "decodeJpeg");
   int pf, channels;
   switch (mode) {
@@ -89,9 +97,13 @@ at::Tensor decodeJpeg(const uint8_t* data, size_t len, int mode) {
   }
   at::Tensor out = at::empty({hd.height, hd.width, channels}, at::kByte);
   r = jpeg::decode(h, data, len, out.data_ptr<uint8_t>(), hd.width, hd.height, pf);
-  // A warning (e.g. a truncated file, filled with grey as libjpeg does) still gives an image, as it
-  // does in torchvision and PIL; only errors fail.
-  if (r != 0 && jpeg::errorCode(h) != TJERR_WARNING) throw JsError(std::string("tstorch: decodeJpeg: corrupt JPEG data: ") + jpeg::errorText(h));
+  // Warnings (e.g. extraneous bytes before a marker) still give the image, as in torchvision; data
+  // that ends early is an error there ("Image is incomplete or truncated") and here.
+  if (r != 0) {
+    std::string msg = jpeg::errorText(h);
+    if (jpeg::errorCode(h) != TJERR_WARNING) failJpeg("tstorch: decodeJpeg: corrupt JPEG data: " + msg);
+    if (msg.find("Premature end") != std::string::npos) failJpeg("tstorch: decodeJpeg: the image is incomplete or truncated (" + msg + ")");
+  }
   return toChw(out);
 }
 
@@ -170,12 +182,15 @@ int pngSetup(PngCtx& ctx, png_structp& png, png_infop& info, int mode, PngInfo& 
   bool isPalette = (colorType & PNG_COLOR_MASK_PALETTE) != 0;
   bool hasColor = (colorType & PNG_COLOR_MASK_COLOR) != 0;
   bool hasAlpha = (colorType & PNG_COLOR_MASK_ALPHA) != 0;
-  int maxValue = (1 << bitDepth) - 1;
+  // a palette has alpha only with a tRNS chunk (torchvision assumes it always does, and then reads
+  // 3-channel rows into a 4-channel image; here the alpha is added when it is missing)
+  if (isPalette) hasAlpha = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+  int maxValue = isPalette ? 255 : (1 << bitDepth) - 1;
   switch (mode) {
     case UNCHANGED: break;
     case GRAY:
       if (colorType != PNG_COLOR_TYPE_GRAY) {
-        if (isPalette) png_set_palette_to_rgb(png), hasAlpha = true;
+        if (isPalette) png_set_palette_to_rgb(png);
         if (hasAlpha) png_set_strip_alpha(png);
         if (hasColor) png_set_rgb_to_gray(png, 1, 0.2989, 0.587);
         channels = 1;
@@ -183,7 +198,7 @@ int pngSetup(PngCtx& ctx, png_structp& png, png_infop& info, int mode, PngInfo& 
       break;
     case GRAY_ALPHA:
       if (colorType != PNG_COLOR_TYPE_GRAY_ALPHA) {
-        if (isPalette) png_set_palette_to_rgb(png), hasAlpha = true;
+        if (isPalette) png_set_palette_to_rgb(png);
         if (!hasAlpha) png_set_add_alpha(png, maxValue, PNG_FILLER_AFTER);
         if (hasColor) png_set_rgb_to_gray(png, 1, 0.2989, 0.587);
         channels = 2;
@@ -191,7 +206,7 @@ int pngSetup(PngCtx& ctx, png_structp& png, png_infop& info, int mode, PngInfo& 
       break;
     case RGB:
       if (colorType != PNG_COLOR_TYPE_RGB) {
-        if (isPalette) png_set_palette_to_rgb(png), hasAlpha = true;
+        if (isPalette) png_set_palette_to_rgb(png);
         else if (!hasColor) png_set_gray_to_rgb(png);
         if (hasAlpha) png_set_strip_alpha(png);
         channels = 3;
@@ -201,7 +216,6 @@ int pngSetup(PngCtx& ctx, png_structp& png, png_infop& info, int mode, PngInfo& 
       if (colorType != PNG_COLOR_TYPE_RGB_ALPHA) {
         if (isPalette) png_set_palette_to_rgb(png);
         else if (!hasColor) png_set_gray_to_rgb(png);
-        // a palette without transparency (tRNS) gets an opaque alpha too
         if (!hasAlpha) png_set_add_alpha(png, maxValue, PNG_FILLER_AFTER);
         channels = 4;
       }

@@ -5,7 +5,7 @@
 // ships 3.1. The switch is TJ_NUMINIT, which turbojpeg.h defines from 3.0 on: the version macro
 // LIBJPEG_TURBO_VERSION_NUMBER lives in jconfig.h, which libturbojpeg0-dev alone does not install.
 //
-// Both branches decode with libjpeg's defaults (accurate integer IDCT, fancy upsampling), the
+// Both branches decode (and encode) with libjpeg's defaults (accurate integer IDCT, fancy upsampling), the
 // settings torchvision.io.decode_jpeg and PIL use, so the pixels are the same bytes.
 #pragma once
 
@@ -42,7 +42,7 @@ inline int decode(tjhandle h, const unsigned char* buf, size_t len, unsigned cha
 }
 inline int encode(tjhandle h, const unsigned char* src, int w, int hgt, int pf, int subsamp, int quality,
                   unsigned char** out, size_t* outLen) {
-  if (tj3Set(h, TJPARAM_QUALITY, quality) != 0 || tj3Set(h, TJPARAM_SUBSAMP, subsamp) != 0) return -1;
+  if (tj3Set(h, TJPARAM_QUALITY, quality) != 0 || tj3Set(h, TJPARAM_SUBSAMP, subsamp) != 0 || tj3Set(h, TJPARAM_FASTDCT, 0) != 0) return -1;
   *outLen = 0;
   return tj3Compress8(h, src, w, 0, hgt, pf, out, outLen);
 }
@@ -62,7 +62,8 @@ inline int decode(tjhandle h, const unsigned char* buf, size_t len, unsigned cha
 inline int encode(tjhandle h, const unsigned char* src, int w, int hgt, int pf, int subsamp, int quality,
                   unsigned char** out, size_t* outLen) {
   unsigned long n = 0;
-  int r = tjCompress2(h, src, w, 0, hgt, pf, out, &n, subsamp, quality, 0);
+  // TurboJPEG 2.x compresses with the fast DCT unless told otherwise; libjpeg's (torchvision's) is the accurate one
+  int r = tjCompress2(h, src, w, 0, hgt, pf, out, &n, subsamp, quality, TJFLAG_ACCURATEDCT);
   *outLen = n;
   return r;
 }
