@@ -72,7 +72,7 @@ U.save_image(torch.tensor(INPUT["g"]).view(3, 1, 4, 5), os.path.join(d, "g-py.pn
     assert.equal(mine.shape[0], 3, `${f}: saved as RGB`);
     assert.ok(mine.equal(theirs), `${f}: same pixels`);
   }
-  assert.equal(io.readImage(path.join(dir, "g.png")).select(1, 0).select(1, 0).item(), 0, "the padding is black");
+  assert.equal(io.readImage(path.join(dir, "g.png")).narrow(1, 0, 2).max().item(), 0, "the padding is black");
   assert.deepEqual(io.readImage(path.join(dir, "b.jpg")).shape, [3, 2 + 8, 2 + 9 * 5]); // 5 images in one row of 8
   assert.throws(() => saveImage(b, path.join(dir, "x.gif")), /unknown image format for .*x\.gif \(use \.png, \.jpg or \.jpeg, or the format option\)/);
   assert.ok(!fs.existsSync(path.join(dir, "x.gif")));

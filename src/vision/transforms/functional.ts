@@ -195,8 +195,8 @@ function rgb2hsv(img: Tensor): Tensor {
   const gc = maxc.sub(g).div(crDivisor);
   const bc = maxc.sub(b).div(crDivisor);
   const hr = maxc.eq(r).mul(bc.sub(gc));
-  const hg = maxc.eq(g).logicalAnd(maxc.ne(r)).mul(rc.sub(bc).add(2.0));
-  const hb = maxc.ne(g).logicalAnd(maxc.ne(r)).mul(gc.sub(rc).add(4.0));
+  const hg = maxc.eq(g).logicalAnd(maxc.ne(r)).mul(rc.add(2.0).sub(bc));
+  const hb = maxc.ne(g).logicalAnd(maxc.ne(r)).mul(gc.add(4.0).sub(rc));
   const h = hr.add(hg).add(hb).div(6.0).add(1.0).fmod(1.0);
   return stack([h, s, maxc], -3);
 }
