@@ -29,9 +29,12 @@ for f in INPUT["files"]:
     for m in INPUT["modes"]:
         try:
             if INPUT["fn"] == "decode_png":
-                t = torch.ops.image.decode_png(data, m, True)  # allow_16_bits: int32, as tstorch gives
+                # 0.14: (data, mode, allow_16_bits) gives int32 for 16-bit PNGs; later versions give uint16
+                t = torch.ops.image.decode_png(data, m, True)
             else:
                 t = getattr(io, INPUT["fn"])(data, io.ImageReadMode(m))
+            if str(t.dtype) == "torch.uint16":
+                t = t.to(torch.int32)
             t = t.contiguous()
             dt = {torch.uint8: "uint8", torch.int32: "int32"}[t.dtype]
             b = t.numpy().tobytes()
@@ -55,15 +58,17 @@ test("decodeJpeg equals torchvision.io.decode_jpeg byte for byte (4:2:0, 4:4:4, 
     const bytes = fs.readFileSync(path.join(samples.dir, f));
     for (const m of [0, 1, 3] as const) {
       const key = `${f}|${m}`;
-      if (want[key] === "error") {
-        assert.throws(() => io.decodeJpeg(bytes, { mode: m }), /tstorch: decodeJpeg/, key);
+      // libjpeg-turbo has no CMYK -> RGB/grey conversion: torchvision 0.14 fails there too, later
+      // versions convert with code of their own
+      if (want[key] === "error" || (f === "cmyk.jpg" && m !== 0)) {
+        assert.throws(() => io.decodeJpeg(bytes, { mode: m }), /tstorch: decodeJpeg: corrupt JPEG data: Unsupported color conversion request/, key);
         continue;
       }
       assert.equal(digest(io.decodeJpeg(bytes, { mode: m })), want[key], key);
       compared++;
     }
   }
-  assert.ok(compared >= 19, `compared ${compared}`);
+  assert.ok(compared >= 17, `compared ${compared}`);
   // the shapes themselves: grey stays 1 channel, CMYK is 4 when UNCHANGED
   assert.deepEqual(io.decodeJpeg(fs.readFileSync(path.join(samples.dir, "gray.jpg"))).shape, [1, 37, 53]);
   assert.deepEqual(io.decodeJpeg(fs.readFileSync(path.join(samples.dir, "cmyk.jpg"))).shape, [4, 37, 53]);
