@@ -95,8 +95,18 @@ at::Tensor decodeJpeg(const uint8_t* data, size_t len, int mode) {
     case RGB: pf = TJPF_RGB, channels = 3; break;
     default: throw JsError(std::string("tstorch: decodeJpeg: mode ") + modeName(mode) + " is not supported for JPEG files (UNCHANGED, GRAY or RGB)");
   }
-  at::Tensor out = at::empty({hd.height, hd.width, channels}, at::kByte);
-  r = jpeg::decode(h, data, len, out.data_ptr<uint8_t>(), hd.width, hd.height, pf);
+  // One channel: HWC is CHW, decode straight into the result. Otherwise decode into this thread's
+  // scratch buffer and transpose by hand (for small images a TensorIterator copy costs more than the decode).
+  at::Tensor out = at::empty({channels, hd.height, hd.width}, at::kByte);
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  const size_t plane = size_t(hd.height) * hd.width;
+  thread_local std::vector<uint8_t> scratch;
+  uint8_t* hwc = dst;
+  if (channels > 1) {
+    if (scratch.size() < plane * channels) scratch.resize(plane * channels);
+    hwc = scratch.data();
+  }
+  r = jpeg::decode(h, data, len, hwc, hd.width, hd.height, pf);
   // Warnings (e.g. extraneous bytes before a marker) still give the image, as in torchvision; data
   // that ends early is an error there ("Image is incomplete or truncated") and here.
   if (r != 0) {
@@ -104,7 +114,15 @@ at::Tensor decodeJpeg(const uint8_t* data, size_t len, int mode) {
     if (jpeg::errorCode(h) != TJERR_WARNING) failJpeg("tstorch: decodeJpeg: corrupt JPEG data: " + msg);
     if (msg.find("Premature end") != std::string::npos) failJpeg("tstorch: decodeJpeg: the image is incomplete or truncated (" + msg + ")");
   }
-  return toChw(out);
+  if (channels == 3) {
+    uint8_t *r0 = dst, *g0 = dst + plane, *b0 = dst + 2 * plane;
+    for (size_t i = 0; i < plane; ++i) r0[i] = hwc[3 * i], g0[i] = hwc[3 * i + 1], b0[i] = hwc[3 * i + 2];
+  } else if (channels == 4) {
+    for (size_t i = 0; i < plane; ++i)
+      for (int c = 0; c < 4; ++c) dst[c * plane + i] = hwc[4 * i + c];
+  }
+  if (scratch.size() > (16u << 20)) std::vector<uint8_t>().swap(scratch);  // keep no large image's buffer
+  return out;
 }
 
 // (CHW uint8, 1 or 3 channels) -> JPEG bytes; torchvision's encode_jpeg: 4:2:0 colour, the quality.
