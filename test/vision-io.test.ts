@@ -182,7 +182,7 @@ except RuntimeError as e:
 `,
     [...half],
   ) as string;
-  assert.equal(theirs, "Image is incomplete or truncated");
+  assert.match(theirs, /Image is incomplete or truncated$/);
   assert.throws(() => io.decodeJpeg(half), /tstorch: decodeJpeg: the image is incomplete or truncated \(Premature end of JPEG file\)/);
   assert.throws(() => io.decodeJpeg(jpg.subarray(0, 100)), /tstorch: decodeJpeg: corrupt JPEG/);
   const png = fs.readFileSync(path.join(samples.dir, "rgba.png"));

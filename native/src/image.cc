@@ -75,8 +75,26 @@ tjhandle decoder() {
   throw JsError(msg);
 }
 
+// Whether the marker segments before the first scan include a frame header (SOFn). TurboJPEG 3.x
+// accepts a stream that ends before its frame as "tables only" and then reports the previous
+// image's size from the reused handle; a stream without a frame is refused here first.
+bool hasFrame(const uint8_t* d, size_t len) {
+  size_t i = 2;
+  while (i + 4 <= len) {
+    if (d[i] != 0xFF) return false;
+    uint8_t m = d[i + 1];
+    if (m == 0xFF) { ++i; continue; }  // fill byte
+    if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) return true;
+    if (m == 0xDA || m == 0xD9) return false;  // a scan or the end before any frame
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }  // markers without a length
+    i += 2 + ((size_t(d[i + 2]) << 8) | d[i + 3]);
+  }
+  return false;
+}
+
 at::Tensor decodeJpeg(const uint8_t* data, size_t len, int mode) {
   if (len < 3 || data[0] != 0xFF || data[1] != 0xD8) throw JsError("tstorch: decodeJpeg: the data is not a JPEG (no SOI marker FF D8 at the start)");
+  if (!hasFrame(data, len)) throw JsError("tstorch: decodeJpeg: corrupt JPEG header: no frame header (SOF) before the image data");
   tjhandle h = decoder();
   jpeg::Header hd;
   int r = jpeg::readHeader(h, data, len, hd);

@@ -7,6 +7,7 @@ import { arange, onesLike, stack, tensor, where, zeros } from "../../core/creati
 import { isFloatingDType, type DType } from "../../core/dtype.js";
 import { ops } from "../../core/ops.js";
 import { Tensor } from "../../core/tensor.js";
+import { torchAtLeast } from "../../core/runtime.js";
 
 const aten = ops.aten;
 
@@ -229,7 +230,10 @@ export function adjustHue(img: Tensor, factor: number): Tensor {
   const f = isByte ? x.to("float32").div(255.0) : x;
   const [h, s, v] = rgb2hsv(f).unbind(-3);
   const out = hsv2rgb(stack([h.add(factor).remainder(1.0), s, v], -3));
-  return isByte ? out.mul(255.0).to("uint8") : out;
+  if (!isByte) return out;
+  // back to uint8 as the torchvision paired with this libtorch does: 0.14 (1.13) truncates x * 255,
+  // later versions convert_image_dtype (x * (256 - 1e-3), truncated)
+  return torchAtLeast(2, 0) ? convertImageDtype(out, "uint8") : out.mul(255.0).to("uint8");
 }
 
 /** torchvision's F.normalize: (x - mean[c]) / std[c] over the channel dimension (-3); x floating point. */
