@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as torch from "../src/index.js";
+import { torchAtLeast } from "../src/core/runtime.js";
 import { runPython } from "./helpers/python.js";
 import { extractFromTarball, makeSampleImages, sharedTarballOrSkip } from "./helpers/images.js";
 
@@ -86,8 +87,10 @@ test("decodePng equals torchvision.io.decode_png in all five modes (grey, RGB, R
       // torchvision 0.14 takes a palette without transparency for one with alpha: in GRAY_ALPHA and
       // RGB_ALPHA it reads 1- or 3-channel rows into a 2- or 4-channel image (its bytes are garbage there)
       if (f.startsWith("palette") && (m === 2 || m === 4)) continue;
-      // and in UNCHANGED it reads 4-bit palette rows packed (two indices a byte) into a byte per pixel
+      // and in UNCHANGED it reads 4-bit palette rows packed (two indices a byte) into a byte per pixel;
+      // the one paired with 2.14 (0.27) expands the palette to RGB into a 1-channel image there
       if (f === "palette4bit.png" && m === 0) continue;
+      if (f.startsWith("palette") && m === 0 && torchAtLeast(2, 0)) continue;
       if (want[key] === "error") {
         assert.throws(() => io.decodePng(bytes, { mode: m as 0 }), /tstorch: decodePng/, key);
         continue;
