@@ -83,6 +83,24 @@ export function optionalParts(torch, systemDirs = ["/usr/include", "/usr/local/i
   return { flags, notes };
 }
 
+// The image codecs (native/src/image.cc) are a required part: TurboJPEG and libpng, found by their
+// headers in the system folders (and $CPATH). Missing ones fail the build with the package to install,
+// rather than leaving vision.io without decoders.
+export function imageCodecLibraries(systemDirs = ["/usr/include", "/usr/local/include", ...(process.env.CPATH ?? "").split(":").filter(Boolean)]) {
+  const needs = [
+    { header: "turbojpeg.h", lib: "-lturbojpeg", debian: "libturbojpeg0-dev", what: "TurboJPEG (libjpeg-turbo)" },
+    { header: "png.h", lib: "-lpng", debian: "libpng-dev", what: "libpng" },
+  ];
+  const missing = needs.filter((n) => !systemDirs.some((d) => existsSync(join(d, n.header))));
+  if (missing.length) {
+    throw new Error(
+      `the image codecs need ${missing.map((m) => `${m.what} (${m.header})`).join(" and ")}: on Debian/Ubuntu run ` +
+        `\`apt-get install ${missing.map((m) => m.debian).join(" ")}\`, then \`npm run build:native\``,
+    );
+  }
+  return needs.map((n) => n.lib);
+}
+
 // The key of an object file: the compiler, its flags, and the libtorch's identity, so that another
 // libtorch (an upgrade, LIBTORCH pointed elsewhere) rebuilds every object even with the same headers
 // path and flags.
@@ -117,7 +135,7 @@ async function main() {
     `-I${nodeIncludeDir()}`,
     ...torch.includeDirs.map((d) => `-I${d}`),
   ];
-  const libs = ["-ltorch", "-ltorch_cpu", "-lc10", ...(torch.cuda ? ["-ltorch_cuda", "-lc10_cuda"] : [])];
+  const libs = ["-ltorch", "-ltorch_cpu", "-lc10", ...(torch.cuda ? ["-ltorch_cuda", "-lc10_cuda"] : []), ...imageCodecLibraries()];
   // --no-as-needed keeps libtorch_cuda linked although no symbol of it is named directly (its
   // kernels register themselves at load); -z now makes a C++ ABI mismatch fail at load, not mid-call.
   const ldflags = ["-shared", `-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`, "-Wl,--no-as-needed", ...libs, "-Wl,-z,now"];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build CIFAR-10's official binary layout into <repo>/.cache/cifar10/cifar-10-batches-bin/
-# from the shared JPEG tarball (see ../shared/data/README.md). Idempotent: does nothing
+# from the shared JPEG tarball (see ../shared/data/README.md), decoded by tstorch itself (no Python). Idempotent: does nothing
 # when all six .bin files are already there with the right size.
 #
 # The data set is never committed; tests find it under .cache/ (gitignored) and skip
@@ -11,7 +11,6 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED_DIR="${SHARED_DIR:-$REPO/../shared/data}"
 CACHE="$REPO/.cache/cifar10"
 DEST="$CACHE/cifar-10-batches-bin"
-PY="${PYTHON:-/usr/bin/python3}"
 FILE_SIZE=30730000 # 10,000 records x (1 label + 3,072 pixel bytes)
 FILES="data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin data_batch_5.bin test_batch.bin"
 
@@ -29,16 +28,19 @@ if complete; then
   exit 0
 fi
 
-SCRIPT="$SHARED_DIR/cifar10-to-bin.py"
-if [ ! -f "$SCRIPT" ] || [ ! -f "$SHARED_DIR/cifar-10-jpeg.tar.xz" ]; then
-  echo "CIFAR-10 source not found in $SHARED_DIR (expected cifar10-to-bin.py and cifar-10-jpeg.tar.xz)." >&2
+TARBALL="$SHARED_DIR/cifar-10-jpeg.tar.xz"
+if [ ! -f "$TARBALL" ]; then
+  echo "CIFAR-10 source not found in $SHARED_DIR (expected cifar-10-jpeg.tar.xz)." >&2
   echo "Set SHARED_DIR, or place the official binary version so that $DEST/data_batch_1.bin exists." >&2
   echo "Skipping: tests that need CIFAR-10 will be skipped (outside CI)." >&2
   exit 0
 fi
 
-if ! "$PY" -c "import PIL" 2>/dev/null; then
-  echo "prepare-cifar10: $PY with Pillow is needed (Debian: apt-get install -y python3-pil; or set PYTHON)." >&2
+# tstorch decodes the JPEGs itself (vision.io over TurboJPEG, src/data/cifar10-jpeg.ts): no Python.
+# Its output is byte-identical to the tarball's cifar10-to-bin.py (same walk, pixels and shuffle).
+PROGRAM="$REPO/dist/src/data/cifar10-jpeg.js"
+if [ ! -f "$PROGRAM" ] || [ ! -f "$REPO/native/build/tstorch.node" ]; then
+  echo "prepare-cifar10: tstorch is not built ($PROGRAM or native/build/tstorch.node missing): run \`npm run build\` first." >&2
   exit 1
 fi
 
@@ -48,8 +50,8 @@ mkdir -p "$CACHE"
 TMP="$(mktemp -d "$CACHE/.tmp-prepare.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 
-echo "Building CIFAR-10 binary layout from $SHARED_DIR (about 20 s)..."
-"$PY" "$SCRIPT" "$TMP" >/dev/null
+echo "Building CIFAR-10 binary layout from $TARBALL with tstorch (a few seconds)..."
+node "$PROGRAM" "$TARBALL" "$TMP" >/dev/null
 
 for f in $FILES; do
   size=$(wc -c <"$TMP/cifar-10-batches-bin/$f" | tr -d ' ')

@@ -16,6 +16,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { std::vector<Export> jitExports(void); registerExports(env, exports, jitExports()); }  // TorchScript (jit.cc)
     { std::vector<Export> opRegistryExports(void); registerExports(env, exports, opRegistryExports()); }  // op_registry.cc
     { std::vector<Export> serializationExports(void); registerExports(env, exports, serializationExports()); }  // torch.load/save (serialization.cc)
+    { std::vector<Export> imageExports(void); registerExports(env, exports, imageExports()); }  // image codecs (image.cc)
     installCpuAllocator();
     return exports;
   });

@@ -10,7 +10,10 @@
 //
 // Why no worker threads: a TensorDataset batch costs one index_select (≈0.1 ms for 128 CIFAR
 // images) against a 15 ms step on the 2-core CPU, and libtorch's step already uses every core;
-// bench/dataloader.ts measures the loader against data.batches and PyTorch's DataLoader.
+// bench/dataloader.ts measures the loader against data.batches and PyTorch's DataLoader. Datasets
+// whose items cost real work (vision.datasets.ImageFolder decodes files) offer startItems: the
+// loader starts the prefetched batches with it, so they are read and decoded on libuv's pool
+// while the step runs, and completes each when it is handed over.
 import type { DeviceLike } from "../core/device.js";
 import { persist, scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
@@ -56,6 +59,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly dropLast: boolean;
   readonly prefetch: number;
   private readonly fetch: (indices: readonly number[]) => B;
+  /** Begins a batch; the function returned completes it (datasets with startItems begin off-thread). */
+  private readonly start: (indices: readonly number[]) => () => B;
   private readonly device: DeviceLike | undefined;
 
   constructor(dataset: Dataset<T, unknown>, o: DataLoaderOptions<T, B> = {}) {
@@ -96,11 +101,28 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     }
     // samplers given by the caller may be wrong: the index is checked before the dataset sees it
     const fetch = this.fetch;
-    this.fetch = (ix) => {
+    const checked = (ix: readonly number[]): void => {
       if (ix.length === 0) throw new Error("tstorch: DataLoader's batch sampler yielded an empty batch");
       for (const i of ix) checkIndex(i, n, "DataLoader's dataset");
+    };
+    this.fetch = (ix) => {
+      checked(ix);
       return fetch(ix);
     };
+    const startItems = dataset.startItems?.bind(dataset);
+    if (startItems !== undefined && (collateFn !== undefined || dataset.getBatch === undefined)) {
+      const collate = collateFn ?? ((items: T[]) => defaultCollate(items) as unknown as B);
+      this.start = (ix) => {
+        checked(ix);
+        const finish = startItems(ix);
+        return () => this.made(() => collate(finish()));
+      };
+    } else {
+      this.start = (ix) => {
+        const b = this.make(ix);
+        return () => b;
+      };
+    }
     this.device = o.device;
   }
 
@@ -124,20 +146,26 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     if (!Number.isInteger(skip) || skip < 0) throw new Error(`tstorch: skip must be a non-negative integer, got ${o.skip}`);
     const groups = this.batchSampler[Symbol.iterator]();
     for (let k = 0; k < skip; k++) if (groups.next().done) return;
-    const ready: B[] = [];
+    const ready: (() => B)[] = [];
     let exhausted = false;
     const fill = (): void => {
       while (!exhausted && ready.length <= this.prefetch) {
         const g = groups.next();
         if (g.done) exhausted = true;
-        else ready.push(this.make(g.value));
+        else ready.push(this.start(g.value));
       }
     };
     try {
-      // the head and `prefetch` batches behind it exist before the head is handed over
-      for (fill(); ready.length > 0; fill()) yield handOver(ready.shift() as B);
+      // the head and `prefetch` batches behind it are begun before the head is handed over
+      for (fill(); ready.length > 0; fill()) yield handOver((ready.shift() as () => B)());
     } finally {
-      for (const b of ready) disposeTensors(b);
+      for (const finish of ready) {
+        try {
+          disposeTensors(finish());
+        } catch {
+          // a batch begun ahead that fails is dropped with the loop being left
+        }
+      }
       groups.return?.();
     }
   }
@@ -148,8 +176,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
    * takes them; handOver makes them ordinary caller-owned tensors again.
    */
   private make(indices: readonly number[]): B {
+    return this.made(() => this.fetch(indices));
+  }
+
+  private made(produce: () => B): B {
     return scope(() => {
-      let b = this.fetch(indices);
+      let b = produce();
       if (this.device !== undefined) b = mapTensors(b, (t) => t.to(this.device as DeviceLike)) as B;
       return persist(b);
     });

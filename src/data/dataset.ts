@@ -13,6 +13,12 @@ export interface Dataset<T = unknown, B = unknown> {
   getItem(index: number): T;
   /** Optional fast path: the collated batch of these items in one go (PyTorch's __getitems__, collated). */
   getBatch?(indices: readonly number[]): B;
+  /**
+   * Optional: begins fetching these items off the JS thread (e.g. decoding image files on libuv's
+   * pool) and returns the function that completes them. The DataLoader calls it for the batches it
+   * prefetches, so the work overlaps the caller's step on the batch before.
+   */
+  startItems?(indices: readonly number[]): () => T[];
 }
 
 /** The "index out of range" error every dataset here gives. */
@@ -75,6 +81,10 @@ export class Subset<T, B = unknown> implements Dataset<T, B> {
       const inner = dataset.getBatch.bind(dataset);
       this.getBatch = (ix: readonly number[]): B => inner(ix.map((i) => this.at(i)));
     }
+    if (dataset.startItems) {
+      const inner = dataset.startItems.bind(dataset);
+      this.startItems = (ix: readonly number[]): (() => T[]) => inner(ix.map((i) => this.at(i)));
+    }
   }
   get length(): number {
     return this.indices.length;
@@ -83,6 +93,7 @@ export class Subset<T, B = unknown> implements Dataset<T, B> {
     return this.dataset.getItem(this.at(index));
   }
   getBatch?: (indices: readonly number[]) => B;
+  startItems?: (indices: readonly number[]) => () => T[];
   private at(index: number): number {
     checkIndex(index, this.indices.length, "Subset");
     return this.indices[index];

@@ -1,0 +1,32 @@
+// The addon's image codec functions (native/src/image.cc), typed.
+import { native, type Handle } from "../../core/native.js";
+
+/** An opaque handle to a batch decode running on libuv's thread pool. */
+export type DecodeJobHandle = { readonly __tstorchDecodeJob: unique symbol };
+
+/** What the decoders are told about the input: sniff the signature, or insist on one format. */
+export const KIND = { auto: 0, jpeg: 1, png: 2 } as const;
+export type Kind = (typeof KIND)[keyof typeof KIND];
+
+export interface ImageAddon {
+  imageDecode(bytes: Uint8Array | ArrayBuffer, kind: Kind, mode: number): Handle;
+  imageDecodeStart(inputs: readonly (Uint8Array | string)[], kind: Kind, mode: number, chunks: number): DecodeJobHandle;
+  imageJobWait(job: DecodeJobHandle): Handle[];
+  imageDecodeAsync(inputs: readonly (Uint8Array | string)[], kind: Kind, mode: number, chunks: number): Promise<Handle[]>;
+  imageEncodeJpeg(image: Handle, quality: number): Buffer;
+  imageEncodePng(image: Handle, compressionLevel: number): Buffer;
+  imageLibraries(): { turbojpegApi: 2 | 3; libpng: string };
+}
+
+function addon(): ImageAddon {
+  const a = native as unknown as Partial<ImageAddon>;
+  if (typeof a.imageDecode !== "function") {
+    throw new Error("tstorch: this build of the addon has no image codecs (native/src/image.cc); rebuild it with `npm run build:native`");
+  }
+  return a as ImageAddon;
+}
+
+/** @internal */
+export const imageNative: ImageAddon = new Proxy({} as ImageAddon, {
+  get: (_t, key) => (addon() as unknown as Record<string | symbol, unknown>)[key],
+});

@@ -1,0 +1,2 @@
+// torchvision.utils: image grids and saving tensors as images.
+export { makeGrid, saveImage, type MakeGridOptions, type SaveImageOptions } from "./make-grid.js";
