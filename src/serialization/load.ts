@@ -131,11 +131,11 @@ function loadZip(file: string, opts: LoadOptions): unknown {
   const z = ZipReader.open(file);
   try {
     const names = [...z.entries.keys()];
+    if (names.some((n) => /^([^/]+\/)?constants\.pkl$/.test(n))) {
+      throw new LoadError(`torch.load: ${file} is a TorchScript archive: load it with torch.jit.load`);
+    }
     const pkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n)) ?? (z.entries.has("data.pkl") ? "data.pkl" : undefined);
     if (pkl === undefined) {
-      if (names.some((n) => n.endsWith("constants.pkl"))) {
-        throw new LoadError(`torch.load: ${file} is a TorchScript archive: load it with torch.jit.load`);
-      }
       throw new LoadError(`torch.load: ${file}: a zip archive without data.pkl (not written by torch.save)`);
     }
     const prefix = pkl.slice(0, pkl.length - "data.pkl".length);
