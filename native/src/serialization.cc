@@ -35,21 +35,32 @@ static napi_value storageInfo(napi_env env, napi_callback_info info) {
   });
 }
 
-// storageToBuffer(h) -> ArrayBuffer holding every byte of the tensor's storage (copied to the CPU).
+// storageToBuffer(h, start?, length?) -> ArrayBuffer holding the tensor's storage bytes
+// [start, start + length) (default: all of them), copied to the CPU. torch.save writes a large
+// storage in pieces, so that no second copy of it is held.
 static napi_value storageToBuffer(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args<1> a(env, info);
+    Args<3> a(env, info);
     const at::Tensor& t = unwrapTensor(env, a[0], "storageToBuffer");
     if (!t.has_storage()) throw JsError("tstorch: torch.save: the tensor has no storage to save");
     at::NoGradGuard ng;
-    const int64_t n = static_cast<int64_t>(t.storage().nbytes());
-    // the storage as a uint8 tensor of its own, on its device, then on the CPU
-    at::Tensor bytes = at::empty({0}, t.options().dtype(at::kByte)).set_(t.storage(), 0, {n}, {1});
-    if (!bytes.device().is_cpu()) bytes = bytes.to(at::kCPU);
+    const int64_t total = static_cast<int64_t>(t.storage().nbytes());
+    const int64_t start = typeOf(env, a[1]) == napi_number ? getInt(env, a[1], "start") : 0;
+    const int64_t n = typeOf(env, a[2]) == napi_number ? getInt(env, a[2], "length") : total - start;
+    if (start < 0 || n < 0 || start + n > total)
+      throw JsError("tstorch: storageToBuffer: bytes " + std::to_string(start) + "+" + std::to_string(n) +
+                    " are outside the storage's " + std::to_string(total));
     void* out = nullptr;
     napi_value ab;
     check(napi_create_arraybuffer(env, static_cast<size_t>(n), &out, &ab), "create_arraybuffer");
-    if (n) std::memcpy(out, bytes.data_ptr(), static_cast<size_t>(n));
+    if (n == 0) return ab;
+    if (t.device().is_cpu()) {
+      std::memcpy(out, static_cast<const char*>(t.storage().data()) + start, static_cast<size_t>(n));
+    } else {
+      // the storage as a uint8 tensor of its own, on its device; the piece copied to the CPU
+      at::Tensor bytes = at::empty({0}, t.options().dtype(at::kByte)).set_(t.storage(), start, {n}, {1});
+      std::memcpy(out, bytes.to(at::kCPU).data_ptr(), static_cast<size_t>(n));
+    }
     return ab;
   });
 }
