@@ -14,6 +14,7 @@ export function plans(length: RunLength): FuzzerPlan[] {
     { name: "files", count: long ? 600 : 60, batch: 300, caseTimeoutMs: 20_000, rssLimitMb: 3000 },
     { name: "checkpoint-kill", count: long ? 40 : 3, batch: 40, caseTimeoutMs: 30_000, rssLimitMb: 3000 },
     { name: "memory", count: long ? 10 : 4, batch: 1, caseTimeoutMs: 120_000, rssLimitMb: 3000 },
+    { name: "pt", count: long ? 3000 : 60, batch: 500, caseTimeoutMs: 20_000, rssLimitMb: 3000 },
     { name: "workers", count: long ? 20 : 2, batch: 5, caseTimeoutMs: 30_000, rssLimitMb: 3000 },
   ];
 }

@@ -18,5 +18,5 @@ export type RunnerLine =
   | { t: "end"; i: number; outcome: string; what?: string; detail?: string }
   | { t: "done" };
 
-export const FUZZERS = ["schemas", "ops", "lifecycle", "files", "checkpoint-kill", "memory", "workers"] as const;
+export const FUZZERS = ["schemas", "ops", "lifecycle", "files", "checkpoint-kill", "memory", "workers", "pt"] as const;
 export type FuzzerName = (typeof FUZZERS)[number];

@@ -42,4 +42,4 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as jit from "./jit/index.js";
 export * as distributed from "./distributed/index.js";
-export { load, save } from "./serialization/index.js";
+export { load, save, LoadError } from "./serialization/index.js";

@@ -200,8 +200,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     const missingKeys = [...own.keys()].filter((k) => !src.has(k));
     const unexpectedKeys = [...src.keys()].filter((k) => !own.has(k));
     const errors: string[] = [];
-    if (strict && unexpectedKeys.length > 0) errors.push(`Unexpected key(s) in state_dict: ${quote(unexpectedKeys)}.`);
-    if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${quote(missingKeys)}.`);
+    // PyTorch's order and wording (Module.load_state_dict): missing, unexpected, then per-key errors
+    if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${quote(missingKeys)}. `);
+    if (strict && unexpectedKeys.length > 0) errors.push(`Unexpected key(s) in state_dict: ${quote(unexpectedKeys)}. `);
     for (const [k, dst] of own) {
       const s = src.get(k);
       if (s === undefined) continue;

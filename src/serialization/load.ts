@@ -17,7 +17,6 @@ import { native, Handle } from "../core/native.js";
 import { Tensor, wrap } from "../core/tensor.js";
 import { noGrad } from "../core/autograd.js";
 import { asStrided } from "../generated/functions.js";
-import { empty } from "../core/creation.js";
 import { describe, PickleError, PyGlobal, unpickle, UnpicklerHooks } from "./pickle.js";
 import { CALLABLES, ELEMENT_SIZE, NOT_SUPPORTED, STORAGE_DTYPE, TORCH_DTYPES, UNSUPPORTED_STORAGES } from "./torch-globals.js";
 import { crc32, ZipError, ZipReader } from "./zip.js";
@@ -42,11 +41,9 @@ export class LoadError extends Error {
   override name = "LoadError";
 }
 
-/** Storage bytes read per step (a read buffer of this size is the only copy held outside the tensors). */
-const CHUNK = 64 << 20;
-
 interface SerializationNative {
-  tensorFromFile(path: string, offset: number, nbytes: number, dtype: number, mmap: boolean): Handle;
+  /** With crc (and not mmap): [tensor, CRC-32 of its bytes]. */
+  tensorFromFile(path: string, offset: number, nbytes: number, dtype: number, mmap: boolean, crc?: boolean): Handle | [Handle, number];
 }
 const ser = native as unknown as SerializationNative;
 
@@ -131,11 +128,11 @@ function loadZip(file: string, opts: LoadOptions): unknown {
   const z = ZipReader.open(file);
   try {
     const names = [...z.entries.keys()];
+    if (names.some((n) => /^([^/]+\/)?constants\.pkl$/.test(n))) {
+      throw new LoadError(`torch.load: ${file} is a TorchScript archive: load it with torch.jit.load`);
+    }
     const pkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n)) ?? (z.entries.has("data.pkl") ? "data.pkl" : undefined);
     if (pkl === undefined) {
-      if (names.some((n) => n.endsWith("constants.pkl"))) {
-        throw new LoadError(`torch.load: ${file} is a TorchScript archive: load it with torch.jit.load`);
-      }
       throw new LoadError(`torch.load: ${file}: a zip archive without data.pkl (not written by torch.save)`);
     }
     const prefix = pkl.slice(0, pkl.length - "data.pkl".length);
@@ -205,9 +202,12 @@ function storageRef(storages: Map<string, StorageRef>, type: unknown, key: unkno
   return ref;
 }
 
-/** A storage's bytes from the file as a 1-D tensor: mapped, or read in chunks (whose CRC `check` verifies). */
+/**
+ * A storage's bytes from the file as a 1-D tensor: mapped, or read by the addon straight into the
+ * tensor (no copy through JavaScript), with the CRC-32 of what was read given to `check`.
+ */
 function readStorage(
-  z: { file: string; read(pos: number, n: number): Buffer },
+  z: { file: string },
   offset: number,
   nbytes: number,
   dtype: DType,
@@ -215,35 +215,16 @@ function readStorage(
   check?: (crc: number) => void,
 ): Tensor {
   const code = dtypeCode(dtype);
-  const item = ELEMENT_SIZE[dtype];
-  if (mmap) return wrap(ser.tensorFromFile(z.file, offset, nbytes, code, true));
-  if (nbytes <= CHUNK) {
-    const buf = z.read(offset, nbytes);
-    check?.(crc32(buf));
-    return wrap(native.fromBuffer(buf, code, [nbytes / item]));
-  }
-  // large: into an empty tensor chunk by chunk, so that only one chunk is held besides the tensor
-  const full = empty([nbytes / item], { dtype });
+  if (mmap) return wrap(ser.tensorFromFile(z.file, offset, nbytes, code, true) as Handle);
+  const [h, crc] = ser.tensorFromFile(z.file, offset, nbytes, code, false, true) as [Handle, number];
+  const t = wrap(h);
   try {
-    let crc = 0;
-    for (let at = 0; at < nbytes; at += CHUNK) {
-      const n = Math.min(CHUNK, nbytes - at);
-      const buf = z.read(offset + at, n);
-      crc = crc32(buf, crc);
-      const part = wrap(native.fromBuffer(buf, code, [n / item]));
-      noGrad(() => {
-        const dst = full.narrow(0, at / item, n / item);
-        dst.copy_(part);
-        dst.dispose();
-      });
-      part.dispose();
-    }
     check?.(crc);
-    return full;
   } catch (err) {
-    full.dispose();
+    t.dispose();
     throw err;
   }
+  return t;
 }
 
 // ---------------------------------------------------------------- legacy format

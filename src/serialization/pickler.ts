@@ -109,7 +109,8 @@ export class Pickler {
       case "boolean":
         return this.byte(v ? 0x88 : 0x89);
       case "number":
-        return Number.isInteger(v) && !Object.is(v, -0) ? this.int(BigInt(v)) : this.float(v);
+        // safe integers are ints (a Python int stays an int); the rest, 1e300 included, floats
+        return Number.isSafeInteger(v) && !Object.is(v, -0) ? this.int(BigInt(v)) : this.float(v);
       case "bigint":
         return this.int(v);
       case "string":

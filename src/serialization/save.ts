@@ -19,11 +19,13 @@ export interface SaveOptions {
 
 interface SerializationNative {
   storageInfo(h: Handle): [string, number, number, string];
-  storageToBuffer(h: Handle): ArrayBuffer;
+  storageToBuffer(h: Handle, start?: number, length?: number): ArrayBuffer;
 }
 const ser = native as unknown as SerializationNative;
 
 const ARCHIVE = "archive";
+/** Storage bytes copied out of libtorch per write: the only copy held besides the tensors. */
+const CHUNK = 64 << 20;
 
 /**
  * Saves `obj` to `file` in PyTorch's format. Maps are written as OrderedDicts (a state dict),
@@ -67,7 +69,12 @@ export function save(obj: unknown, file: string, opts: SaveOptions = {}): void {
     z.writeRecord(`${ARCHIVE}/byteorder`, Buffer.from("little"));
     // one storage in memory at a time (copied out of libtorch, written, dropped)
     const byKey = [...storages.values()].sort((a, b) => Number(a.key) - Number(b.key));
-    for (const s of byKey) z.writeRecord(`${ARCHIVE}/data/${s.key}`, new Uint8Array(ser.storageToBuffer(s.tensor._h)));
+    for (const s of byKey) {
+      const [, nbytes] = ser.storageInfo(s.tensor._h);
+      z.writeRecordFrom(`${ARCHIVE}/data/${s.key}`, nbytes, (emit) => {
+        for (let at = 0; at < nbytes; at += CHUNK) emit(new Uint8Array(ser.storageToBuffer(s.tensor._h, at, Math.min(CHUNK, nbytes - at))));
+      });
+    }
     z.writeRecord(`${ARCHIVE}/version`, Buffer.from("3\n"));
     z.writeRecord(`${ARCHIVE}/.data/version`, Buffer.from("3\n"));
     z.finish();

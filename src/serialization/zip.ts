@@ -275,12 +275,15 @@ export class ZipWriter {
   /** Adds one entry holding the concatenation of `chunks`. */
   writeRecord(name: string, chunks: Uint8Array | Uint8Array[]): void {
     const parts = Array.isArray(chunks) ? chunks : [chunks];
-    let size = 0;
-    let crc = 0;
-    for (const c of parts) {
-      size += c.length;
-      crc = crc32(c, crc);
-    }
+    const size = parts.reduce((a, c) => a + c.length, 0);
+    this.writeRecordFrom(name, size, (emit) => parts.forEach(emit));
+  }
+
+  /**
+   * Adds one entry of `size` bytes that `produce` emits piece by piece (a storage larger than
+   * one buffer): the CRC-32, known only at the end, is written into the local header afterwards.
+   */
+  writeRecordFrom(name: string, size: number, produce: (emit: (piece: Uint8Array) => void) => void): void {
     const nameBuf = Buffer.from(name, "utf8");
     const big = this.opts.forceZip64 || size >= U32_MAX;
     const z64Len = big ? 20 : 0; // tag, length, size, compressed size
@@ -296,7 +299,7 @@ export class ZipWriter {
     h.writeUInt16LE(0, 8); // stored
     h.writeUInt16LE(0, 10); // time
     h.writeUInt16LE(0x21, 12); // date 1980-01-01
-    h.writeUInt32LE(crc, 14);
+    h.writeUInt32LE(0, 14); // the CRC-32, patched below
     h.writeUInt32LE(big ? U32_MAX : size, 18);
     h.writeUInt32LE(big ? U32_MAX : size, 22);
     h.writeUInt16LE(nameBuf.length, 26);
@@ -316,7 +319,17 @@ export class ZipWriter {
       h.fill(0x5a, p + 4, p + pad); // miniz pads with 'Z'
     }
     this.write(h);
-    for (const c of parts) this.write(c);
+    let crc = 0;
+    let got = 0;
+    produce((piece) => {
+      crc = crc32(piece, crc);
+      got += piece.length;
+      this.write(piece);
+    });
+    if (got !== size) throw new ZipError(`entry ${name}: ${got} bytes written, ${size} announced`);
+    const c = Buffer.alloc(4);
+    c.writeUInt32LE(crc, 0);
+    fs.writeSync(this.fd, c, 0, 4, offset + 14); // positioned: the file's write position stays at the end
     this.written.push({ name: nameBuf, crc, size, offset });
   }
 
