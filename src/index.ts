@@ -42,3 +42,5 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as jit from "./jit/index.js";
 export * as distributed from "./distributed/index.js";
+export * as autograd from "./autograd/index.js";
+export * as utils from "./utils/index.js";

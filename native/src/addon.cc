@@ -15,6 +15,7 @@ static napi_value init(napi_env env, napi_value exports) {
     registerExports(env, exports, distributedExports());  // torch.distributed (distributed.cc)
     { std::vector<Export> jitExports(void); registerExports(env, exports, jitExports()); }  // TorchScript (jit.cc)
     { std::vector<Export> opRegistryExports(void); registerExports(env, exports, opRegistryExports()); }  // op_registry.cc
+    { std::vector<Export> autogradExports(void); registerExports(env, exports, autogradExports()); }  // torch.autograd (autograd.cc)
     installCpuAllocator();
     return exports;
   });
