@@ -431,8 +431,8 @@ napi_value autogradRegisterHook(napi_env env, napi_callback_info info) {
     if (!t.requires_grad()) throw JsError("tstorch: cannot register a hook on a tensor that doesn't require gradient");
     auto token = std::make_shared<HookToken>();
     token->fn = std::make_shared<JsFn>(env, a[1]);
-    std::weak_ptr<HookToken> weak = token;
-    // the hook holds the token (the JS function); the token's External holds it too, for remove()
+    // the hook holds the token (and through it the JS function); the handle JS keeps for remove()
+    // holds it weakly, so that an unused handle does not keep the function alive after the tensor
     t.register_hook([token](const at::Tensor& grad) -> at::Tensor {
       std::shared_ptr<JsFn> fn;
       {
@@ -443,10 +443,10 @@ napi_value autogradRegisterHook(napi_env env, napi_callback_info info) {
       return callTensorHook(*fn, grad);
     });
     napi_value ext;
-    auto* holder = new std::shared_ptr<HookToken>(token);
+    auto* holder = new std::weak_ptr<HookToken>(token);
     check(napi_create_external(
-              env, holder, [](node_api_basic_env, void* d, void*) { delete static_cast<std::shared_ptr<HookToken>*>(d); }, nullptr,
-              &ext),
+              env, holder, [](node_api_basic_env, void* d, void*) { delete static_cast<std::weak_ptr<HookToken>*>(d); },
+              nullptr, &ext),
           "create_external");
     return ext;
   });
@@ -457,7 +457,8 @@ napi_value autogradRemoveHook(napi_env env, napi_callback_info info) {
     Args<1> a(env, info);
     void* d = nullptr;
     if (napi_get_value_external(env, a[0], &d) != napi_ok || !d) throw JsError("tstorch: not a hook handle");
-    auto& token = *static_cast<std::shared_ptr<HookToken>*>(d);
+    std::shared_ptr<HookToken> token = static_cast<std::weak_ptr<HookToken>*>(d)->lock();
+    if (!token) return makeUndefined(env);  // the tensor (and its hook) is gone already
     std::shared_ptr<JsFn> fn;
     {
       std::lock_guard<std::mutex> lk(token->m);
