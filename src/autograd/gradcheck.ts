@@ -2,7 +2,6 @@
 // finite differences, PyTorch's slow mode with its tolerances and messages.
 import { Tensor } from "../core/tensor.js";
 import { fromTypedArray, randnLike } from "../core/creation.js";
-import { noGrad } from "../core/autograd.js";
 import { scope } from "../core/scope.js";
 import { grad } from "./grad.js";
 
@@ -38,8 +37,7 @@ function fmt(m: number[][]): string {
 
 /** The numerical Jacobians: [input i][output j] as rows per input element, columns per output element. */
 function numerical(fn: Fn, inputs: unknown[], diff: number[], eps: number): number[][][][] {
-  return noGrad(() =>
-    diff.map((i) => {
+  return diff.map((i) => {
       const x = inputs[i] as Tensor;
       const base = flatValues(x);
       const perOut: number[][][] = [];
@@ -48,7 +46,8 @@ function numerical(fn: Fn, inputs: unknown[], diff: number[], eps: number): numb
           scope(() => {
             const v = Float64Array.from(base);
             v[k] += delta;
-            const xi = fromTypedArray(v, x.shape).to(x.dtype);
+            // requiring grad as the input does: fn may itself differentiate (gradgradcheck's)
+            const xi = fromTypedArray(v, x.shape).to(x.dtype).requiresGrad_(x.requiresGrad);
             const args = inputs.map((a, j) => (j === i ? xi : a));
             return outputsOf(fn, args).map((o) => flatValues(o));
           });
@@ -60,8 +59,7 @@ function numerical(fn: Fn, inputs: unknown[], diff: number[], eps: number): numb
         });
       }
       return perOut;
-    }),
-  );
+    });
 }
 
 /** The analytical Jacobians, same layout, from one vector-Jacobian product per output element. */
@@ -145,7 +143,7 @@ export function gradgradcheck(fn: Fn, inputs: unknown | readonly unknown[], grad
   const diff = args.flatMap((a, i) => (a instanceof Tensor && a.requiresGrad ? [i] : []));
   const gOuts =
     gradOutputs ??
-    scope(() => noGrad(() => outputsOf(fn, args).filter((o) => o.requiresGrad).map((o) => randnLike(o).requiresGrad_(true))));
+    scope(() => outputsOf(fn, args).filter((o) => o.requiresGrad).map((o) => randnLike(o).requiresGrad_(true)));
   const n = args.length;
   const newFn = (...all: unknown[]): Tensor[] => {
     const ins = all.slice(0, n);
