@@ -4,6 +4,7 @@
 // built on a custom autograd.Function.
 import { Tensor } from "../core/tensor.js";
 import { enableGrad } from "../core/autograd.js";
+import { scope } from "../core/scope.js";
 import { Function, FunctionCtx } from "../autograd/function.js";
 import { backward } from "../autograd/grad.js";
 
@@ -14,7 +15,8 @@ class CheckpointFunction extends Function {
     ctx.fn = fn;
     ctx.args = args.map((a) => (a instanceof Tensor ? null : a));
     ctx.saveForBackward(...args.map((a) => (a instanceof Tensor ? a : null)));
-    return fn(...args);
+    // a scope of its own: the activations fn makes are freed now, not at the end of the caller's scope
+    return scope(() => fn(...args));
   }
   static override backward(ctx: FunctionCtx, ...grads: (Tensor | null)[]): (Tensor | null)[] {
     const saved = ctx.savedTensors;
