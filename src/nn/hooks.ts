@@ -6,6 +6,7 @@
 import { Tensor } from "../core/tensor.js";
 import { Function, FunctionCtx } from "../autograd/function.js";
 import type { RemovableHandle } from "../autograd/hooks.js";
+import { dispose, persist } from "../core/scope.js";
 
 export type ForwardPreHook<M = any> = (module: M, args: unknown[]) => unknown[] | unknown | void;
 export type ForwardHook<M = any> = (module: M, args: unknown[], output: any) => unknown | void;
@@ -62,10 +63,16 @@ class BackwardHookOutputs extends Function {
   }
   static override backward(ctx: FunctionCtx, ...grads: (Tensor | null)[]): (Tensor | null)[] {
     const st = ctx.state as BackwardState;
-    st.gradOutputs = grads.map((g) => (g === null ? null : g.detach()));
+    // kept past this backward's scope for the inputs' backward, which frees them
+    st.gradOutputs = grads.map((g) => (g === null ? null : persist(g.detach())));
     if (st.nInputs === 0) {
       // no input requires grad: PyTorch calls the hook with gradInput (None,) at this point
-      for (const h of st.hooks) h(st.module, [null], st.gradOutputs);
+      try {
+        for (const h of st.hooks) h(st.module, [null], st.gradOutputs);
+      } finally {
+        dispose(st.gradOutputs);
+        st.gradOutputs = null;
+      }
     }
     return [null, ...grads];
   }
@@ -79,14 +86,19 @@ class BackwardHookInputs extends Function {
   static override backward(ctx: FunctionCtx, ...grads: (Tensor | null)[]): (Tensor | null)[] {
     const st = ctx.state as BackwardState;
     let gradIn = grads;
-    for (const h of st.hooks) {
-      const r = h(st.module, gradIn, st.gradOutputs ?? []);
-      if (r !== undefined && r !== null) {
-        if (!Array.isArray(r) || r.length !== gradIn.length) {
-          throw new Error(`tstorch: a backward hook returned ${Array.isArray(r) ? r.length : typeof r} gradients, expected ${gradIn.length}`);
+    try {
+      for (const h of st.hooks) {
+        const r = h(st.module, gradIn, st.gradOutputs ?? []);
+        if (r !== undefined && r !== null) {
+          if (!Array.isArray(r) || r.length !== gradIn.length) {
+            throw new Error(`tstorch: a backward hook returned ${Array.isArray(r) ? r.length : typeof r} gradients, expected ${gradIn.length}`);
+          }
+          gradIn = r;
         }
-        gradIn = r;
       }
+    } finally {
+      dispose(st.gradOutputs);
+      st.gradOutputs = null;
     }
     return [null, ...gradIn];
   }
