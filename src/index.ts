@@ -43,3 +43,5 @@ export * as optim from "./optim/index.js";
 export * as jit from "./jit/index.js";
 export * as distributed from "./distributed/index.js";
 export { load, save, LoadError } from "./serialization/index.js";
+export * as autograd from "./autograd/index.js";
+export * as utils from "./utils/index.js";

@@ -17,6 +17,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { std::vector<Export> opRegistryExports(void); registerExports(env, exports, opRegistryExports()); }  // op_registry.cc
     { std::vector<Export> serializationExports(void); registerExports(env, exports, serializationExports()); }  // torch.load/save (serialization.cc)
     { std::vector<Export> imageExports(void); registerExports(env, exports, imageExports()); }  // image codecs (image.cc)
+    { std::vector<Export> autogradExports(void); registerExports(env, exports, autogradExports()); }  // torch.autograd (autograd.cc)
     installCpuAllocator();
     return exports;
   });

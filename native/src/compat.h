@@ -236,3 +236,80 @@ inline c10::intrusive_ptr<c10d::ProcessGroup> ncclGroup(const c10::intrusive_ptr
 
 }  // namespace tstorch::compat
 #endif  // TSTORCH_WITH_DISTRIBUTED
+
+// ---------------------------------------------------------------- autograd (autograd.cc)
+// Included only by autograd.cc (which defines TSTORCH_AUTOGRAD_COMPAT first): custom_function.h is heavy.
+#ifdef TSTORCH_AUTOGRAD_COMPAT
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <memory>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+
+namespace tstorch::compat {
+
+// An autograd Node's owning pointer: std::shared_ptr up to 2.13, c10::intrusive_ptr in 2.14 (taken
+// from Tensor::grad_fn() rather than from a version guess).
+using NodePtr = std::decay_t<decltype(std::declval<const at::Tensor&>().grad_fn())>;
+inline constexpr bool kSharedNodes = std::is_same_v<NodePtr, std::shared_ptr<torch::autograd::Node>>;
+
+// A new node of type N (a Node subclass) behind the owning pointer of this libtorch.
+template <class N>
+NodePtr makeNode() {
+  if constexpr (kSharedNodes) {
+    // libtorch deletes nodes with deleteNode (iteratively, so long chains do not overflow the stack);
+    // unqualified, so that only the shared_ptr branch names it (2.14 has no deleteNode).
+    return std::shared_ptr<N>(new N(), [](N* p) { deleteNode(p); });
+  } else {
+    return c10::make_intrusive<N>();
+  }
+}
+
+// An owning pointer to a node from inside its own member function.
+template <class N>
+NodePtr selfPtr(N* n) {
+  if constexpr (kSharedNodes) return n->shared_from_this();
+  else return n->getptr();
+}
+
+// torch::autograd::_wrap_outputs (what Function<T>::apply calls after forward) gained parameters:
+// 1.13 takes (inputs, non_differentiable, dirty, raw_outputs, node, jvp); 2.x adds
+// to_save_if_setup_context and view_as_self_fn; 2.14 adds pure_view and attached_node. Detected
+// from the declaration itself.
+using TensorImplSet = std::unordered_set<at::TensorImpl*>;
+template <class Void, class... A>
+struct CanWrapOutputs : std::false_type {};
+template <class... A>
+struct CanWrapOutputs<std::void_t<decltype(torch::autograd::_wrap_outputs(std::declval<A>()...))>, A...> : std::true_type {};
+using WrapRaw = at::ArrayRef<Optional<at::Tensor>>;
+using JvpFn = torch::autograd::_jvp_fn_t;
+using ViewAsSelfFn = std::function<at::Tensor(at::Tensor)>;
+inline constexpr bool kWrapOutputs10 =
+    CanWrapOutputs<void, const torch::autograd::variable_list&, const TensorImplSet&, const TensorImplSet&, WrapRaw,
+                   const NodePtr&, const JvpFn&, const TensorImplSet&, const ViewAsSelfFn&, bool, NodePtr&>::value;
+inline constexpr bool kWrapOutputs8 =
+    CanWrapOutputs<void, const torch::autograd::variable_list&, const TensorImplSet&, const TensorImplSet&, WrapRaw,
+                   const NodePtr&, const JvpFn&, const TensorImplSet&, const ViewAsSelfFn&>::value;
+
+template <class P>
+std::vector<Optional<at::Tensor>> wrapOutputs(const torch::autograd::variable_list& inputs, const TensorImplSet& nonDiff,
+                                              const TensorImplSet& dirty, WrapRaw raw, const P& node) {
+  JvpFn jvp = [](torch::autograd::variable_list, torch::autograd::variable_list) -> torch::autograd::variable_list {
+    TORCH_CHECK(false, "forward-mode AD (jvp) is not implemented for tstorch's custom autograd.Function");
+  };
+  ViewAsSelfFn viewAsSelf = [](const at::Tensor& x) { return x.view_as(x); };
+  TensorImplSet none;
+  if constexpr (kWrapOutputs10) {
+    NodePtr attached;
+    return torch::autograd::_wrap_outputs(inputs, nonDiff, dirty, raw, node, jvp, none, viewAsSelf, false, attached);
+  } else if constexpr (kWrapOutputs8) {
+    return torch::autograd::_wrap_outputs(inputs, nonDiff, dirty, raw, node, jvp, none, viewAsSelf);
+  } else {
+    (void)viewAsSelf;
+    return torch::autograd::_wrap_outputs(inputs, nonDiff, dirty, raw, node, jvp);
+  }
+}
+
+}  // namespace tstorch::compat
+#endif  // TSTORCH_AUTOGRAD_COMPAT

@@ -6,6 +6,7 @@ import { DEAD, callPooled, releaseHandle } from "./handle-pool.js";
 import { Handle, native } from "./native.js";
 import { K } from "./op-ids.js";
 import { track } from "./scope.js";
+import { ag } from "../autograd/native.js";
 import { handleFromTransferable, NOT_CLONEABLE, transferableOf, type TransferableTensor, type TransferableTensorInput } from "./transfer.js";
 
 /** A float-typed Scalar: JS cannot tell 2.0 from 2, so whole numbers are int Scalars unless marked. */
@@ -235,8 +236,16 @@ export class Tensor {
     native.retainGrad(this._h);
     return this;
   }
-  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    native.backward(this._h, gradient ? th(gradient, "gradient", "backward") : null, opts.retainGraph, opts.createGraph);
+  /** Accumulates gradients into the leaves (torch.autograd.backward of this tensor; src/autograd/grad.ts). */
+  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor | readonly Tensor[] } = {}): void {
+    const inputs = opts.inputs === undefined ? null : (opts.inputs instanceof Tensor ? [opts.inputs] : [...opts.inputs]).map((t) => th(t, "inputs", "backward"));
+    if (inputs !== null && inputs.length === 0) throw new Error("tstorch: backward: 'inputs' cannot be empty");
+    try {
+      ag.autogradBackward([this._h], gradient ? [th(gradient, "gradient", "backward")] : null, opts.retainGraph, opts.createGraph ?? false, inputs);
+    } catch (e) {
+      if (e instanceof Error) e.message = e.message.replace("Specify retain_graph=True", "Pass { retainGraph: true }");
+      throw e;
+    }
   }
   /** Clears the gradient (set to none, PyTorch's default). */
   zeroGrad(): void {

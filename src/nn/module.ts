@@ -8,6 +8,8 @@ import { native } from "../core/native.js";
 import { MemoryFormat, Tensor } from "../core/tensor.js";
 import { Parameter } from "./parameter.js";
 import { persist } from "./persist.js";
+import { callWithHooks, hasHooks, registerForwardHook, registerForwardPreHook, registerFullBackwardHook, type BackwardHook, type ForwardHook, type ForwardPreHook } from "./hooks.js";
+import type { RemovableHandle } from "../autograd/hooks.js";
 
 export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
 
@@ -47,8 +49,14 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Same as forward(...args) (PyTorch's `module(x)`). */
   call(...args: In): Out {
-    return this.forward(...args);
+    return hasHooks(this) ? callWithHooks(this, args) : this.forward(...args);
   }
+  /** hook(module, args) before forward; a returned value replaces args (PyTorch's register_forward_pre_hook). */
+  registerForwardPreHook(hook: ForwardPreHook<this>): RemovableHandle { return registerForwardPreHook(this, hook); }
+  /** hook(module, args, output) after forward; a returned value replaces the output. */
+  registerForwardHook(hook: ForwardHook<this>): RemovableHandle { return registerForwardHook(this, hook); }
+  /** hook(module, gradInput, gradOutput) in backward; a returned array replaces gradInput. */
+  registerFullBackwardHook(hook: BackwardHook<this>): RemovableHandle { return registerFullBackwardHook(this, hook); }
 
   // ---------------------------------------------------------------- registration
   /**

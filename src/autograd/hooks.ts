@@ -1,0 +1,41 @@
+// Tensor hooks: t.registerHook(fn). (t.retainGrad() is in core/tensor.ts; t.retainsGrad() is ATen's
+// retains_grad, from the generated surface.)
+import { Tensor, wrap } from "../core/tensor.js";
+import { scope } from "../core/scope.js";
+import type { Handle } from "../core/native.js";
+import { ag } from "./native.js";
+
+/** What registerHook returns (PyTorch's RemovableHandle). */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+/** A tensor hook: receives the gradient, returns a replacement or nothing. */
+export type TensorHook = (grad: Tensor) => Tensor | null | undefined | void;
+
+declare module "../core/tensor.js" {
+  interface Tensor {
+    /**
+     * Calls `fn(grad)` each time the gradient of this tensor is computed; a Tensor it returns
+     * replaces the gradient. The grad passed in lives until fn returns (a scope frees it).
+     */
+    registerHook(fn: TensorHook): RemovableHandle;
+  }
+}
+
+/** @internal a JS function as native code calls it: handles in, a fresh handle (or null) out. */
+export function hookRunner(fn: TensorHook): (g: Handle) => Handle | null {
+  return (g: Handle) =>
+    scope(() => {
+      const r = fn(wrap(g));
+      if (r === null || r === undefined) return null;
+      if (!(r instanceof Tensor)) throw new Error(`tstorch: a tensor hook must return a Tensor or nothing, got ${typeof r}`);
+      return ag.autogradNewHandle(r._h);
+    });
+}
+
+Tensor.prototype.registerHook = function registerHook(this: Tensor, fn: TensorHook): RemovableHandle {
+  if (typeof fn !== "function") throw new Error("tstorch: registerHook() expects a function");
+  const token = ag.autogradRegisterHook(this._h, hookRunner(fn));
+  return { remove: () => ag.autogradRemoveHook(token) };
+};

@@ -1,0 +1,2 @@
+// torch.utils: checkpoint (activation checkpointing).
+export * as checkpoint from "./checkpoint.js";
