@@ -32,14 +32,14 @@ export function pyArgs<O extends object>(what: string, names: readonly string[],
     opts = args[n - 1] as Record<string, unknown>;
     n--;
   }
+  for (let i = 0; i < n; i++) {
+    if (isOptionsObject(args[i])) {
+      throw new Error(`tstorch: ${what}: the options object must come last; optional argument ${i + 1} (${names[i] ?? "beyond the positional ones"}) is an object`);
+    }
+  }
   if (n > names.length) {
     const list = names.length === 0 ? "none" : names.join(", ");
     throw new Error(`tstorch: ${what} takes at most ${names.length} more positional argument(s) (${list}) before its options object, got ${n}`);
-  }
-  for (let i = 0; i < n; i++) {
-    if (isOptionsObject(args[i])) {
-      throw new Error(`tstorch: ${what}: the options object must come last; argument ${i + 1} of the optional ones ('${names[i]}') is an object`);
-    }
   }
   const out: Record<string, unknown> = { ...opts };
   for (let i = 0; i < n; i++) {

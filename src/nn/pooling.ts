@@ -19,6 +19,8 @@ export class MaxPool2d extends Module {
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly ceilMode: boolean;
+  /** The arguments as given (an int or a pair): PyTorch's repr prints them so. */
+  private readonly given: Pair[];
   /** PyTorch's MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False). */
   constructor(
     kernelSize: Pair,
@@ -31,13 +33,15 @@ export class MaxPool2d extends Module {
     this.stride = pair(opts.stride ?? kernelSize);
     this.padding = pair(opts.padding ?? 0);
     this.dilation = pair(opts.dilation ?? 1);
+    this.given = [kernelSize, opts.stride ?? kernelSize, opts.padding ?? 0, opts.dilation ?? 1];
     this.ceilMode = opts.ceilMode ?? false;
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
   override extraRepr(): string {
-    return `kernel_size=(${this.kernelSize}), stride=(${this.stride}), padding=(${this.padding}), dilation=(${this.dilation}), ceil_mode=${this.ceilMode ? "True" : "False"}`;
+    const [k, s, p, d] = this.given.map(showPair);
+    return `kernel_size=${k}, stride=${s}, padding=${p}, dilation=${d}, ceil_mode=${this.ceilMode ? "True" : "False"}`;
   }
 }
 
@@ -54,6 +58,8 @@ export class AvgPool2d extends Module {
   readonly padding: [number, number];
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
+  /** The arguments as given (an int or a pair): PyTorch's repr prints them so. */
+  private readonly given: Pair[];
   /** PyTorch's AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True). */
   constructor(kernelSize: Pair, ...args: PyArgs<[stride: Pair | null, padding: Pair, ceilMode: boolean, countIncludePad: boolean], AvgPool2dOptions>) {
     super();
@@ -61,6 +67,7 @@ export class AvgPool2d extends Module {
     this.kernelSize = pair(kernelSize);
     this.stride = pair(opts.stride ?? kernelSize);
     this.padding = pair(opts.padding ?? 0);
+    this.given = [kernelSize, opts.stride ?? kernelSize, opts.padding ?? 0];
     this.ceilMode = opts.ceilMode ?? false;
     this.countIncludePad = opts.countIncludePad ?? true;
   }
@@ -68,8 +75,14 @@ export class AvgPool2d extends Module {
     return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
   }
   override extraRepr(): string {
-    return `kernel_size=(${this.kernelSize}), stride=(${this.stride}), padding=(${this.padding})`;
+    const [k, s, p] = this.given.map(showPair);
+    return `kernel_size=${k}, stride=${s}, padding=${p}`;
   }
+}
+
+/** An int or a pair as Python prints it: 2, (2, 3). */
+function showPair(v: Pair): string {
+  return typeof v === "number" ? String(v) : `(${v[0]}, ${v[1]})`;
 }
 
 export class AdaptiveAvgPool2d extends Module {

@@ -13,7 +13,7 @@ const aten = ops.aten;
 
 export type CellOptions = Pick<RNNOptions, "bias" | "init" | "dtype" | "device">;
 
-abstract class RNNCellBase<In extends unknown[], Out> extends Module<In, Out> {
+export abstract class RNNCellBase<In extends unknown[], Out> extends Module<In, Out> {
   declare weightIh: Tensor;
   declare weightHh: Tensor;
   declare biasIh: Tensor | null;

@@ -205,8 +205,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   protected stateOf(p: Tensor): ParamState {
     let s = this.state.get(p);
     if (s === undefined) {
-      s = {};
-      this.state.set(p, s);
+      this.state.set(p, {});
+      s = this.state.get(p)!; // the stored (owning) state object
     }
     return s;
   }
