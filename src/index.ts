@@ -42,3 +42,5 @@ export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as jit from "./jit/index.js";
 export * as distributed from "./distributed/index.js";
+// PyTorch's Python-level signatures (torch/functional.py) over the generated ATen ones of the same names
+export { tensordot, split, einsum, meshgrid, broadcastTensors, blockDiag, cartesianProd, chainMatmul, atleast1d, atleast2d, atleast3d, unique, cdist, norm, stft, istft, lu } from "./core/python-signatures.js";
