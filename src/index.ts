@@ -45,3 +45,5 @@ export * as distributed from "./distributed/index.js";
 export { load, save, LoadError } from "./serialization/index.js";
 export * as autograd from "./autograd/index.js";
 export * as utils from "./utils/index.js";
+// PyTorch's Python-level signatures (torch/functional.py) over the generated ATen ones of the same names
+export { tensordot, split, einsum, meshgrid, broadcastTensors, blockDiag, cartesianProd, chainMatmul, atleast1d, atleast2d, atleast3d, unique, cdist, norm, stft, istft, lu } from "./core/python-signatures.js";

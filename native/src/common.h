@@ -46,6 +46,8 @@ napi_value wrapTensor(napi_env env, at::Tensor t);
 // that handle: no new External, no new finalizer. Undefined tensors become null.
 napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t);
 // The tensor behind a handle; throws a JsError for non-handles and disposed handles.
+// What a "Tensor used after dispose()" error adds: why it happened and how to keep a tensor.
+extern const char* const kDisposedHint;
 const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what = "argument");
 // Frees the tensor behind a handle now (idempotent).
 void disposeHandle(napi_env env, napi_value v);

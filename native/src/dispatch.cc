@@ -211,7 +211,7 @@ c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::st
     void* data = nullptr;
     if (napi_get_value_external(env, v, &data) == napi_ok && data != nullptr) {
       const at::Tensor& t = static_cast<Holder*>(data)->tensor;
-      if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + ")");
+      if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + kDisposedHint);
       return t;
     }
   }
@@ -376,7 +376,7 @@ const at::Tensor& tensorArg(napi_env env, napi_value v, const ArgSpec& s) {
     throw JsError("tstorch: expected a Tensor for '" + s.name + "'");
   }
   const at::Tensor& t = static_cast<Holder*>(data)->tensor;
-  if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + ")");
+  if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + kDisposedHint);
   return t;
 }
 
@@ -519,6 +519,8 @@ static std::string kernelError(const std::string& op, const c10::Error& e) {
   if (msg.find("expected scalar type") != std::string::npos || msg.find("same dtype") != std::string::npos)
     msg += " (the tensors' dtypes differ: convert one, e.g. x.to(\"float32\"); torch.tensor() of plain JS numbers is"
            " float32, of bigints int64)";
+  else if (msg.find("Found dtype") != std::string::npos)  // the loss kernels' check of target against input
+    msg += " (the target's dtype must be the input's: convert it, e.g. target.float() or target.to(input.dtype))";
   return msg;
 }
 

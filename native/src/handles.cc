@@ -163,10 +163,13 @@ static Holder* holderOf(napi_env env, napi_value v, const char* what) {
   return static_cast<Holder*>(data);
 }
 
+const char* const kDisposedHint =
+    "): it was freed by its dispose() or by the end of the torch.scope it was made in; to keep a tensor past its scope, return it from the scope's function or pass it to torch.keep(), and torch.persist() it to keep it across scopes (state that lives for many steps)";
+
 const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what) {
   Holder* h = holderOf(env, v, what);
   if (!h->tensor.defined())
-    throw JsError(std::string("tstorch: Tensor used after dispose() (") + what + ")");
+    throw JsError(std::string("tstorch: Tensor used after dispose() (") + what + kDisposedHint);
   return h->tensor;
 }
 

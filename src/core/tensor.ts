@@ -104,6 +104,10 @@ export class Tensor {
   get shape(): number[] {
     return native.shape(this._h);
   }
+  /** PyTorch's `t.size()` (the shape) and `t.size(dim)` (one dimension's length; negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number;
   size(dim?: number): number[] | number {
     const s = native.shape(this._h);
     if (dim === undefined) return s;
@@ -253,6 +257,18 @@ export class Tensor {
   }
   detach(): Tensor {
     return wrap(call(K.detach, this._h));
+  }
+  /**
+   * PyTorch's `p.data`: a tensor sharing this one's storage, outside autograd (requires_grad false),
+   * a new handle on each read (a scope frees it, or dispose() it). `p.data = t` makes this tensor
+   * (same object, same autograd identity) use t's storage, shape and dtype (aten::set_data).
+   */
+  get data(): Tensor {
+    return wrap(call(K.detach, this._h));
+  }
+  set data(t: Tensor) {
+    th(t, "data", "data");
+    this.setData(t); // aten::set_data, installed from the generated surface
   }
 
   // ---------------------------------------------------------------- conversion

@@ -5,26 +5,64 @@ import { full } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
+import type { InplaceOptions } from "./activation.js";
+import { inPlace, inplaceRepr } from "./inplace.js";
 import { Module, pyFloat } from "./module.js";
 
 const aten = ops.aten;
 
+export interface AlphaOptions extends InplaceOptions {
+  alpha?: number;
+}
+
 export class ELU extends Module {
-  constructor(readonly alpha = 1.0) { super(); }
-  forward(x: Tensor): Tensor { return aten.elu(x, this.alpha); }
-  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
+  readonly alpha: number;
+  readonly inplace: boolean;
+  /** PyTorch's ELU(alpha=1.0, inplace=False). */
+  constructor(...args: PyArgs<[alpha: number, inplace: boolean], AlphaOptions>) {
+    super();
+    const o = pyArgs<AlphaOptions>("ELU", ["alpha", "inplace"], args);
+    this.alpha = o.alpha ?? 1.0;
+    this.inplace = o.inplace ?? false;
+  }
+  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.elu_(x, this.alpha)) : aten.elu(x, this.alpha); }
+  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace)}`; }
+}
+
+/** An activation whose only argument is PyTorch's `inplace`: `new nn.SELU(true)`. */
+abstract class InplaceActivation extends Module {
+  readonly inplace: boolean;
+  constructor(args: readonly unknown[]) {
+    super();
+    this.inplace = pyArgs<InplaceOptions>(this.constructor.name, ["inplace"], args).inplace ?? false;
+  }
+  protected abstract op(x: Tensor): Tensor;
+  protected abstract opInPlace(x: Tensor): unknown;
+  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => this.opInPlace(x)) : this.op(x); }
+  override extraRepr(): string { return inplaceRepr(this.inplace, ""); }
 }
 
 /** ELU with PyTorch's fixed scale 1.0507… and alpha 1.6732… (self-normalising networks). */
-export class SELU extends Module {
-  forward(x: Tensor): Tensor { return aten.selu(x); }
+export class SELU extends InplaceActivation {
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return aten.selu(x); }
+  protected opInPlace(x: Tensor): unknown { return aten.selu_(x); }
 }
 
 export class CELU extends Module {
-  constructor(readonly alpha = 1.0) { super(); }
-  forward(x: Tensor): Tensor { return aten.celu(x, this.alpha); }
-  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
+  readonly alpha: number;
+  readonly inplace: boolean;
+  /** PyTorch's CELU(alpha=1.0, inplace=False). */
+  constructor(...args: PyArgs<[alpha: number, inplace: boolean], AlphaOptions>) {
+    super();
+    const o = pyArgs<AlphaOptions>("CELU", ["alpha", "inplace"], args);
+    this.alpha = o.alpha ?? 1.0;
+    this.inplace = o.inplace ?? false;
+  }
+  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.celu_(x, this.alpha)) : aten.celu(x, this.alpha); }
+  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace)}`; }
 }
 
 export interface PReLUOptions {
@@ -34,7 +72,7 @@ export interface PReLUOptions {
 
 /** LeakyReLU with a learnt slope: one per channel (numParameters = C) or one shared (numParameters = 1). */
 export class PReLU extends Module {
-  readonly weight: Tensor;
+  declare weight: Tensor;
   // (PyTorch's num_parameters attribute is weight.shape[0] here: Module.numParameters() counts elements)
   constructor(numParameters = 1, readonly init = 0.25, opts: PReLUOptions = {}) {
     super();
@@ -47,12 +85,23 @@ export class PReLU extends Module {
 
 /** Randomised leaky ReLU: a random slope in [lower, upper] per element in training, their mean in evaluation. */
 export class RReLU extends Module {
-  constructor(readonly lower = 1 / 8, readonly upper = 1 / 3) {
+  readonly lower: number;
+  readonly upper: number;
+  readonly inplace: boolean;
+  /** PyTorch's RReLU(lower=1/8, upper=1/3, inplace=False). */
+  constructor(...args: PyArgs<[lower: number, upper: number, inplace: boolean], { lower?: number; upper?: number; inplace?: boolean }>) {
     super();
+    const o = pyArgs<{ lower?: number; upper?: number; inplace?: boolean }>("RReLU", ["lower", "upper", "inplace"], args);
+    const lower = (this.lower = o.lower ?? 1 / 8);
+    const upper = (this.upper = o.upper ?? 1 / 3);
+    this.inplace = o.inplace ?? false;
     if (!(lower <= upper)) throw new Error(`tstorch: RReLU lower (${lower}) must not exceed upper (${upper})`);
   }
-  forward(x: Tensor): Tensor { return aten.rrelu(x, this.lower, this.upper, this.training); }
-  override extraRepr(): string { return `lower=${pyFloat(this.lower)}, upper=${pyFloat(this.upper)}`; }
+  forward(x: Tensor): Tensor {
+    if (this.inplace) return inPlace(x, () => aten.rrelu_(x, this.lower, this.upper, this.training));
+    return aten.rrelu(x, this.lower, this.upper, this.training);
+  }
+  override extraRepr(): string { return `lower=${pyFloat(this.lower)}, upper=${pyFloat(this.upper)}${inplaceRepr(this.inplace)}`; }
 }
 
 /** log(1 + exp(beta·x)) / beta, linear above x·beta > threshold. */
@@ -82,31 +131,54 @@ export class Hardshrink extends Module {
   override extraRepr(): string { return String(this.lambd); }
 }
 
+export interface HardtanhOptions extends InplaceOptions {
+  minVal?: number;
+  maxVal?: number;
+}
 export class Hardtanh extends Module {
-  constructor(readonly minVal = -1.0, readonly maxVal = 1.0) {
+  readonly minVal: number;
+  readonly maxVal: number;
+  readonly inplace: boolean;
+  /** PyTorch's Hardtanh(min_val=-1.0, max_val=1.0, inplace=False). */
+  constructor(...args: PyArgs<[minVal: number, maxVal: number, inplace: boolean], HardtanhOptions>) {
     super();
+    const o = pyArgs<HardtanhOptions>("Hardtanh", ["minVal", "maxVal", "inplace"], args);
+    const minVal = (this.minVal = o.minVal ?? -1.0);
+    const maxVal = (this.maxVal = o.maxVal ?? 1.0);
+    this.inplace = o.inplace ?? false;
     if (!(maxVal > minVal)) throw new Error(`tstorch: Hardtanh maxVal (${maxVal}) must be greater than minVal (${minVal})`);
   }
-  forward(x: Tensor): Tensor { return aten.hardtanh(x, this.minVal, this.maxVal); }
-  override extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`; }
+  forward(x: Tensor): Tensor {
+    if (this.inplace) return inPlace(x, () => aten.hardtanh_(x, this.minVal, this.maxVal));
+    return aten.hardtanh(x, this.minVal, this.maxVal);
+  }
+  override extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${inplaceRepr(this.inplace)}`; }
 }
 
 /** min(max(0, x), 6). */
-export class ReLU6 extends Module {
-  forward(x: Tensor): Tensor { return aten.hardtanh(x, 0, 6); }
+export class ReLU6 extends InplaceActivation {
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return aten.hardtanh(x, 0, 6); }
+  protected opInPlace(x: Tensor): unknown { return aten.hardtanh_(x, 0, 6); }
 }
 
-export class Hardswish extends Module {
-  forward(x: Tensor): Tensor { return aten.hardswish(x); }
+export class Hardswish extends InplaceActivation {
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return aten.hardswish(x); }
+  protected opInPlace(x: Tensor): unknown { return aten.hardswish_(x); }
 }
 
-export class Hardsigmoid extends Module {
-  forward(x: Tensor): Tensor { return aten.hardsigmoid(x); }
+export class Hardsigmoid extends InplaceActivation {
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return aten.hardsigmoid(x); }
+  protected opInPlace(x: Tensor): unknown { return aten.hardsigmoid_(x); }
 }
 
 /** x · tanh(softplus(x)). */
-export class Mish extends Module {
-  forward(x: Tensor): Tensor { return aten.mish(x); }
+export class Mish extends InplaceActivation {
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return aten.mish(x); }
+  protected opInPlace(x: Tensor): unknown { return aten.mish_(x); }
 }
 
 export class LogSigmoid extends Module {
@@ -120,12 +192,18 @@ export class Tanhshrink extends Module {
 
 /** x where x > threshold, else value. */
 export class Threshold extends Module {
-  constructor(readonly threshold: number, readonly value: number) {
+  readonly inplace: boolean;
+  /** PyTorch's Threshold(threshold, value, inplace=False). */
+  constructor(readonly threshold: number, readonly value: number, ...args: PyArgs<[inplace: boolean], InplaceOptions>) {
     super();
     if (typeof threshold !== "number" || typeof value !== "number") throw new Error("tstorch: Threshold needs a threshold and a value");
+    this.inplace = pyArgs<InplaceOptions>("Threshold", ["inplace"], args).inplace ?? false;
   }
-  forward(x: Tensor): Tensor { return aten.threshold(x, this.threshold, this.value); }
-  override extraRepr(): string { return `threshold=${this.threshold}, value=${this.value}`; }
+  forward(x: Tensor): Tensor {
+    if (this.inplace) return inPlace(x, () => aten.threshold_(x, this.threshold, this.value));
+    return aten.threshold(x, this.threshold, this.value);
+  }
+  override extraRepr(): string { return `threshold=${this.threshold}, value=${this.value}${inplaceRepr(this.inplace)}`; }
 }
 
 /** a ⊗ sigmoid(b) where a, b are the two halves of the input along dim. */

@@ -1,10 +1,26 @@
 // Parameter-free layers: activations, Flatten, Dropout, Identity, Lambda.
 import { dropout } from "../core/functional.js";
+import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
+import { inPlace, inplaceRepr } from "./inplace.js";
 import { Module, pyFloat } from "./module.js";
 
+const aten = ops.aten;
+
+/** PyTorch's `inplace` flag, positional or in the options: `new nn.ReLU(true)`, `new nn.ReLU({ inplace: true })`. */
+export interface InplaceOptions {
+  inplace?: boolean;
+}
+
 export class ReLU extends Module {
-  forward(x: Tensor): Tensor { return x.relu(); }
+  readonly inplace: boolean;
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) {
+    super();
+    this.inplace = pyArgs<InplaceOptions>("ReLU", ["inplace"], args).inplace ?? false;
+  }
+  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.relu_(x)) : x.relu(); }
+  override extraRepr(): string { return inplaceRepr(this.inplace, ""); }
 }
 export class GELU extends Module {
   constructor(readonly approximate: "none" | "tanh" = "none") { super(); }
@@ -18,17 +34,41 @@ export class Tanh extends Module {
   forward(x: Tensor): Tensor { return x.tanh(); }
 }
 export class SiLU extends Module {
-  forward(x: Tensor): Tensor { return x.silu(); }
+  readonly inplace: boolean;
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) {
+    super();
+    this.inplace = pyArgs<InplaceOptions>("SiLU", ["inplace"], args).inplace ?? false;
+  }
+  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.silu_(x)) : x.silu(); }
+  override extraRepr(): string { return inplaceRepr(this.inplace, ""); }
+}
+export interface LeakyReLUOptions extends InplaceOptions {
+  negativeSlope?: number;
 }
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) { super(); }
-  forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
-  override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
+  readonly negativeSlope: number;
+  readonly inplace: boolean;
+  /** PyTorch's LeakyReLU(negative_slope=0.01, inplace=False). */
+  constructor(...args: PyArgs<[negativeSlope: number, inplace: boolean], LeakyReLUOptions>) {
+    super();
+    const o = pyArgs<LeakyReLUOptions>("LeakyReLU", ["negativeSlope", "inplace"], args);
+    this.negativeSlope = o.negativeSlope ?? 0.01;
+    this.inplace = o.inplace ?? false;
+  }
+  forward(x: Tensor): Tensor {
+    return this.inplace ? inPlace(x, () => aten.leaky_relu_(x, this.negativeSlope)) : x.leakyRelu(this.negativeSlope);
+  }
+  override extraRepr(): string { return `negative_slope=${this.negativeSlope}${inplaceRepr(this.inplace)}`; }
 }
 export class Softmax extends Module {
-  constructor(readonly dim: number) { super(); }
-  forward(x: Tensor): Tensor { return x.softmax(this.dim); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+  constructor(readonly dim: number | null = null) { super(); }
+  forward(x: Tensor): Tensor { return x.softmax(this.dim ?? implicitSoftmaxDim(x)); }
+  override extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+}
+
+/** PyTorch's legacy implicit softmax dim (dim=None): 0 for 0-, 1- and 3-D inputs, else 1. */
+export function implicitSoftmaxDim(x: Tensor): number {
+  return x.ndim === 0 || x.ndim === 1 || x.ndim === 3 ? 0 : 1;
 }
 /** Returns its input itself (not a copy). */
 export class Identity extends Module {
@@ -42,13 +82,26 @@ export class Flatten extends Module {
 }
 
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) in training mode; identity in eval mode. */
+export interface DropoutOptions extends InplaceOptions {
+  p?: number;
+}
 export class Dropout extends Module {
-  constructor(readonly p = 0.5) {
+  readonly p: number;
+  readonly inplace: boolean;
+  /** PyTorch's Dropout(p=0.5, inplace=False). */
+  constructor(...args: PyArgs<[p: number, inplace: boolean], DropoutOptions>) {
     super();
-    if (p < 0 || p > 1) throw new Error(`tstorch: dropout probability has to be between 0 and 1, but got ${p}`);
+    const o = pyArgs<DropoutOptions>("Dropout", ["p", "inplace"], args);
+    const p = o.p ?? 0.5;
+    if (!(p >= 0 && p <= 1)) throw new Error(`tstorch: dropout probability has to be between 0 and 1, but got ${p}`);
+    this.p = p;
+    this.inplace = o.inplace ?? false;
   }
-  forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
-  override extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=False`; }
+  forward(x: Tensor): Tensor {
+    if (this.inplace && this.training && this.p > 0) return inPlace(x, () => aten.dropout_(x, this.p, true));
+    return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string { return `p=${pyFloat(this.p)}, inplace=${this.inplace ? "True" : "False"}`; }
 }
 
 /**

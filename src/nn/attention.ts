@@ -112,14 +112,14 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   readonly batchFirst: boolean;
   readonly addZeroAttn: boolean;
   readonly qkvSameEmbedDim: boolean;
-  readonly inProjWeight: Tensor | null;
-  readonly qProjWeight: Tensor | null;
-  readonly kProjWeight: Tensor | null;
-  readonly vProjWeight: Tensor | null;
-  readonly inProjBias: Tensor | null;
+  declare inProjWeight: Tensor | null;
+  declare qProjWeight: Tensor | null;
+  declare kProjWeight: Tensor | null;
+  declare vProjWeight: Tensor | null;
+  declare inProjBias: Tensor | null;
   readonly outProj: NonDynamicallyQuantizableLinear;
-  readonly biasK: Tensor | null;
-  readonly biasV: Tensor | null;
+  declare biasK: Tensor | null;
+  declare biasV: Tensor | null;
 
   constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();

@@ -11,8 +11,8 @@ export interface BilinearOptions extends Omit<ParamOptions, "init"> {
 }
 
 export class Bilinear extends Module<[Tensor, Tensor], Tensor> {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+  declare weight: Tensor;
+  declare bias: Tensor | null;
   constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, opts: BilinearOptions = {}) {
     super();
     for (const [k, v] of [["in1Features", in1Features], ["in2Features", in2Features], ["outFeatures", outFeatures]] as const) {

@@ -6,6 +6,7 @@
 import { empty } from "../core/creation.js";
 import { conv2d, convTranspose2d } from "../core/functional.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { InitScheme, initWeightAndBias_ } from "./init.js";
 import type { ParamOptions } from "./linear.js";
@@ -58,8 +59,8 @@ interface BaseOptions extends ConvCommonOptions {
 
 /** PyTorch's _ConvNd: the options, their checks, the parameters and extra_repr of every convolution layer. */
 export abstract class ConvBase extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+  declare weight: Tensor;
+  declare bias: Tensor | null;
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly padding: number[] | "same" | "valid";
@@ -211,16 +212,41 @@ export abstract class ConvTransposeBase extends ConvBase {
 export type Conv2dOptions = ConvNdOptions;
 export type ConvTranspose2dOptions = ConvTransposeNdOptions;
 
-/** Over [N, C, H, W] (or unbatched [C, H, W]) inputs. */
+/**
+ * What follows (inChannels, outChannels, kernelSize) in PyTorch's Conv1d/2d/3d: stride, padding,
+ * dilation, groups, bias, padding_mode positionally, then the options object.
+ */
+export type ConvArgs = PyArgs<
+  [stride: IntN, padding: IntN | "same" | "valid", dilation: IntN, groups: number, bias: boolean, paddingMode: PaddingMode],
+  ConvNdOptions
+>;
+const CONV_NAMES = ["stride", "padding", "dilation", "groups", "bias", "paddingMode"] as const;
+/** ConvTranspose's order differs: stride, padding, output_padding, groups, bias, dilation, padding_mode. */
+export type ConvTransposeArgs = PyArgs<
+  [stride: IntN, padding: IntN, outputPadding: IntN, groups: number, bias: boolean, dilation: IntN, paddingMode: PaddingMode],
+  ConvTransposeNdOptions
+>;
+const CONV_TRANSPOSE_NAMES = ["stride", "padding", "outputPadding", "groups", "bias", "dilation", "paddingMode"] as const;
+
+/** @internal the options of a convolution constructor's optional arguments. */
+export function convOptions(what: string, args: readonly unknown[]): ConvNdOptions {
+  return pyArgs<ConvNdOptions>(what, CONV_NAMES, args);
+}
+/** @internal the options of a transposed convolution constructor's optional arguments. */
+export function convTransposeOptions(what: string, args: readonly unknown[]): ConvTransposeNdOptions {
+  return pyArgs<ConvTransposeNdOptions>(what, CONV_TRANSPOSE_NAMES, args);
+}
+
+/** Over [N, C, H, W] (or unbatched [C, H, W]) inputs. `new nn.Conv2d(1, 32, 3, 1)` or `new nn.Conv2d(1, 32, 3, { stride: 1 })`. */
 export class Conv2d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntN, opts: Conv2dOptions = {}) {
-    super(2, false, inChannels, outChannels, kernelSize, opts);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntN, ...args: ConvArgs) {
+    super(2, false, inChannels, outChannels, kernelSize, convOptions("Conv2d", args));
   }
 }
 
 /** The gradient of Conv2d with respect to its input, as a layer. */
 export class ConvTranspose2d extends ConvTransposeBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntN, opts: ConvTranspose2dOptions = {}) {
-    super(2, true, inChannels, outChannels, kernelSize, opts);
+  constructor(inChannels: number, outChannels: number, kernelSize: IntN, ...args: ConvTransposeArgs) {
+    super(2, true, inChannels, outChannels, kernelSize, convTransposeOptions("ConvTranspose2d", args));
   }
 }

@@ -5,6 +5,7 @@ import { arange, empty } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { normal_ } from "./init.js";
 import { Module } from "./module.js";
@@ -71,16 +72,23 @@ export function withIndexCheck<T>(what: string, input: Tensor, num: number, fn: 
   }
 }
 
+/** What follows (numEmbeddings, embeddingDim) in PyTorch's Embedding: padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse. */
+export type EmbeddingArgs = PyArgs<
+  [paddingIdx: number | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, sparse: boolean],
+  EmbeddingOptions
+>;
+
 export class Embedding extends Module {
-  readonly weight: Tensor;
+  declare weight: Tensor;
   readonly paddingIdx: number | null;
   readonly maxNorm: number | null;
   readonly normType: number;
   readonly scaleGradByFreq: boolean;
   readonly sparse: boolean;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, ...args: EmbeddingArgs) {
     super();
+    const opts = pyArgs<EmbeddingOptions>("Embedding", ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"], args);
     if (!Number.isInteger(numEmbeddings) || numEmbeddings <= 0) throw new Error(`tstorch: Embedding numEmbeddings must be a positive integer, got ${numEmbeddings}`);
     if (!Number.isInteger(embeddingDim) || embeddingDim <= 0) throw new Error(`tstorch: Embedding embeddingDim must be a positive integer, got ${embeddingDim}`);
     this.paddingIdx = checkPaddingIdx(opts.paddingIdx, numEmbeddings);
@@ -156,7 +164,7 @@ export interface EmbeddingBagOptions extends Omit<EmbeddingOptions, "init"> {
 
 /** Sums, averages or maxes the embeddings of each bag; bags are rows of a 2-D input or given by offsets into a 1-D one. */
 export class EmbeddingBag extends Module<[Tensor, (Tensor | null)?, (Tensor | null)?], Tensor> {
-  readonly weight: Tensor;
+  declare weight: Tensor;
   readonly mode: EmbeddingBagMode;
   readonly paddingIdx: number | null;
   readonly maxNorm: number | null;

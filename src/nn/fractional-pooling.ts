@@ -27,7 +27,7 @@ abstract class FractionalMaxPoolNd<R extends boolean> extends Module<[Tensor], P
   readonly outputSize: number[] | null;
   readonly outputRatio: number[] | null;
   readonly returnIndices: R;
-  readonly randomSamples: Tensor | null;
+  declare randomSamples: Tensor | null;
   constructor(private readonly spatial: 2 | 3, kernelSize: IntN, o: FractionalMaxPoolOptions<R>) {
     super();
     const name = this.constructor.name;

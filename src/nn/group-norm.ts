@@ -5,9 +5,10 @@ import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { Module, pyFloat } from "./module.js";
-import { biasRepr, NormBase } from "./normalization.js";
+import { biasRepr, NormBase, normOptions, type NormArgs } from "./normalization.js";
 
 const aten = ops.aten;
 
@@ -22,10 +23,12 @@ export interface GroupNormOptions {
 export class GroupNorm extends Module {
   readonly eps: number;
   readonly affine: boolean;
-  readonly weight: Tensor | null;
-  readonly bias: Tensor | null;
-  constructor(readonly numGroups: number, readonly numChannels: number, opts: GroupNormOptions = {}) {
+  declare weight: Tensor | null;
+  declare bias: Tensor | null;
+  /** PyTorch's GroupNorm(num_groups, num_channels, eps=1e-05, affine=True). */
+  constructor(readonly numGroups: number, readonly numChannels: number, ...args: PyArgs<[eps: number, affine: boolean], GroupNormOptions>) {
     super();
+    const opts = pyArgs<GroupNormOptions>("GroupNorm", ["eps", "affine"], args);
     if (!Number.isInteger(numGroups) || numGroups <= 0 || numChannels % numGroups !== 0) {
       throw new Error(`tstorch: GroupNorm numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     }
@@ -58,11 +61,11 @@ export interface InstanceNormOptions {
 }
 
 /** PyTorch's _InstanceNorm: _NormBase's parameters and buffers with affine and trackRunningStats off by default. */
-abstract class InstanceNormBase extends NormBase {
+export abstract class InstanceNormBase extends NormBase {
   declare momentum: number;
 
-  constructor(private readonly spatial: number, numFeatures: number, opts: InstanceNormOptions) {
-    super(numFeatures, opts, { affine: false, trackRunningStats: false });
+  constructor(private readonly spatial: number, numFeatures: number, args: readonly unknown[]) {
+    super(numFeatures, normOptions<InstanceNormOptions>(new.target.name, args), { affine: false, trackRunningStats: false });
   }
 
   forward(x: Tensor): Tensor {
@@ -88,19 +91,19 @@ abstract class InstanceNormBase extends NormBase {
 
 /** Over [N, C, L] (or unbatched [C, L]) inputs. */
 export class InstanceNorm1d extends InstanceNormBase {
-  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
-    super(1, numFeatures, opts);
+  constructor(numFeatures: number, ...args: NormArgs<InstanceNormOptions>) {
+    super(1, numFeatures, args);
   }
 }
 /** Over [N, C, H, W] (or unbatched [C, H, W]) inputs. */
 export class InstanceNorm2d extends InstanceNormBase {
-  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
-    super(2, numFeatures, opts);
+  constructor(numFeatures: number, ...args: NormArgs<InstanceNormOptions>) {
+    super(2, numFeatures, args);
   }
 }
 /** Over [N, C, D, H, W] (or unbatched [C, D, H, W]) inputs. */
 export class InstanceNorm3d extends InstanceNormBase {
-  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
-    super(3, numFeatures, opts);
+  constructor(numFeatures: number, ...args: NormArgs<InstanceNormOptions>) {
+    super(3, numFeatures, args);
   }
 }

@@ -3,6 +3,7 @@ import { empty } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { linear } from "../core/functional.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { InitScheme, initWeightAndBias_ } from "./init.js";
 import { Module } from "./module.js";
@@ -20,11 +21,13 @@ export interface LinearOptions extends ParamOptions {
 }
 
 export class Linear extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+  declare weight: Tensor;
+  declare bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  /** PyTorch's Linear(in_features, out_features, bias=True): `new nn.Linear(4, 2, false)` or `new nn.Linear(4, 2, { bias: false })`. */
+  constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: PyArgs<[bias: boolean], LinearOptions>) {
     super();
+    const opts = pyArgs<LinearOptions>("Linear", ["bias"], args);
     const t = { dtype: opts.dtype ?? "float32", device: opts.device };
     this.weight = this.registerParameter("weight", empty([outFeatures, inFeatures], t));
     this.bias = this.registerParameter("bias", opts.bias === false ? null : empty([outFeatures], t));

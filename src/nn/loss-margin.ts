@@ -80,7 +80,7 @@ export class SoftMarginLoss extends LossBase {
 
 /** Multi-label one-versus-all logistic loss over [N, C] (targets 0 or 1), averaged over the classes. */
 export class MultiLabelSoftMarginLoss extends LossBase {
-  readonly weight: Tensor | null;
+  declare weight: Tensor | null;
   constructor(o: { weight?: Tensor | null; reduction?: Reduction } = {}) {
     super(o.reduction);
     this.weight = this.registerBuffer("weight", o.weight ?? null);
@@ -116,7 +116,7 @@ export interface MultiMarginLossOptions {
 export class MultiMarginLoss extends LossBase {
   readonly p: number;
   readonly margin: number;
-  readonly weight: Tensor | null;
+  declare weight: Tensor | null;
   constructor(o: MultiMarginLossOptions = {}) {
     super(o.reduction);
     this.p = o.p ?? 1;

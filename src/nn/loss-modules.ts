@@ -7,6 +7,7 @@ import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, ctcLoss, CTCLossOptions, huberLoss, klDiv, KLDivOptions, smoothL1Loss,
 } from "./losses-functional.js";
 import { Module } from "./module.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 const REDUCTIONS = ["mean", "sum", "none"];
 
@@ -38,10 +39,12 @@ export interface ClassLossOptions {
 }
 
 export class CrossEntropyLoss extends Loss {
-  readonly weight: Tensor | null;
+  declare weight: Tensor | null;
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
-  constructor(o: ClassLossOptions & { labelSmoothing?: number } = {}) {
+  /** `new nn.CrossEntropyLoss(weight)` or `new nn.CrossEntropyLoss({ weight, ignoreIndex, labelSmoothing })`. */
+  constructor(...args: PyArgs<[weight: Tensor | null], ClassLossOptions & { labelSmoothing?: number }>) {
+    const o = pyArgs<ClassLossOptions & { labelSmoothing?: number }>("CrossEntropyLoss", ["weight"], args);
     super(o.reduction);
     this.weight = this.registerBuffer("weight", o.weight ?? null);
     this.ignoreIndex = o.ignoreIndex ?? -100;
@@ -54,9 +57,11 @@ export class CrossEntropyLoss extends Loss {
 }
 
 export class NLLLoss extends Loss {
-  readonly weight: Tensor | null;
+  declare weight: Tensor | null;
   readonly ignoreIndex: number;
-  constructor(o: ClassLossOptions = {}) {
+  /** `new nn.NLLLoss(weight)` or `new nn.NLLLoss({ weight, ignoreIndex })`. */
+  constructor(...args: PyArgs<[weight: Tensor | null], ClassLossOptions>) {
+    const o = pyArgs<ClassLossOptions>("NLLLoss", ["weight"], args);
     super(o.reduction);
     this.weight = this.registerBuffer("weight", o.weight ?? null);
     this.ignoreIndex = o.ignoreIndex ?? -100;
@@ -67,8 +72,10 @@ export class NLLLoss extends Loss {
 }
 
 export class BCELoss extends Loss {
-  readonly weight: Tensor | null;
-  constructor(o: { weight?: Tensor | null; reduction?: Reduction } = {}) {
+  declare weight: Tensor | null;
+  /** `new nn.BCELoss(weight)` or `new nn.BCELoss({ weight, reduction })`. */
+  constructor(...args: PyArgs<[weight: Tensor | null], { weight?: Tensor | null; reduction?: Reduction }>) {
+    const o = pyArgs<{ weight?: Tensor | null; reduction?: Reduction }>("BCELoss", ["weight"], args);
     super(o.reduction);
     this.weight = this.registerBuffer("weight", o.weight ?? null);
   }
@@ -76,9 +83,11 @@ export class BCELoss extends Loss {
 }
 
 export class BCEWithLogitsLoss extends Loss {
-  readonly weight: Tensor | null;
-  readonly posWeight: Tensor | null;
-  constructor(o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}) {
+  declare weight: Tensor | null;
+  declare posWeight: Tensor | null;
+  /** `new nn.BCEWithLogitsLoss(weight)` or `new nn.BCEWithLogitsLoss({ weight, posWeight, reduction })`. */
+  constructor(...args: PyArgs<[weight: Tensor | null], { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }>) {
+    const o = pyArgs<{ weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction }>("BCEWithLogitsLoss", ["weight"], args);
     super(o.reduction);
     this.weight = this.registerBuffer("weight", o.weight ?? null);
     this.posWeight = this.registerBuffer("pos_weight", o.posWeight ?? null);
@@ -103,7 +112,9 @@ export class KLDivLoss extends Module<[Tensor, Tensor], Tensor> {
 
 export class HuberLoss extends Loss {
   readonly delta: number;
-  constructor(o: { reduction?: Reduction; delta?: number } = {}) {
+  /** PyTorch's HuberLoss(reduction='mean', delta=1.0). */
+  constructor(...args: PyArgs<[reduction: Reduction, delta: number], { reduction?: Reduction; delta?: number }>) {
+    const o = pyArgs<{ reduction?: Reduction; delta?: number }>("HuberLoss", ["reduction", "delta"], args);
     super(o.reduction);
     this.delta = o.delta ?? 1.0;
   }
@@ -123,7 +134,9 @@ export class SmoothL1Loss extends Loss {
 export class CTCLoss extends Loss<[Tensor, Tensor, Tensor | readonly number[], Tensor | readonly number[]]> {
   readonly blank: number;
   readonly zeroInfinity: boolean;
-  constructor(o: CTCLossOptions = {}) {
+  /** PyTorch's CTCLoss(blank=0, reduction='mean', zero_infinity=False). */
+  constructor(...args: PyArgs<[blank: number, reduction: Reduction, zeroInfinity: boolean], CTCLossOptions>) {
+    const o = pyArgs<CTCLossOptions>("CTCLoss", ["blank", "reduction", "zeroInfinity"], args);
     super(o.reduction);
     this.blank = o.blank ?? 0;
     this.zeroInfinity = o.zeroInfinity ?? false;

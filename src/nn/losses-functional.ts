@@ -2,6 +2,7 @@
 // binary_cross_entropy, binary_cross_entropy_with_logits with weights, ctc_loss), each one aten
 // operator with PyTorch's reductions.
 import { ops } from "../core/ops.js";
+import { isFloatingDType } from "../core/dtype.js";
 import { reductionCode, Reduction, Tensor } from "../core/tensor.js";
 
 const aten = ops.aten;
@@ -48,8 +49,22 @@ export function smoothL1Loss(input: Tensor, target: Tensor, o: { reduction?: Red
 }
 
 /** Binary cross-entropy of probabilities `input` in [0, 1]. */
+/**
+ * The binary losses take a target of the input's floating dtype; libtorch alone says only "Found
+ * dtype Long but expected Float". The error names the fix.
+ */
+function checkFloatTarget(fn: string, input: Tensor, target: Tensor): void {
+  if (!(input instanceof Tensor) || !(target instanceof Tensor)) return; // checkSameShape names it
+  const it = input.dtype;
+  const tt = target.dtype;
+  if (it !== tt && isFloatingDType(it) && !isFloatingDType(tt)) {
+    throw new Error(`tstorch: ${fn}: the target has dtype ${tt} but the input ${it}; the target must be floating point like the input: use target.float() (or target.to(input.dtype))`);
+  }
+}
+
 export function binaryCrossEntropy(input: Tensor, target: Tensor, o: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
   checkSameShape("binaryCrossEntropy", input, target);
+  checkFloatTarget("binaryCrossEntropy", input, target);
   return aten.binary_cross_entropy(input, target, o.weight ?? null, reductionCode(o.reduction ?? "mean")) as Tensor;
 }
 
@@ -57,6 +72,7 @@ export function binaryCrossEntropyWithLogits(
   input: Tensor, target: Tensor, o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
 ): Tensor {
   checkSameShape("binaryCrossEntropyWithLogits", input, target);
+  checkFloatTarget("binaryCrossEntropyWithLogits", input, target);
   return aten.binary_cross_entropy_with_logits(input, target, o.weight ?? null, o.posWeight ?? null, reductionCode(o.reduction ?? "mean")) as Tensor;
 }
 

@@ -65,21 +65,25 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    */
   registerParameter<T extends Tensor | null>(name: string, t: T): T {
     checkName(this, name, "_parameters");
+    checkSlotValue(this, name, t, "parameter");
     if (t !== null) {
       if (isFloatingDType(t.dtype) && !t.requiresGrad) t.requiresGrad_(true);
       persist(t);
     }
     this._parameters.set(name, t);
+    bindSlot(this, name, "_parameters");
     return t;
   }
 
   /** Registers a buffer (state that is not trained, e.g. BatchNorm's running_mean); it outlives any torch.scope. */
   registerBuffer<T extends Tensor | null>(name: string, t: T, persistent = true): T {
     checkName(this, name, "_buffers");
+    checkSlotValue(this, name, t, "buffer");
     if (t !== null) persist(t);
     this._buffers.set(name, t);
     if (persistent) this._nonPersistent.delete(name);
     else this._nonPersistent.add(name);
+    bindSlot(this, name, "_buffers");
     return t;
   }
 
@@ -102,6 +106,16 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     let params: Set<Tensor | null> | null = null;
     for (const [k, v] of Object.entries(this)) {
       if (k.startsWith("_") || v === this) continue;
+      // a field initializer (`w = this.registerParameter("w", t)`) shadows the slot's accessor with a
+      // plain field; a tensor assigned to that field later replaces the registered one, as in PyTorch
+      if ((v instanceof Tensor || v === null) && this._parameters.has(k)) {
+        if (this._parameters.get(k) !== v) this.registerParameter(k, v);
+        continue;
+      }
+      if ((v instanceof Tensor || v === null) && this._buffers.has(k)) {
+        if (this._buffers.get(k) !== v) this.registerBuffer(k, v, !this._nonPersistent.has(k));
+        continue;
+      }
       if (v instanceof Module) {
         modules ??= new Set(this._modules.values());
         if (!modules.has(v) && !this._parameters.has(k) && !this._buffers.has(k)) this._modules.set(k, v);
@@ -281,6 +295,31 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this;
   }
 
+  /** PyTorch's `module.double()`: floating parameters and buffers to float64, in place (same as to("float64")). */
+  double(): this {
+    return this.to("float64");
+  }
+  /** Floating parameters and buffers to float32, in place. */
+  float(): this {
+    return this.to("float32");
+  }
+  /** Floating parameters and buffers to float16, in place. */
+  half(): this {
+    return this.to("float16");
+  }
+  /** Floating parameters and buffers to bfloat16, in place. */
+  bfloat16(): this {
+    return this.to("bfloat16");
+  }
+  /** Parameters and buffers to the CPU, in place. */
+  cpu(): this {
+    return this.to("cpu");
+  }
+  /** Parameters and buffers to a CUDA device (default: the current one, index 0), in place. */
+  cuda(device: number | DeviceLike = 0): this {
+    return this.to(typeof device === "number" ? `cuda:${device}` : device);
+  }
+
   /** Clears every parameter's gradient (sets it to none, like PyTorch 2's default). */
   zeroGrad(): void {
     for (const p of this.parameters()) p.zeroGrad();
@@ -338,6 +377,52 @@ function checkName(m: AnyModule, name: string, kind: "_parameters" | "_buffers" 
   }
   for (const other of ["_parameters", "_buffers", "_modules"] as const) {
     if (other !== kind && m[other].has(name)) throw new Error(`tstorch: attribute "${name}" already exists in ${m.constructor.name}`);
+  }
+}
+
+function checkSlotValue(m: AnyModule, name: string, t: unknown, what: string): void {
+  if (t !== null && !(t instanceof Tensor)) {
+    const got = t === undefined ? "undefined" : Array.isArray(t) ? "an array" : typeof t === "object" ? (t as object).constructor?.name ?? "object" : typeof t;
+    throw new Error(`tstorch: cannot assign ${got} as ${what} '${name}' of ${m.constructor.name} (a Tensor or null expected)`);
+  }
+}
+
+/** PyTorch's attribute name camelCased: "weight_ih_l0" → "weightIhL0", "running_mean" → "runningMean". */
+function camelAttr(name: string): string {
+  return name.replace(/^_+/, "").replace(/_+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+const SLOT_ACCESSOR = Symbol("tstorch.slotAccessor");
+
+/**
+ * Makes `m[name]` (and its camelCase form, the name a layer declares: `weightIh` for "weight_ih")
+ * read and write the registered slot, so a module attribute and its registered parameter are one
+ * thing, as in PyTorch: `decoder.weight = encoder.weight` ties the weights (forward, parameters()
+ * and stateDict() all see the assigned tensor), and `registerParameter("weight", t)` replaces what
+ * forward uses. Names starting with "_", members of the class (methods, getters), and own fields
+ * holding something other than a tensor are left alone.
+ */
+function bindSlot(m: AnyModule, name: string, kind: "_parameters" | "_buffers"): void {
+  const keys = new Set([name, camelAttr(name)]);
+  for (const key of keys) {
+    if (key === "" || key.startsWith("_") || key in Module.prototype) continue;
+    const own = Object.getOwnPropertyDescriptor(m, key);
+    if (own !== undefined) {
+      if (own.get !== undefined || own.set !== undefined) {
+        if (!(own.get as { [SLOT_ACCESSOR]?: boolean } | undefined)?.[SLOT_ACCESSOR]) continue; // someone else's accessor
+      } else if (own.value !== undefined && own.value !== null && !(own.value instanceof Tensor)) continue; // an option field
+      if (own.configurable === false) continue;
+    } else if (key in m) continue; // a method or getter of the class
+    const get = function (this: AnyModule): Tensor | null {
+      const slots = this[kind];
+      return slots.has(name) ? slots.get(name)! : null;
+    };
+    (get as unknown as { [SLOT_ACCESSOR]: boolean })[SLOT_ACCESSOR] = true;
+    const set = function (this: AnyModule, v: Tensor | null): void {
+      if (kind === "_parameters") this.registerParameter(name, v);
+      else this.registerBuffer(name, v, !this._nonPersistent.has(name));
+    };
+    Object.defineProperty(m, key, { get, set, enumerable: key === name || !keys.has(name), configurable: true });
   }
 }
 

@@ -5,6 +5,7 @@ import { ones, tensor, zeros } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { batchNorm, layerNorm } from "../core/functional.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { Module, pyFloat } from "./module.js";
 import { torchAtLeast } from "../core/runtime.js";
@@ -28,11 +29,11 @@ export abstract class NormBase extends Module {
   momentum: number | null;
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
-  readonly weight: Tensor | null;
-  readonly bias: Tensor | null;
-  readonly runningMean: Tensor | null;
-  readonly runningVar: Tensor | null;
-  readonly numBatchesTracked: Tensor | null;
+  declare weight: Tensor | null;
+  declare bias: Tensor | null;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
 
   protected constructor(readonly numFeatures: number, opts: BatchNormOptions, defaults: { affine: boolean; trackRunningStats: boolean }) {
     super();
@@ -72,9 +73,17 @@ export function biasRepr(bias: Tensor | null): string {
   return torchAtLeast(2, 12) ? `, bias=${bias !== null ? "True" : "False"}` : "";
 }
 
-abstract class BatchNormBase extends NormBase {
-  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
-    super(numFeatures, opts, { affine: true, trackRunningStats: true });
+/** What follows numFeatures in PyTorch's BatchNorm and InstanceNorm: eps, momentum, affine, track_running_stats, then the options. */
+export type NormArgs<O = BatchNormOptions> = PyArgs<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], O>;
+/** @internal */
+export function normOptions<O>(what: string, args: readonly unknown[]): O {
+  return pyArgs<O & object>(what, ["eps", "momentum", "affine", "trackRunningStats"], args);
+}
+
+/** PyTorch's _BatchNorm: `new nn.BatchNorm2d(64, 1e-5, 0.1)` or `new nn.BatchNorm2d(64, { eps: 1e-5 })`. */
+export abstract class BatchNormBase extends NormBase {
+  constructor(numFeatures: number, ...args: NormArgs) {
+    super(numFeatures, normOptions<BatchNormOptions>(new.target.name, args), { affine: true, trackRunningStats: true });
   }
 
   protected abstract checkInputDim(x: Tensor): void;
@@ -127,10 +136,12 @@ export interface LayerNormOptions {
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
-  readonly weight: Tensor | null;
-  readonly bias: Tensor | null;
-  constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
+  declare weight: Tensor | null;
+  declare bias: Tensor | null;
+  /** PyTorch's LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True). */
+  constructor(normalizedShape: number | readonly number[], ...args: PyArgs<[eps: number, elementwiseAffine: boolean], LayerNormOptions>) {
     super();
+    const opts = pyArgs<LayerNormOptions>("LayerNorm", ["eps", "elementwiseAffine"], args);
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     this.eps = opts.eps ?? 1e-5;
     const affine = opts.elementwiseAffine ?? true;

@@ -3,6 +3,7 @@
 // With returnIndices: true a max pool's forward returns [output, indices] (what MaxUnpool takes).
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { IntN, tuple } from "./conv.js";
 import { Module } from "./module.js";
@@ -66,11 +67,15 @@ abstract class MaxPoolNd<R extends boolean> extends Module<[Tensor], PoolOut<R>>
   }
 }
 
+/** What follows kernelSize in PyTorch's MaxPool1d/2d/3d: stride, padding, dilation, return_indices, ceil_mode. */
+export type MaxPoolArgs<R extends boolean> = PyArgs<[stride: IntN | null, padding: IntN, dilation: IntN, returnIndices: R, ceilMode: boolean], MaxPoolOptions<R>>;
+const MAX_POOL_NAMES = ["stride", "padding", "dilation", "returnIndices", "ceilMode"];
+
 export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: IntN, o: MaxPoolOptions<R> = {}) { super(1, kernelSize, o); }
+  constructor(kernelSize: IntN, ...args: MaxPoolArgs<R>) { super(1, kernelSize, pyArgs("MaxPool1d", MAX_POOL_NAMES, args)); }
 }
 export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
-  constructor(kernelSize: IntN, o: MaxPoolOptions<R> = {}) { super(3, kernelSize, o); }
+  constructor(kernelSize: IntN, ...args: MaxPoolArgs<R>) { super(3, kernelSize, pyArgs("MaxPool3d", MAX_POOL_NAMES, args)); }
 }
 
 export interface AvgPoolOptions {
@@ -89,8 +94,10 @@ export class AvgPool1d extends Module {
   readonly padding: number[];
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  constructor(kernelSize: IntN, o: Omit<AvgPoolOptions, "divisorOverride"> = {}) {
+  /** PyTorch's AvgPool1d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True). */
+  constructor(kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, padding: IntN, ceilMode: boolean, countIncludePad: boolean], Omit<AvgPoolOptions, "divisorOverride">>) {
     super();
+    const o = pyArgs<AvgPoolOptions>("AvgPool1d", ["stride", "padding", "ceilMode", "countIncludePad"], args);
     this.kernelSize = tuple(kernelSize, 1, "AvgPool1d kernelSize");
     this.stride = tuple(o.stride ?? kernelSize, 1, "AvgPool1d stride");
     this.padding = tuple(o.padding ?? 0, 1, "AvgPool1d padding");
@@ -113,8 +120,13 @@ export class AvgPool3d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
-  constructor(readonly kernelSize: IntN, o: AvgPoolOptions = {}) {
+  /** PyTorch's AvgPool3d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None). */
+  constructor(
+    readonly kernelSize: IntN,
+    ...args: PyArgs<[stride: IntN | null, padding: IntN, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null], AvgPoolOptions>
+  ) {
     super();
+    const o = pyArgs<AvgPoolOptions>("AvgPool3d", ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"], args);
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
     this.ceilMode = o.ceilMode ?? false;
@@ -247,15 +259,21 @@ abstract class LPPoolNd extends Module {
 }
 
 export class LPPool1d extends LPPoolNd {
-  constructor(normType: number, kernelSize: IntN, o: LPPoolOptions = {}) { super(1, normType, kernelSize, o); }
+  constructor(normType: number, kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, ceilMode: boolean], LPPoolOptions>) {
+    super(1, normType, kernelSize, pyArgs("LPPool1d", ["stride", "ceilMode"], args));
+  }
 }
 export class LPPool2d extends LPPoolNd {
-  constructor(normType: number, kernelSize: IntN, o: LPPoolOptions = {}) { super(2, normType, kernelSize, o); }
+  constructor(normType: number, kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, ceilMode: boolean], LPPoolOptions>) {
+    super(2, normType, kernelSize, pyArgs("LPPool2d", ["stride", "ceilMode"], args));
+  }
 }
 
 /** PyTorch 2.2's nn.LPPool3d. */
 export class LPPool3d extends LPPoolNd {
-  constructor(normType: number, kernelSize: IntN, o: LPPoolOptions = {}) { super(3, normType, kernelSize, o); }
+  constructor(normType: number, kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, ceilMode: boolean], LPPoolOptions>) {
+    super(3, normType, kernelSize, pyArgs("LPPool3d", ["stride", "ceilMode"], args));
+  }
 }
 
 export interface MaxUnpoolOptions {
@@ -315,11 +333,17 @@ abstract class MaxUnpoolNd extends Module<[Tensor, Tensor, (readonly number[] | 
 }
 
 export class MaxUnpool1d extends MaxUnpoolNd {
-  constructor(kernelSize: IntN, o: MaxUnpoolOptions = {}) { super(1, kernelSize, o); }
+  constructor(kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, padding: IntN], MaxUnpoolOptions>) {
+    super(1, kernelSize, pyArgs("MaxUnpool1d", ["stride", "padding"], args));
+  }
 }
 export class MaxUnpool2d extends MaxUnpoolNd {
-  constructor(kernelSize: IntN, o: MaxUnpoolOptions = {}) { super(2, kernelSize, o); }
+  constructor(kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, padding: IntN], MaxUnpoolOptions>) {
+    super(2, kernelSize, pyArgs("MaxUnpool2d", ["stride", "padding"], args));
+  }
 }
 export class MaxUnpool3d extends MaxUnpoolNd {
-  constructor(kernelSize: IntN, o: MaxUnpoolOptions = {}) { super(3, kernelSize, o); }
+  constructor(kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, padding: IntN], MaxUnpoolOptions>) {
+    super(3, kernelSize, pyArgs("MaxUnpool3d", ["stride", "padding"], args));
+  }
 }

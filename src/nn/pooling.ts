@@ -1,5 +1,6 @@
 // Pooling layers: thin modules over the functional forms (no parameters).
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "../core/functional.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { Pair, pair } from "./conv.js";
 import { Module } from "./module.js";
@@ -18,19 +19,29 @@ export class MaxPool2d extends Module {
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly ceilMode: boolean;
-  constructor(kernelSize: Pair, opts: MaxPool2dOptions = {}) {
+  /** The arguments as given (an int or a pair): PyTorch's repr prints them so. */
+  private readonly given: Pair[];
+  /** PyTorch's MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False). */
+  constructor(
+    kernelSize: Pair,
+    ...args: PyArgs<[stride: Pair | null, padding: Pair, dilation: Pair, returnIndices: false, ceilMode: boolean], MaxPool2dOptions & { returnIndices?: false }>
+  ) {
     super();
+    const opts = pyArgs<MaxPool2dOptions & { returnIndices?: boolean; stride?: Pair | null }>("MaxPool2d", ["stride", "padding", "dilation", "returnIndices", "ceilMode"], args);
+    if (opts.returnIndices === true) throw new Error("tstorch: MaxPool2d returnIndices: use nn.MaxPool1d/MaxPool3d's form or F.maxPool2dWithIndices; MaxPool2d returns the pooled tensor only");
     this.kernelSize = pair(kernelSize);
     this.stride = pair(opts.stride ?? kernelSize);
     this.padding = pair(opts.padding ?? 0);
     this.dilation = pair(opts.dilation ?? 1);
+    this.given = [kernelSize, opts.stride ?? kernelSize, opts.padding ?? 0, opts.dilation ?? 1];
     this.ceilMode = opts.ceilMode ?? false;
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
   override extraRepr(): string {
-    return `kernel_size=(${this.kernelSize}), stride=(${this.stride}), padding=(${this.padding}), dilation=(${this.dilation}), ceil_mode=${this.ceilMode ? "True" : "False"}`;
+    const [k, s, p, d] = this.given.map(showPair);
+    return `kernel_size=${k}, stride=${s}, padding=${p}, dilation=${d}, ceil_mode=${this.ceilMode ? "True" : "False"}`;
   }
 }
 
@@ -47,11 +58,16 @@ export class AvgPool2d extends Module {
   readonly padding: [number, number];
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  constructor(kernelSize: Pair, opts: AvgPool2dOptions = {}) {
+  /** The arguments as given (an int or a pair): PyTorch's repr prints them so. */
+  private readonly given: Pair[];
+  /** PyTorch's AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True). */
+  constructor(kernelSize: Pair, ...args: PyArgs<[stride: Pair | null, padding: Pair, ceilMode: boolean, countIncludePad: boolean], AvgPool2dOptions>) {
     super();
+    const opts = pyArgs<AvgPool2dOptions & { stride?: Pair | null }>("AvgPool2d", ["stride", "padding", "ceilMode", "countIncludePad"], args);
     this.kernelSize = pair(kernelSize);
     this.stride = pair(opts.stride ?? kernelSize);
     this.padding = pair(opts.padding ?? 0);
+    this.given = [kernelSize, opts.stride ?? kernelSize, opts.padding ?? 0];
     this.ceilMode = opts.ceilMode ?? false;
     this.countIncludePad = opts.countIncludePad ?? true;
   }
@@ -59,8 +75,14 @@ export class AvgPool2d extends Module {
     return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
   }
   override extraRepr(): string {
-    return `kernel_size=(${this.kernelSize}), stride=(${this.stride}), padding=(${this.padding})`;
+    const [k, s, p] = this.given.map(showPair);
+    return `kernel_size=${k}, stride=${s}, padding=${p}`;
   }
+}
+
+/** An int or a pair as Python prints it: 2, (2, 3). */
+function showPair(v: Pair): string {
+  return typeof v === "number" ? String(v) : `(${v[0]}, ${v[1]})`;
 }
 
 export class AdaptiveAvgPool2d extends Module {

@@ -29,7 +29,7 @@ export class RMSNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number | null;
   readonly elementwiseAffine: boolean;
-  readonly weight: Tensor | null;
+  declare weight: Tensor | null;
   constructor(normalizedShape: number | readonly number[], o: RMSNormOptions = {}) {
     super();
     if (!hasRMSNorm()) throw new Error("tstorch: RMSNorm needs aten::rms_norm, which the linked libtorch lacks (PyTorch 2.4 or newer has it)");

@@ -2,6 +2,7 @@
 // lstm_cell / gru_cell, with PyTorch's parameter names (weight_ih, weight_hh, bias_ih, bias_hh).
 import { empty, zeros } from "../core/creation.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { uniform_, zeros_ } from "./init.js";
@@ -12,11 +13,11 @@ const aten = ops.aten;
 
 export type CellOptions = Pick<RNNOptions, "bias" | "init" | "dtype" | "device">;
 
-abstract class RNNCellBase<In extends unknown[], Out> extends Module<In, Out> {
-  readonly weightIh: Tensor;
-  readonly weightHh: Tensor;
-  readonly biasIh: Tensor | null;
-  readonly biasHh: Tensor | null;
+export abstract class RNNCellBase<In extends unknown[], Out> extends Module<In, Out> {
+  declare weightIh: Tensor;
+  declare weightHh: Tensor;
+  declare biasIh: Tensor | null;
+  declare biasHh: Tensor | null;
   readonly bias: boolean;
 
   constructor(readonly inputSize: number, readonly hiddenSize: number, gates: number, opts: CellOptions) {
@@ -76,7 +77,13 @@ abstract class RNNCellBase<In extends unknown[], Out> extends Module<In, Out> {
 /** h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or ReLU). */
 export class RNNCell extends RNNCellBase<[Tensor, (Tensor | null)?], Tensor> {
   readonly nonlinearity: "tanh" | "relu";
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions & { nonlinearity?: "tanh" | "relu" } = {}) {
+  /** PyTorch's RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh'). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...args: PyArgs<[bias: boolean, nonlinearity: "tanh" | "relu"], CellOptions & { nonlinearity?: "tanh" | "relu" }>
+  ) {
+    const opts = pyArgs<CellOptions & { nonlinearity?: "tanh" | "relu" }>("RNNCell", ["bias", "nonlinearity"], args);
     super(inputSize, hiddenSize, 1, opts);
     this.nonlinearity = opts.nonlinearity ?? "tanh";
     if (this.nonlinearity !== "tanh" && this.nonlinearity !== "relu") throw new Error(`tstorch: RNNCell unknown nonlinearity '${this.nonlinearity}'`);
@@ -99,8 +106,9 @@ export class RNNCell extends RNNCellBase<[Tensor, (Tensor | null)?], Tensor> {
 
 /** One LSTM step: forward(x, [h, c]?) returns [h', c']. */
 export class LSTMCell extends RNNCellBase<[Tensor, (LSTMState | null)?], LSTMState> {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super(inputSize, hiddenSize, 4, opts);
+  /** PyTorch's LSTMCell(input_size, hidden_size, bias=True). */
+  constructor(inputSize: number, hiddenSize: number, ...args: PyArgs<[bias: boolean], CellOptions>) {
+    super(inputSize, hiddenSize, 4, pyArgs<CellOptions>("LSTMCell", ["bias"], args));
   }
   forward(input: Tensor, hx: LSTMState | null = null): LSTMState {
     const unbatched = this.checkInput(input);
@@ -120,8 +128,9 @@ export class LSTMCell extends RNNCellBase<[Tensor, (LSTMState | null)?], LSTMSta
 
 /** One GRU step: forward(x, h?) returns h'. */
 export class GRUCell extends RNNCellBase<[Tensor, (Tensor | null)?], Tensor> {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super(inputSize, hiddenSize, 3, opts);
+  /** PyTorch's GRUCell(input_size, hidden_size, bias=True). */
+  constructor(inputSize: number, hiddenSize: number, ...args: PyArgs<[bias: boolean], CellOptions>) {
+    super(inputSize, hiddenSize, 3, pyArgs<CellOptions>("GRUCell", ["bias"], args));
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
     const unbatched = this.checkInput(input);

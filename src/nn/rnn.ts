@@ -7,6 +7,7 @@ import { zeros, empty } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { uniform_, zeros_ } from "./init.js";
@@ -44,6 +45,13 @@ export interface LSTMOptions extends RNNOptions {
 /** LSTM's (h, c) state: h [layers·directions, batch, projSize or hiddenSize], c [layers·directions, batch, hiddenSize]. */
 export type LSTMState = [h: Tensor, c: Tensor];
 
+/** What follows (inputSize, hiddenSize) in PyTorch's GRU and LSTM: num_layers, bias, batch_first, dropout, bidirectional. */
+export type RNNArgs<O> = PyArgs<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], O>;
+const RNN_NAMES = ["numLayers", "bias", "batchFirst", "dropout", "bidirectional"];
+
+/** Any of the recurrent layers (PyTorch code that holds "an RNN" calls it as `rnn(x, h)`). */
+export type AnyRNN = RNN | GRU | LSTM;
+
 function gateCount(mode: RNNMode): number {
   return mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1;
 }
@@ -59,8 +67,19 @@ export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out>
   readonly dropout: number;
   readonly bidirectional: boolean;
   readonly projSize: number;
-  /** @internal parameters in libtorch's flat order: per layer, per direction w_ih, w_hh, [b_ih, b_hh], [w_hr]. */
-  protected readonly flatWeights: Tensor[] = [];
+  /** @internal parameter names in libtorch's flat order: per layer, per direction w_ih, w_hh, [b_ih, b_hh], [w_hr]. */
+  protected readonly flatWeightNames: string[] = [];
+  /**
+   * @internal the registered parameters in that order, read at each call, so that a parameter
+   * replaced by assignment or registerParameter (weight tying) is the one the operator uses.
+   */
+  protected get flatWeights(): Tensor[] {
+    return this.flatWeightNames.map((n) => {
+      const w = this._parameters.get(n);
+      if (!(w instanceof Tensor)) throw new Error(`tstorch: ${this.constructor.name}: parameter '${n}' is not set`);
+      return w;
+    });
+  }
 
   constructor(readonly mode: RNNMode, readonly inputSize: number, readonly hiddenSize: number, opts: LSTMOptions = {}) {
     super();
@@ -87,7 +106,10 @@ export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out>
       for (let dir = 0; dir < dirs; dir++) {
         const inSize = layer === 0 ? inputSize : realHidden * dirs;
         const sfx = `_l${layer}${dir === 1 ? "_reverse" : ""}`;
-        const reg = (name: string, shape: number[]) => this.flatWeights.push(this.registerParameter(name + sfx, empty(shape, t)));
+        const reg = (name: string, shape: number[]) => {
+          this.registerParameter(name + sfx, empty(shape, t));
+          this.flatWeightNames.push(name + sfx);
+        };
         reg("weight_ih", [gate, inSize]);
         reg("weight_hh", [gate, realHidden]);
         if (this.bias) {
@@ -193,7 +215,13 @@ export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out>
 /** Elman RNN (tanh or ReLU). forward(input, h0?) returns [output, h_n]. */
 export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   readonly nonlinearity: "tanh" | "relu";
-  constructor(inputSize: number, hiddenSize: number, opts: RNNTanhOptions = {}) {
+  /** PyTorch's RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False, dropout=0.0, bidirectional=False). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...args: PyArgs<[numLayers: number, nonlinearity: "tanh" | "relu", bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RNNTanhOptions>
+  ) {
+    const opts = pyArgs<RNNTanhOptions>("RNN", ["numLayers", "nonlinearity", "bias", "batchFirst", "dropout", "bidirectional"], args);
     const nl = opts.nonlinearity ?? "tanh";
     if (nl !== "tanh" && nl !== "relu") throw new Error(`tstorch: RNN unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
     super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
@@ -206,8 +234,9 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
 
 /** Gated recurrent unit. forward(input, h0?) returns [output, h_n]. */
 export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
-    super("GRU", inputSize, hiddenSize, opts);
+  /** PyTorch's GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False). */
+  constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNOptions>) {
+    super("GRU", inputSize, hiddenSize, pyArgs<RNNOptions>("GRU", RNN_NAMES, args));
   }
   forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
     return this.forwardSingle(input, hx);
@@ -216,8 +245,13 @@ export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
 
 /** Long short-term memory, optionally with projections. forward(input, [h0, c0]?) returns [output, [h_n, c_n]]. */
 export class LSTM extends RNNBase<[Tensor, (LSTMState | null)?], [Tensor, LSTMState]> {
-  constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
-    super("LSTM", inputSize, hiddenSize, opts);
+  /** PyTorch's LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False, proj_size=0). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...args: PyArgs<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean, projSize: number], LSTMOptions>
+  ) {
+    super("LSTM", inputSize, hiddenSize, pyArgs<LSTMOptions>("LSTM", [...RNN_NAMES, "projSize"], args));
   }
 
   forward(input: Tensor, hx: LSTMState | null = null): [Tensor, LSTMState] {

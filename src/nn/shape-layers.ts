@@ -2,7 +2,9 @@
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
-import { Module, pyFloat } from "./module.js";
+import { DropoutBase, type DropoutArgs } from "./dropout-more.js";
+import { inPlace } from "./inplace.js";
+import { Module } from "./module.js";
 
 const aten = ops.aten;
 
@@ -22,10 +24,9 @@ export class Unflatten extends Module {
   }
 }
 
-abstract class ChannelDropout extends Module {
-  constructor(readonly p = 0.5, private readonly spatial: number) {
-    super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`tstorch: dropout probability has to be between 0 and 1, but got ${p}`);
+abstract class ChannelDropout extends DropoutBase {
+  constructor(args: readonly unknown[], private readonly spatial: number) {
+    super(args);
   }
   forward(x: Tensor): Tensor {
     const batched = this.spatial + 2;
@@ -33,23 +34,21 @@ abstract class ChannelDropout extends Module {
       throw new Error(`tstorch: ${this.constructor.name}: expected ${batched - 1}-D or ${batched}-D input, got ${x.ndim}-D input`);
     }
     if (!this.training || this.p === 0) return x;
-    if (x.ndim === batched) return aten.feature_dropout(x, this.p, true) as Tensor;
+    if (x.ndim === batched) return this.run(x, (y) => aten.feature_dropout(y, this.p, true) as Tensor, (y) => aten.feature_dropout_(y, this.p, true));
+    if (this.inplace) return inPlace(x, () => scope(() => { aten.feature_dropout_(x.unsqueeze(0), this.p, true); }));
     return scope(() => (aten.feature_dropout(x.unsqueeze(0), this.p, true) as Tensor).squeeze(0));
-  }
-  override extraRepr(): string {
-    return `p=${pyFloat(this.p)}, inplace=False`;
   }
 }
 
 /** Zeroes whole channels of [N, C, L] (or [C, L]) inputs with probability p in training mode, scaling the rest by 1/(1-p). */
 export class Dropout1d extends ChannelDropout {
-  constructor(p = 0.5) {
-    super(p, 1);
+  constructor(...args: DropoutArgs) {
+    super(args, 1);
   }
 }
 /** Zeroes whole channels of [N, C, H, W] (or [C, H, W]) inputs with probability p in training mode. */
 export class Dropout2d extends ChannelDropout {
-  constructor(p = 0.5) {
-    super(p, 2);
+  constructor(...args: DropoutArgs) {
+    super(args, 2);
   }
 }

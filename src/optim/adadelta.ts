@@ -3,7 +3,8 @@
 import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 export interface AdadeltaOptions {
   /** Scales delta before it is applied (default 1). */
@@ -23,8 +24,9 @@ export interface AdadeltaGroup extends ParamGroup {
 }
 
 export class Adadelta extends Optimizer<AdadeltaGroup> {
-  constructor(params: ParamsInput, lr?: number | AdadeltaOptions, opts?: AdadeltaOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, rho, eps, weightDecay), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, rho: number, eps: number, weightDecay: number], AdadeltaOptions>) {
+    const o = pyArgs<AdadeltaOptions>("Adadelta", ["lr", "rho", "eps", "weightDecay"], args);
     super(params, { lr: o.lr ?? 1.0, rho: o.rho ?? 0.9, eps: o.eps ?? 1e-6, weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false });
   }
 

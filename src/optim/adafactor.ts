@@ -6,7 +6,8 @@ import type { Tensor } from "../core/tensor.js";
 import { matmul } from "../generated/functions.js";
 import { vectorNorm } from "../generated/linalg.js";
 import { persist } from "../nn/persist.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow } from "./scalar-math.js";
 
 export interface AdafactorOptions {
@@ -33,8 +34,9 @@ export interface AdafactorGroup extends ParamGroup {
 const MACHINE_EPS: Record<string, number> = { float64: 2 ** -52, float32: 2 ** -23, float16: 2 ** -10, bfloat16: 2 ** -7 };
 
 export class Adafactor extends Optimizer<AdafactorGroup> {
-  constructor(params: ParamsInput, lr?: number | AdafactorOptions, opts?: AdafactorOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, beta2Decay, eps, d, weightDecay), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, beta2Decay: number, eps: readonly [number | null, number], d: number, weightDecay: number], AdafactorOptions>) {
+    const o = pyArgs<AdafactorOptions>("Adafactor", ["lr", "beta2Decay", "eps", "d", "weightDecay"], args);
     const eps = o.eps ?? [null, 1e-3];
     super(params, { lr: o.lr ?? 1e-2, beta2Decay: o.beta2Decay ?? -0.8, eps: [eps[0], eps[1]], d: o.d ?? 1.0, weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false });
   }

@@ -5,7 +5,8 @@ import { emptyLike, fullLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { sparseCooTensor } from "../generated/functions.js";
 import { persist } from "../nn/persist.js";
-import { Closure, isSparse, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 export interface AdagradOptions {
   lr?: number;
@@ -27,8 +28,9 @@ export interface AdagradGroup extends ParamGroup {
 }
 
 export class Adagrad extends Optimizer<AdagradGroup> {
-  constructor(params: ParamsInput, lr?: number | AdagradOptions, opts?: AdagradOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, lrDecay, weightDecay, initialAccumulatorValue, eps), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, lrDecay: number, weightDecay: number, initialAccumulatorValue: number, eps: number], AdagradOptions>) {
+    const o = pyArgs<AdagradOptions>("Adagrad", ["lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"], args);
     super(params, {
       lr: o.lr ?? 1e-2,
       lrDecay: o.lrDecay ?? 0,

@@ -9,7 +9,8 @@ import { Handle, native } from "../core/native.js";
 import { K } from "../core/op-ids.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { lrOptions, Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
+import { Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { firstMoment } from "./adamax.js";
 import { pyPow, usesLerp } from "./scalar-math.js";
 
@@ -250,11 +251,16 @@ function capturableUpdate(
 }
 
 /** Adam (L2 weight decay added to the gradient). */
+/** What follows params in PyTorch's Adam and AdamW: lr, betas, eps, weight_decay, amsgrad, then the options object. */
+export type AdamArgs = PyArgs<[lr: number, betas: readonly [number, number], eps: number, weightDecay: number, amsgrad: boolean], AdamOptions>;
+const ADAM_NAMES = ["lr", "betas", "eps", "weightDecay", "amsgrad"];
+
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   /** new Adam(params, { lr, betas, ... }) or, as PyTorch's Adam(params, lr, ...), new Adam(params, lr, { betas, ... }). */
-  constructor(params: ParamsInput, lr?: number | AdamOptions, opts?: AdamOptions) {
-    super(params, lrOptions(lr, opts), 0);
+  /** PyTorch's Adam(params, lr, betas, eps, weight_decay, amsgrad), then the options object. */
+  constructor(params: ParamsInput, ...args: AdamArgs) {
+    super(params, pyArgs<AdamOptions>("Adam", ADAM_NAMES, args), 0);
   }
 }
 
@@ -262,7 +268,8 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   /** new AdamW(params, { lr, ... }) or new AdamW(params, lr, { ... }). */
-  constructor(params: ParamsInput, lr?: number | AdamOptions, opts?: AdamOptions) {
-    super(params, lrOptions(lr, opts), 1e-2);
+  /** PyTorch's AdamW(params, lr, betas, eps, weight_decay, amsgrad), then the options object. */
+  constructor(params: ParamsInput, ...args: AdamArgs) {
+    super(params, pyArgs<AdamOptions>("AdamW", ADAM_NAMES, args), 1e-2);
   }
 }

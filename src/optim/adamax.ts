@@ -5,7 +5,8 @@ import { zerosLike } from "../core/creation.js";
 import { native } from "../core/native.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow, usesLerp } from "./scalar-math.js";
 
 export interface AdamaxOptions {
@@ -26,8 +27,9 @@ export interface AdamaxGroup extends ParamGroup {
 let maximumOut: number | undefined;
 
 export class Adamax extends Optimizer<AdamaxGroup> {
-  constructor(params: ParamsInput, lr?: number | AdamaxOptions, opts?: AdamaxOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, betas, eps, weightDecay), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, betas: readonly [number, number], eps: number, weightDecay: number], AdamaxOptions>) {
+    const o = pyArgs<AdamaxOptions>("Adamax", ["lr", "betas", "eps", "weightDecay"], args);
     const betas = o.betas ?? [0.9, 0.999];
     super(params, { lr: o.lr ?? 2e-3, betas: [betas[0], betas[1]], eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false });
   }

@@ -4,7 +4,8 @@
 import { full, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow } from "./scalar-math.js";
 
 export interface ASGDOptions {
@@ -28,8 +29,9 @@ export interface ASGDGroup extends ParamGroup {
 }
 
 export class ASGD extends Optimizer<ASGDGroup> {
-  constructor(params: ParamsInput, lr?: number | ASGDOptions, opts?: ASGDOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, lambd, alpha, t0, weightDecay), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, lambd: number, alpha: number, t0: number, weightDecay: number], ASGDOptions>) {
+    const o = pyArgs<ASGDOptions>("ASGD", ["lr", "lambd", "alpha", "t0", "weightDecay"], args);
     super(params, {
       lr: o.lr ?? 1e-2,
       lambd: o.lambd ?? 1e-4,

@@ -8,7 +8,8 @@ import { isPersistent, persist, scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { noGrad } from "../core/autograd.js";
 import { PyNum, PyScalars, strongWolfe } from "./lbfgs-line-search.js";
-import { Closure, isSparse, lrOptions, Optimizer, OptimizerStateDict, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, isSparse, Optimizer, OptimizerStateDict, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { torchVersion } from "../core/runtime.js";
 
 export interface LBFGSOptions {
@@ -56,8 +57,9 @@ interface LBFGSState {
 export class LBFGS extends Optimizer<LBFGSGroup> {
   private lbfgs: LBFGSState = { funcEvals: 0, nIter: 0 };
 
-  constructor(params: ParamsInput, lr?: number | LBFGSOptions, opts?: LBFGSOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, maxIter: number, maxEval: number | null, toleranceGrad: number, toleranceChange: number, historySize: number, lineSearchFn: "strong_wolfe" | null], LBFGSOptions>) {
+    const o = pyArgs<LBFGSOptions>("LBFGS", ["lr", "maxIter", "maxEval", "toleranceGrad", "toleranceChange", "historySize", "lineSearchFn"], args);
     const maxIter = o.maxIter ?? 20;
     super(params, {
       lr: o.lr ?? 1,

@@ -3,6 +3,7 @@
 // schedulers it holds through their public step(epoch) and initialStep(), as PyTorch does.
 import { LRScheduler, SchedulerState } from "./lr-scheduler.js";
 import type { Optimizer } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 export type LrLambda = (epoch: number) => number;
 
@@ -15,7 +16,9 @@ export interface LambdaLROptions {
 /** Sets each group's learning rate to its initial one times lrLambda(epoch). */
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: LrLambda[];
-  constructor(optimizer: Optimizer, opts: LambdaLROptions) {
+  /** PyTorch's LambdaLR(optimizer, lr_lambda, last_epoch=-1), or `{ lrLambda, lastEpoch }`. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[lrLambda: LrLambda | readonly LrLambda[], lastEpoch: number], LambdaLROptions>) {
+    const opts = pyArgs<LambdaLROptions>("LambdaLR", ["lrLambda", "lastEpoch"], args);
     const n = optimizer.paramGroups.length;
     const l = opts?.lrLambda;
     let lambdas: LrLambda[];
@@ -49,7 +52,9 @@ export class LinearLR extends LRScheduler {
   readonly startFactor: number;
   readonly endFactor: number;
   readonly totalIters: number;
-  constructor(optimizer: Optimizer, opts: LinearLROptions = {}) {
+  /** PyTorch's LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5, last_epoch=-1). */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[startFactor: number, endFactor: number, totalIters: number, lastEpoch: number], LinearLROptions>) {
+    const opts = pyArgs<LinearLROptions>("LinearLR", ["startFactor", "endFactor", "totalIters", "lastEpoch"], args);
     const startFactor = opts.startFactor ?? 1.0 / 3;
     const endFactor = opts.endFactor ?? 1.0;
     const totalIters = opts.totalIters ?? 5;
@@ -89,8 +94,9 @@ export interface SequentialLROptions {
 export class SequentialLR extends LRScheduler {
   readonly schedulers: readonly LRScheduler[];
   readonly milestones: readonly number[];
-  constructor(optimizer: Optimizer, opts: SequentialLROptions) {
-    const { schedulers, milestones } = opts ?? ({} as SequentialLROptions);
+  /** PyTorch's SequentialLR(optimizer, schedulers, milestones), or `{ schedulers, milestones }`. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[schedulers: readonly LRScheduler[], milestones: readonly number[]], SequentialLROptions>) {
+    const { schedulers, milestones } = pyArgs<SequentialLROptions>("SequentialLR", ["schedulers", "milestones"], args);
     if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error("tstorch: SequentialLR needs a non-empty list of schedulers");
     if (!Array.isArray(milestones)) throw new Error("tstorch: SequentialLR needs milestones: a list of epochs");
     schedulers.forEach((s, i) => {

@@ -1,6 +1,7 @@
 // ReduceLROnPlateau: torch/optim/lr_scheduler.py. Cuts the learning rates by `factor` when a metric
 // has stopped improving for `patience` epochs; step(metric) instead of step().
 import type { Optimizer } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 export interface ReduceLROnPlateauOptions {
   /** "min": the metric should fall (a loss); "max": rise (an accuracy). */
@@ -52,8 +53,15 @@ export class ReduceLROnPlateau {
   private modeWorse = Infinity;
   private lastLr: number[];
 
-  constructor(readonly optimizer: Optimizer, mode: "min" | "max" | ReduceLROnPlateauOptions = {}, opts: ReduceLROnPlateauOptions = {}) {
-    const o: ReduceLROnPlateauOptions = typeof mode === "string" ? { ...opts, mode } : mode;
+  /** PyTorch's ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=10, threshold=1e-4, threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-8). */
+  constructor(
+    readonly optimizer: Optimizer,
+    ...args: PyArgs<
+      [mode: "min" | "max", factor: number, patience: number, threshold: number, thresholdMode: "rel" | "abs", cooldown: number, minLr: number | readonly number[], eps: number],
+      ReduceLROnPlateauOptions
+    >
+  ) {
+    const o = pyArgs<ReduceLROnPlateauOptions>("ReduceLROnPlateau", ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"], args);
     const factor = o.factor ?? 0.1;
     if (factor >= 1.0) throw new Error("tstorch: Factor should be < 1.0.");
     this.factor = factor;

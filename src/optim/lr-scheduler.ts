@@ -3,6 +3,7 @@
 // Like PyTorch, constructing a scheduler performs its first step (lastEpoch -1 → 0).
 import type { Optimizer, ParamGroup } from "./optimizer.js";
 import { torchVersion } from "../core/runtime.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 /** Python's modulo (the sign follows the divisor). */
 function pymod(a: number, b: number): number {
@@ -105,11 +106,25 @@ export abstract class LRScheduler {
   }
 }
 
+export interface StepLROptions {
+  stepSize: number;
+  gamma?: number;
+  lastEpoch?: number;
+}
+export interface CosineAnnealingLROptions {
+  tMax: number;
+  etaMin?: number;
+  lastEpoch?: number;
+}
+
 /** Multiplies the learning rate by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
-  constructor(optimizer: Optimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+  /** PyTorch's StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1): `new optim.StepLR(opt, 1, 0.7)` or `{ stepSize: 1, gamma: 0.7 }`. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[stepSize: number, gamma: number, lastEpoch: number], StepLROptions>) {
+    const opts = pyArgs<Partial<StepLROptions>>("StepLR", ["stepSize", "gamma", "lastEpoch"], args);
+    if (typeof opts.stepSize !== "number") throw new Error("tstorch: StepLR needs a stepSize (positionally or as { stepSize })");
     super(optimizer, opts.lastEpoch ?? -1);
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
@@ -128,7 +143,10 @@ export class StepLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
-  constructor(optimizer: Optimizer, opts: { tMax: number; etaMin?: number; lastEpoch?: number }) {
+  /** PyTorch's CosineAnnealingLR(optimizer, T_max, eta_min=0, last_epoch=-1). */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[tMax: number, etaMin: number, lastEpoch: number], CosineAnnealingLROptions>) {
+    const opts = pyArgs<Partial<CosineAnnealingLROptions>>("CosineAnnealingLR", ["tMax", "etaMin", "lastEpoch"], args);
+    if (typeof opts.tMax !== "number") throw new Error("tstorch: CosineAnnealingLR needs tMax (positionally or as { tMax })");
     super(optimizer, opts.lastEpoch ?? -1);
     this.tMax = opts.tMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -186,8 +204,22 @@ export class OneCycleLR extends LRScheduler {
   readonly cycleMomentum: boolean;
   private readonly useBeta1: boolean;
 
-  constructor(optimizer: Optimizer, opts: OneCycleLROptions) {
-    const o = opts;
+  /**
+   * PyTorch's OneCycleLR(optimizer, max_lr, total_steps, epochs, steps_per_epoch, pct_start,
+   * anneal_strategy, cycle_momentum, base_momentum, max_momentum, div_factor, final_div_factor,
+   * three_phase, last_epoch), positionally and/or in the options object.
+   */
+  constructor(
+    optimizer: Optimizer,
+    ...args: PyArgs<
+      [maxLr: number | readonly number[], totalSteps: number | undefined, epochs: number | undefined, stepsPerEpoch: number | undefined, pctStart: number,
+        anneal: "cos" | "linear", cycleMomentum: boolean, baseMomentum: number | readonly number[], maxMomentum: number | readonly number[],
+        divFactor: number, finalDivFactor: number, threePhase: boolean, lastEpoch: number],
+      OneCycleLROptions
+    >
+  ) {
+    const o = pyArgs<OneCycleLROptions>("OneCycleLR", ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "anneal", "cycleMomentum",
+      "baseMomentum", "maxMomentum", "divFactor", "finalDivFactor", "threePhase", "lastEpoch"], args);
     let total: number;
     if (o.totalSteps !== undefined) {
       if (!Number.isInteger(o.totalSteps) || o.totalSteps <= 0) throw new Error(`tstorch: expected a positive integer totalSteps, but got ${o.totalSteps}`);

@@ -6,7 +6,8 @@ import type { Tensor } from "../core/tensor.js";
 import { addmm, matmul } from "../generated/functions.js";
 import { vectorNorm } from "../generated/linalg.js";
 import { persist } from "../nn/persist.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 export type MuonAdjustLrFn = "original" | "match_rms_adamw" | "spectral_unclamped";
 
@@ -36,8 +37,9 @@ export interface MuonGroup extends ParamGroup {
 }
 
 export class Muon extends Optimizer<MuonGroup> {
-  constructor(params: ParamsInput, lr?: number | MuonOptions, opts?: MuonOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, weightDecay, momentum, nesterov, nsCoefficients, eps, nsSteps, adjustLrFn), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, weightDecay: number, momentum: number, nesterov: boolean, nsCoefficients: readonly [number, number, number], eps: number, nsSteps: number, adjustLrFn: MuonAdjustLrFn | null], MuonOptions>) {
+    const o = pyArgs<MuonOptions>("Muon", ["lr", "weightDecay", "momentum", "nesterov", "nsCoefficients", "eps", "nsSteps", "adjustLrFn"], args);
     const c = o.nsCoefficients ?? [3.4445, -4.775, 2.0315];
     super(params, {
       lr: o.lr ?? 1e-3,

@@ -8,7 +8,8 @@ import { full, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 import { checkAdamLike, firstMoment } from "./adamax.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow } from "./scalar-math.js";
 import { torchVersion } from "../core/runtime.js";
 
@@ -34,8 +35,9 @@ export interface NAdamGroup extends ParamGroup {
 }
 
 export class NAdam extends Optimizer<NAdamGroup> {
-  constructor(params: ParamsInput, lr?: number | NAdamOptions, opts?: NAdamOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, betas, eps, weightDecay, momentumDecay), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, betas: readonly [number, number], eps: number, weightDecay: number, momentumDecay: number], NAdamOptions>) {
+    const o = pyArgs<NAdamOptions>("NAdam", ["lr", "betas", "eps", "weightDecay", "momentumDecay"], args);
     const betas = o.betas ?? [0.9, 0.999];
     super(params, {
       lr: o.lr ?? 2e-3,

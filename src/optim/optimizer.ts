@@ -7,6 +7,7 @@ import { native } from "../core/native.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
+import { ParamStateMap } from "./param-state.js";
 
 /** A parameter group: its tensors and hyper-parameters (camelCased PyTorch keys; schedulers add initialLr, maxLr, ...). */
 export interface ParamGroup {
@@ -78,8 +79,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   readonly paramGroups: G[] = [];
   /** Hyper-parameter defaults for groups that do not override them (what PyTorch's schedulers inspect). */
   readonly defaults: Omit<G, "params">;
-  /** Per-parameter state, keyed by the parameter object (Module.to keeps that identity). */
-  readonly state = new Map<Tensor, ParamState>();
+  /**
+   * Per-parameter state, keyed by the parameter object (Module.to keeps that identity). Tensors
+   * stored in a state object outlive every torch.scope (the optimiser owns them; see param-state.ts).
+   */
+  readonly state: Map<Tensor, ParamState> = new ParamStateMap();
 
   protected constructor(params: ParamsInput, defaults: Omit<G, "params">) {
     this.defaults = defaults;
@@ -201,8 +205,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   protected stateOf(p: Tensor): ParamState {
     let s = this.state.get(p);
     if (s === undefined) {
-      s = {};
-      this.state.set(p, s);
+      this.state.set(p, {});
+      s = this.state.get(p)!; // the stored (owning) state object
     }
     return s;
   }

@@ -6,7 +6,8 @@ import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 import { checkAdamLike, firstMoment } from "./adamax.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow } from "./scalar-math.js";
 import { torchVersion } from "../core/runtime.js";
 
@@ -29,8 +30,9 @@ export interface RAdamGroup extends ParamGroup {
 }
 
 export class RAdam extends Optimizer<RAdamGroup> {
-  constructor(params: ParamsInput, lr?: number | RAdamOptions, opts?: RAdamOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, betas, eps, weightDecay), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, betas: readonly [number, number], eps: number, weightDecay: number], RAdamOptions>) {
+    const o = pyArgs<RAdamOptions>("RAdam", ["lr", "betas", "eps", "weightDecay"], args);
     const betas = o.betas ?? [0.9, 0.999];
     super(params, {
       lr: o.lr ?? 1e-3,

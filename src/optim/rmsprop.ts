@@ -5,7 +5,8 @@ import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 import { firstMoment } from "./adamax.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 export interface RMSpropOptions {
   lr?: number;
@@ -29,8 +30,9 @@ export interface RMSpropGroup extends ParamGroup {
 }
 
 export class RMSprop extends Optimizer<RMSpropGroup> {
-  constructor(params: ParamsInput, lr?: number | RMSpropOptions, opts?: RMSpropOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, alpha, eps, weightDecay, momentum, centered), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean], RMSpropOptions>) {
+    const o = pyArgs<RMSpropOptions>("RMSprop", ["lr", "alpha", "eps", "weightDecay", "momentum", "centered"], args);
     super(params, {
       lr: o.lr ?? 1e-2,
       alpha: o.alpha ?? 0.99,

@@ -4,7 +4,8 @@
 import { fullLike, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { Closure, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 
 export interface RpropOptions {
   /** The initial step size of every element (default 1e-2). */
@@ -23,8 +24,9 @@ export interface RpropGroup extends ParamGroup {
 }
 
 export class Rprop extends Optimizer<RpropGroup> {
-  constructor(params: ParamsInput, lr?: number | RpropOptions, opts?: RpropOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, etas, stepSizes), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, etas: readonly [number, number], stepSizes: readonly [number, number]], RpropOptions>) {
+    const o = pyArgs<RpropOptions>("Rprop", ["lr", "etas", "stepSizes"], args);
     const etas = o.etas ?? [0.5, 1.2];
     const sizes = o.stepSizes ?? [1e-6, 50];
     super(params, { lr: o.lr ?? 1e-2, etas: [etas[0], etas[1]], stepSizes: [sizes[0], sizes[1]], maximize: o.maximize ?? false });

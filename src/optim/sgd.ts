@@ -3,7 +3,8 @@
 import { noGrad } from "../core/autograd.js";
 import { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
-import { lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
+import { Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 
 export interface SGDOptions {
   /** Required: here or positionally, new SGD(params, lr, { momentum }) as PyTorch's SGD(params, lr, momentum=...). */
@@ -24,8 +25,9 @@ export interface SGDGroup extends ParamGroup {
 }
 
 export class SGD extends Optimizer<SGDGroup> {
-  constructor(params: ParamsInput, lr: number | SGDOptions, options?: SGDOptions) {
-    const opts = lrOptions(lr, options);
+  /** PyTorch's SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean], SGDOptions>) {
+    const opts = pyArgs<SGDOptions>("SGD", ["lr", "momentum", "dampening", "weightDecay", "nesterov"], args);
     if (typeof opts.lr !== "number") throw new Error("tstorch: SGD needs a learning rate ({ lr })");
     super(params, {
       lr: opts.lr,

@@ -6,7 +6,8 @@ import type { Tensor } from "../core/tensor.js";
 import { persist } from "../nn/persist.js";
 import { makeSparse } from "./adagrad.js";
 import { checkAdamLike } from "./adamax.js";
-import { Closure, isSparse, lrOptions, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow } from "./scalar-math.js";
 import { torchVersion } from "../core/runtime.js";
 
@@ -24,8 +25,9 @@ export interface SparseAdamGroup extends ParamGroup {
 }
 
 export class SparseAdam extends Optimizer<SparseAdamGroup> {
-  constructor(params: ParamsInput, lr?: number | SparseAdamOptions, opts?: SparseAdamOptions) {
-    const o = lrOptions(lr, opts);
+  /** PyTorch's positional order (lr, betas, eps), then the options object. */
+  constructor(params: ParamsInput, ...args: PyArgs<[lr: number, betas: readonly [number, number], eps: number], SparseAdamOptions>) {
+    const o = pyArgs<SparseAdamOptions>("SparseAdam", ["lr", "betas", "eps"], args);
     const betas = o.betas ?? [0.9, 0.999];
     const lrValue = o.lr ?? 1e-3;
     const eps = o.eps ?? 1e-8;

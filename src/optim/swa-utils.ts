@@ -72,7 +72,7 @@ export interface AveragedModelOptions {
 export class AveragedModel<In extends unknown[] = [Tensor], Out = Tensor> extends Module<In, Out> {
   readonly module: Module<In, Out>;
   /** How many models were averaged (an int64 buffer, PyTorch's n_averaged). */
-  readonly nAveraged: Tensor;
+  declare nAveraged: Tensor;
   readonly avgFn: AvgFn | null;
   readonly multiAvgFn: MultiAvgFn | null;
   readonly useBuffers: boolean;
