@@ -8,6 +8,9 @@ import { Tensor } from "../core/tensor.js";
 
 const aten = ops.aten;
 
+// the sub-namespaces of torch.nn.utils, each in a file of its own
+export * as rnn from "./packed-sequence.js";
+
 export interface ClipGradNormOptions {
   /** Order of the norm (default 2; Infinity for the max-norm). */
   normType?: number;
