@@ -84,3 +84,8 @@ export { RMSNorm, hasRMSNorm } from "./rms-norm.js";
 export type { RMSNormOptions } from "./rms-norm.js";
 export { ParameterList, ParameterDict } from "./parameter-containers.js";
 export { NLLLoss2d } from "./loss-aliases.js";
+export {
+  LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyBatchNorm1d,
+  LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, UninitializedParameter, UninitializedBuffer,
+  hasUninitializedParams,
+} from "./lazy.js";
