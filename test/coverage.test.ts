@@ -73,3 +73,15 @@ describe("coverage: the lookup the report uses", () => {
     assert.equal(lib.exclusionOf("torch.nn.init", "sparse_"), null);
   });
 });
+
+describe("coverage: nn.functional names that are ATen's functions", () => {
+  it("are the same functions as torch's, so they compute what torch.* computes", () => {
+    const F = torch.nn.functional as Record<string, unknown>;
+    for (const n of ["conv1d", "conv3d", "pixelShuffle", "celu", "selu", "pdist", "cosineSimilarity", "groupNorm", "threshold"]) {
+      assert.equal(F[n], (torch as unknown as Record<string, unknown>)[n], n);
+    }
+    const x = torch.tensor([[1, 2], [3, 5]], { dtype: "float32" });
+    assert.deepEqual(Array.from(torch.nn.functional.normalize(x, 2, 1).toTypedArray() as Float32Array).map((v) => v.toFixed(4)),
+      [1 / Math.sqrt(5), 2 / Math.sqrt(5), 3 / Math.sqrt(34), 5 / Math.sqrt(34)].map((v) => v.toFixed(4)));
+  });
+});
