@@ -8,3 +8,11 @@ export { interpolate } from "./resample.js";
 export type { InterpolateOptions, UpsampleMode } from "./resample.js";
 export { klDiv, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, ctcLoss } from "./losses-functional.js";
 export type { KLDivOptions, CTCLossOptions } from "./losses-functional.js";
+export { normalize } from "./normalize.js";
+export type { NormalizeOptions } from "./normalize.js";
+// torch.nn.functional names that are ATen functions with the same positional arguments (the generated ones)
+export {
+  conv1d, conv3d, convTranspose1d, convTranspose3d, convTbc, avgPool1d, adaptiveAvgPool1d, bilinear, celu, celu_, selu, selu_,
+  channelShuffle, nativeChannelShuffle, hardshrink, pdist, pixelShuffle, pixelUnshuffle, prelu, relu_, threshold, threshold_,
+  cosineSimilarity, pairwiseDistance, alphaDropout, featureAlphaDropout, groupNorm, rrelu, rrelu_,
+} from "../generated/functions.js";

@@ -91,3 +91,8 @@ export { InstanceNormBase } from "./group-norm.js";
 export { DropoutBase } from "./dropout-more.js";
 export { RNNCellBase } from "./rnn-cell.js";
 export type { InplaceOptions, LeakyReLUOptions, DropoutOptions } from "./activation.js";
+export {
+  LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d, LazyBatchNorm1d,
+  LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, UninitializedParameter, UninitializedBuffer,
+  hasUninitializedParams,
+} from "./lazy.js";

@@ -12,6 +12,7 @@ import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { uniform_, zeros_ } from "./init.js";
 import { Module } from "./module.js";
+import { PackedSequence } from "./packed-sequence.js";
 
 const aten = ops.aten;
 
@@ -184,6 +185,42 @@ export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out>
     }
   }
 
+  /**
+   * @internal forward over a PackedSequence (PyTorch's RNNBase.forward for packed input): the packed
+   * kernels (aten::lstm.data, ...) run on data + batchSizes; a given state is permuted into the
+   * sorted batch order and the final state back to the caller's, as PyTorch's permute_hidden does.
+   */
+  protected forwardPacked(input: PackedSequence, hx: readonly Tensor[] | null): [PackedSequence, Tensor[]] {
+    const data = input.data;
+    if (data.ndim !== 2 || data.shape[1] !== this.inputSize) {
+      throw new Error(`tstorch: ${this.constructor.name}: input.size(-1) must be equal to inputSize. Expected ${this.inputSize}, got ${data.shape[data.ndim - 1]}`);
+    }
+    const maxBatch = Number(input.batchSizes.toTypedArray()[0]);
+    const realHidden = this.projSize > 0 ? this.projSize : this.hiddenSize;
+    const sizes = this.mode === "LSTM" ? [realHidden, this.hiddenSize] : [this.hiddenSize];
+    const names = this.mode === "LSTM" ? ["hidden state h0", "cell state c0"] : ["hidden"];
+    if (hx !== null) hx.forEach((h, i) => this.checkHidden(h, this.hiddenShape(maxBatch, sizes[i]), names[i]));
+    return scope(() => {
+      const o = { dtype: data.dtype, device: data.device };
+      const sorted = input.sortedIndices;
+      const state = hx === null
+        ? sizes.map((s) => zeros(this.hiddenShape(maxBatch, s), o))
+        : hx.map((h) => (sorted === null ? h : h.indexSelect(1, sorted)));
+      const args = [this.flatWeights, this.bias, this.numLayers, this.dropout, this.training, this.bidirectional] as const;
+      const bs = input.batchSizes;
+      let res: Tensor[];
+      switch (this.mode) {
+        case "LSTM": res = aten.lstm.data(data, bs, state, ...args) as Tensor[]; break;
+        case "GRU": res = aten.gru.data(data, bs, state[0], ...args) as Tensor[]; break;
+        case "RNN_TANH": res = aten.rnn_tanh.data(data, bs, state[0], ...args) as Tensor[]; break;
+        case "RNN_RELU": res = aten.rnn_relu.data(data, bs, state[0], ...args) as Tensor[]; break;
+      }
+      const unsorted = input.unsortedIndices;
+      const hidden = res.slice(1).map((h) => (unsorted === null ? h : h.indexSelect(1, unsorted)));
+      return [new PackedSequence(res[0], bs, sorted, unsorted), hidden];
+    }) as [PackedSequence, Tensor[]];
+  }
+
   /** @internal forward of RNN and GRU: one hidden tensor. */
   protected forwardSingle(input: Tensor, hx: Tensor | null | undefined): [Tensor, Tensor] {
     const unbatched = this.checkInput(input);
@@ -227,8 +264,20 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
     super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
-  forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
+  /** A PackedSequence in gives a PackedSequence out (nn.utils.rnn.packPaddedSequence). */
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
+    if (input instanceof PackedSequence) {
+      const [out, [h]] = this.forwardPacked(input, hx === null || hx === undefined ? null : [hx]);
+      return [out, h];
+    }
     return this.forwardSingle(input, hx);
+  }
+  override call(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  override call(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  override call(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
+    return this.forward(input as Tensor, hx);
   }
 }
 
@@ -238,8 +287,20 @@ export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNOptions>) {
     super("GRU", inputSize, hiddenSize, pyArgs<RNNOptions>("GRU", RNN_NAMES, args));
   }
-  forward(input: Tensor, hx: Tensor | null = null): [Tensor, Tensor] {
+  /** A PackedSequence in gives a PackedSequence out (nn.utils.rnn.packPaddedSequence). */
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
+    if (input instanceof PackedSequence) {
+      const [out, [h]] = this.forwardPacked(input, hx === null || hx === undefined ? null : [hx]);
+      return [out, h];
+    }
     return this.forwardSingle(input, hx);
+  }
+  override call(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  override call(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  override call(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
+    return this.forward(input as Tensor, hx);
   }
 }
 
@@ -254,7 +315,24 @@ export class LSTM extends RNNBase<[Tensor, (LSTMState | null)?], [Tensor, LSTMSt
     super("LSTM", inputSize, hiddenSize, pyArgs<LSTMOptions>("LSTM", [...RNN_NAMES, "projSize"], args));
   }
 
-  forward(input: Tensor, hx: LSTMState | null = null): [Tensor, LSTMState] {
+  /** A PackedSequence in gives a PackedSequence out (nn.utils.rnn.packPaddedSequence). */
+  forward(input: Tensor, hx?: LSTMState | null): [Tensor, LSTMState];
+  forward(input: PackedSequence, hx?: LSTMState | null): [PackedSequence, LSTMState];
+  forward(input: Tensor | PackedSequence, hx: LSTMState | null = null): [Tensor | PackedSequence, LSTMState] {
+    if (input instanceof PackedSequence) {
+      if (hx !== null && hx !== undefined && (!Array.isArray(hx) || hx.length !== 2)) throw new Error("tstorch: LSTM: the state must be a pair [h0, c0] of Tensors");
+      const [out, [h, c]] = this.forwardPacked(input, hx ?? null);
+      return [out, [h, c]];
+    }
+    return this.forwardTensor(input, hx);
+  }
+  override call(input: Tensor, hx?: LSTMState | null): [Tensor, LSTMState];
+  override call(input: PackedSequence, hx?: LSTMState | null): [PackedSequence, LSTMState];
+  override call(input: Tensor | PackedSequence, hx: LSTMState | null = null): [Tensor | PackedSequence, LSTMState] {
+    return this.forward(input as Tensor, hx);
+  }
+
+  private forwardTensor(input: Tensor, hx: LSTMState | null): [Tensor, LSTMState] {
     const unbatched = this.checkInput(input);
     const batch = this.batchOf(input, unbatched);
     const realHidden = this.projSize > 0 ? this.projSize : this.hiddenSize;

@@ -8,6 +8,15 @@ import { Tensor } from "../core/tensor.js";
 
 const aten = ops.aten;
 
+// the sub-namespaces of torch.nn.utils, each in a file of its own
+export * as rnn from "./packed-sequence.js";
+export * as parametrize from "./parametrize.js";
+export * as parametrizations from "./parametrizations.js";
+export * as fusion from "./fusion.js";
+export { fuseConvBnEval, fuseConvBnWeights } from "./fusion.js";
+export { parametersToVector, vectorToParameters } from "./convert-parameters.js";
+export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm } from "./norm-hooks.js";
+
 export interface ClipGradNormOptions {
   /** Order of the norm (default 2; Infinity for the max-norm). */
   normType?: number;
