@@ -50,8 +50,18 @@ export type LSTMState = [h: Tensor, c: Tensor];
 export type RNNArgs<O> = PyArgs<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], O>;
 const RNN_NAMES = ["numLayers", "bias", "batchFirst", "dropout", "bidirectional"];
 
-/** Any of the recurrent layers (PyTorch code that holds "an RNN" calls it as `rnn(x, h)`). */
-export type AnyRNN = RNN | GRU | LSTM;
+/** How any recurrent layer can be called without knowing which one it is (a fresh state each call). */
+export interface AnyRNNCall {
+  (input: Tensor, hx?: null): [Tensor, Tensor | LSTMState];
+  (input: PackedSequence, hx?: null): [PackedSequence, Tensor | LSTMState];
+}
+
+/**
+ * Any of the recurrent layers (PyTorch code that holds "an RNN" calls it as `rnn(x)`). A plain union
+ * of the three classes is not callable in TypeScript once their call()s are overloaded (Tensor and
+ * PackedSequence inputs): the union's members are kept, call and forward typed as AnyRNNCall.
+ */
+export type AnyRNN = Omit<RNN | GRU | LSTM, "call" | "forward"> & { call: AnyRNNCall; forward: AnyRNNCall };
 
 function gateCount(mode: RNNMode): number {
   return mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1;

@@ -46,7 +46,7 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     let cur = x;
     for (const m of this._modules.values()) {
-      const next = m.forward(cur);
+      const next = m.call(cur); // call, not forward: the child's hooks fire, as in PyTorch
       if (cur !== x && cur !== next && !isPersistent(cur)) cur.dispose();
       cur = next;
     }
