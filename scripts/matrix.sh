@@ -47,7 +47,7 @@ esac
 # parity tests, Gloo for torch.distributed, a compiler, Node, and the data sets the tests read.
 packages=(libtorch-dev python3-torch libgloo-dev g++ make nodejs libnode-dev python3-numpy python3-pil python3-yaml
   libopenblas0-pthread dataset-fashion-mnist bible-kjv bible-kjv-text procps ca-certificates git
-  libturbojpeg0-dev libpng-dev python3-torchvision)
+  libturbojpeg0-dev libpng-dev python3-torchvision xz-utils)
 
 dir=${MATRIX_DIR:-/var/tmp/tstorch-matrix}
 root="$dir/$release"

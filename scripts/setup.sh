@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 
 # Without OpenBLAS libtorch falls back to the reference BLAS (about 45x slower on matmul).
 # python3-torch, python3-pil and python3-torchvision are for the tests (PyTorch parity); libturbojpeg and libpng
-# are the image decoders the addon binds (vision.io).
+# are the image decoders the addon binds (vision.io); xz unpacks the shared CIFAR-10 JPEG tarball.
 packages=(libtorch-dev libopenblas0-pthread python3-torch python3-pil python3-numpy dataset-fashion-mnist bible-kjv bible-kjv-text libgloo-dev
-  libturbojpeg0-dev libpng-dev python3-torchvision)
+  libturbojpeg0-dev libpng-dev python3-torchvision xz-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
