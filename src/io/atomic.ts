@@ -10,24 +10,11 @@ import { randomBytes } from "node:crypto";
  * survives a power loss. The temp file is removed if anything fails.
  */
 export function writeFileAtomic(target: string, data: Uint8Array | string): void {
-  const file = regularTarget(target);
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  let fd: number | undefined = fs.openSync(tmp, "wx", 0o644);
-  try {
+  writeFileAtomicWith(target, (fd) => {
     let written = 0;
     while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  syncDir(dir);
+  });
 }
 
 /**
