@@ -3,12 +3,13 @@
 // in (seed + index, replayable with `node dist/fuzz/run.js --replay FUZZER:SEED:INDEX`) and starts
 // a new runner at the next case.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import type { BatchRequest, RunnerLine } from "./protocol.js";
 import { OUTCOMES, type Outcome } from "./types.js";
+import { rssMbOf, settleOnClose } from "./watch.js";
 
 export interface FuzzerPlan {
   name: string;
@@ -89,15 +90,6 @@ interface BatchEnd {
   rssMb: number;
 }
 
-function rssMbOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * A runner process for one batch, in its own process group (a hang or blow-up kill also ends what
  * the case started: workers, savers), in the scratch folder; its reports come on fd 3.
@@ -165,13 +157,7 @@ function runBatch(req: BatchRequest, plan: FuzzerPlan): Promise<BatchEnd> {
     child.stderr!.on("data", (d: Buffer) => {
       end.stderrTail = (end.stderrTail + d.toString("utf8")).slice(-3000);
     });
-    child.on("close", (code, signal) => {
-      clearTimeout(caseTimer);
-      clearInterval(rssPoll);
-      end.code = code;
-      end.signal = signal;
-      resolve(end);
-    });
+    settleOnClose(child, end, () => (clearTimeout(caseTimer), clearInterval(rssPoll)), () => resolve(end));
   });
 }
 

@@ -1,7 +1,27 @@
 // Runs a program in a child process under a time limit and a resident-memory limit, and says how
 // it ended: the shared measuring tool of the crash checks (check-known-crashers.ts).
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+
+/** A process's resident memory in MiB (0 once it is gone). */
+export function rssMbOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** When `child` closes: `stop()` (its timers), its exit code and signal into `end`, then `done()`. */
+export function settleOnClose(child: ChildProcess, end: { code: number | null; signal: string | null }, stop: () => void, done: () => void): void {
+  child.on("close", (code, signal) => {
+    stop();
+    end.code = code;
+    end.signal = signal;
+    done();
+  });
+}
 
 export interface Ended {
   code: number | null;
@@ -20,23 +40,12 @@ export function runWatched(cmd: string, args: string[], opts: { timeoutMs?: numb
     child.stderr.on("data", (d) => (e.stderr = (e.stderr + d).slice(-4000)));
     const timer = setTimeout(() => ((e.timedOut = true), child.kill("SIGKILL")), opts.timeoutMs ?? 60_000);
     const poll = setInterval(() => {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-        if (m && Number(m[1]) / 1024 > (opts.rssLimitMb ?? 3000)) {
-          e.blewUp = true;
-          child.kill("SIGKILL");
-        }
-      } catch {
-        /* gone */
+      if (rssMbOf(child.pid!) > (opts.rssLimitMb ?? 3000)) {
+        e.blewUp = true;
+        child.kill("SIGKILL");
       }
     }, 100);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      e.code = code;
-      e.signal = signal;
-      resolve(e);
-    });
+    settleOnClose(child, e, () => (clearTimeout(timer), clearInterval(poll)), () => resolve(e));
   });
 }
 

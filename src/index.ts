@@ -38,7 +38,7 @@ export * as functional from "./core/functional.js";
 export * as vision from "./vision.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
-export * as nn from "./nn/index.js";
+export * as nn from "./torch-nn.js";
 export * as optim from "./optim/index.js";
 export * as jit from "./jit/index.js";
 export * as distributed from "./distributed/index.js";

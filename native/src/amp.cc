@@ -2,53 +2,19 @@
 // dispatch keys cast the inputs of eligible ops (convolutions, matrix products) to a lower precision
 // and keep precision-sensitive ops (losses, softmax, reductions) in float32. The state is
 // thread-local, like PyTorch's; JS enters and leaves a region through these two calls.
-#include <ATen/autocast_mode.h>
-
 #include "common.h"
-#include "compat.h"  // TSTORCH_AUTOCAST_BY_DEVICE
-
+#define TSTORCH_AUTOCAST_COMPAT  // compat::autocast: 2.4's by-device functions on every version
+#include "compat.h"
 
 namespace tstorch {
 namespace {
+
+namespace autocast = compat::autocast;
 
 at::DeviceType autocastDevice(const std::string& d) {
   if (d == "cuda") return at::kCUDA;
   if (d == "cpu") return at::kCPU;
   throw JsError("tstorch: autocast supports the device types 'cuda' and 'cpu', got '" + d + "'");
-}
-
-bool isEnabled(at::DeviceType d) {
-#ifdef TSTORCH_AUTOCAST_BY_DEVICE
-  return at::autocast::is_autocast_enabled(d);
-#else
-  return d == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
-#endif
-}
-
-void setEnabled(at::DeviceType d, bool on) {
-#ifdef TSTORCH_AUTOCAST_BY_DEVICE
-  at::autocast::set_autocast_enabled(d, on);
-#else
-  if (d == at::kCUDA) at::autocast::set_enabled(on);
-  else at::autocast::set_cpu_enabled(on);
-#endif
-}
-
-at::ScalarType getDtype(at::DeviceType d) {
-#ifdef TSTORCH_AUTOCAST_BY_DEVICE
-  return at::autocast::get_autocast_dtype(d);
-#else
-  return d == at::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-#endif
-}
-
-void setDtype(at::DeviceType d, at::ScalarType t) {
-#ifdef TSTORCH_AUTOCAST_BY_DEVICE
-  at::autocast::set_autocast_dtype(d, t);
-#else
-  if (d == at::kCUDA) at::autocast::set_autocast_gpu_dtype(t);
-  else at::autocast::set_autocast_cpu_dtype(t);
-#endif
 }
 
 }  // namespace
@@ -63,10 +29,10 @@ static napi_value autocastEnter(napi_env env, napi_callback_info info) {
     auto st = static_cast<at::ScalarType>(code);
     if (st != at::kHalf && st != at::kBFloat16 && st != at::kFloat)
       throw JsError("tstorch: autocast dtype must be float16, bfloat16 or float32");
-    bool prevOn = isEnabled(d);
-    at::ScalarType prevDtype = getDtype(d);
-    setEnabled(d, on);
-    setDtype(d, st);
+    bool prevOn = autocast::is_autocast_enabled(d);
+    at::ScalarType prevDtype = autocast::get_autocast_dtype(d);
+    autocast::set_autocast_enabled(d, on);
+    autocast::set_autocast_dtype(d, st);
     at::autocast::increment_nesting();
     napi_value out;
     check(napi_create_array_with_length(env, 2, &out), "create_array");
@@ -87,8 +53,8 @@ static napi_value autocastExit(napi_env env, napi_callback_info info) {
     if (prevDtype != at::kHalf && prevDtype != at::kBFloat16 && prevDtype != at::kFloat)
       throw JsError("tstorch: autocast dtype must be float16, bfloat16 or float32");
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    setEnabled(d, prevOn);
-    setDtype(d, prevDtype);
+    autocast::set_autocast_enabled(d, prevOn);
+    autocast::set_autocast_dtype(d, prevDtype);
     return makeUndefined(env);
   });
 }

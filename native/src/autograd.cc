@@ -174,9 +174,14 @@ struct ErrorRef {
   napi_ref ref;
   ~ErrorRef() { releaseRef(st, ref); }
 };
-struct JsCallbackError : std::runtime_error {
+struct JsCallbackError : JsValueError {
   std::shared_ptr<ErrorRef> error;
-  JsCallbackError(const std::string& msg, std::shared_ptr<ErrorRef> e) : std::runtime_error(msg), error(std::move(e)) {}
+  JsCallbackError(const std::string& msg, std::shared_ptr<ErrorRef> e) : JsValueError(msg), error(std::move(e)) {}
+  napi_value value(napi_env env) const override {
+    napi_value v = nullptr;
+    if (error && error->st->env == env && napi_get_reference_value(env, error->ref, &v) == napi_ok) return v;
+    return nullptr;
+  }
 };
 
 std::string describeError(napi_env env, napi_value e) {
@@ -307,33 +312,6 @@ void runEngine(napi_env env, const std::function<void()>& f) {
   if (err) std::rethrow_exception(err);
 }
 
-// Like `guarded`, but a JS exception from a callback is rethrown as itself.
-template <typename F>
-napi_value guardedJs(napi_env env, F&& body) {
-  try {
-    return body();
-  } catch (const JsCallbackError& e) {
-    napi_value v = nullptr;
-    if (e.error && e.error->st->env == env && napi_get_reference_value(env, e.error->ref, &v) == napi_ok && v) {
-      napi_throw(env, v);
-    } else {
-      napi_throw_error(env, nullptr, e.what());
-    }
-  } catch (const c10::Error& e) {
-    napi_throw_error(env, nullptr, e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, e.what());
-  } catch (...) {
-    napi_throw_error(env, nullptr, "tstorch: unknown native exception");
-  }
-  return nullptr;
-}
-
-bool isNullish(napi_env env, napi_value v) {
-  napi_valuetype t = typeOf(env, v);
-  return t == napi_null || t == napi_undefined;
-}
-
 // An array of tensor handles (null entries allowed when `nullable`: undefined tensors).
 variable_list tensorList(napi_env env, napi_value arr, const char* what, bool nullable = false) {
   if (!isArray(env, arr)) throw JsError(std::string("tstorch: ") + what + " must be an array of Tensors");
@@ -363,7 +341,7 @@ compat::Optional<bool> optBool(napi_env env, napi_value v, const char* what) {
 // ---------------------------------------------------------------- grad / backward
 // autogradGrad(outputs, inputs, gradOutputs | null, retainGraph?, createGraph, allowUnused) -> (handle | null)[]
 napi_value autogradGrad(napi_env env, napi_callback_info info) {
-  return guardedJs(env, [&] {
+  return guarded(env, [&] {
     Args<6> a(env, info);
     variable_list outputs = tensorList(env, a[0], "outputs");
     variable_list inputs = tensorList(env, a[1], "inputs");
@@ -380,7 +358,7 @@ napi_value autogradGrad(napi_env env, napi_callback_info info) {
 
 // autogradBackward(tensors, grads | null, retainGraph?, createGraph, inputs | null)
 napi_value autogradBackward(napi_env env, napi_callback_info info) {
-  return guardedJs(env, [&] {
+  return guarded(env, [&] {
     Args<5> a(env, info);
     variable_list tensors = tensorList(env, a[0], "tensors");
     variable_list grads;

@@ -75,6 +75,19 @@ uint32_t arrayLength(napi_env env, napi_value v);
 napi_value arrayGet(napi_env env, napi_value arr, uint32_t i);
 std::vector<int64_t> getIntList(napi_env env, napi_value v, const char* what);
 napi_value makeIntArray(napi_env env, c10::IntArrayRef xs);
+// A Node Buffer holding a copy of `bytes`.
+napi_value makeBuffer(napi_env env, const std::string& bytes);
+// Rejects a promise with an Error carrying `message`.
+void rejectDeferred(napi_env env, napi_deferred deferred, const std::string& message);
+bool isNullish(napi_env env, napi_value v);  // null or undefined
+
+// A JS value thrown by JS code that native code called (a hook, a custom Function's backward), carried
+// through C++ (the autograd engine) as an exception: `guarded` throws the value itself again.
+struct JsValueError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+  // The thrown value if it belongs to `env` and is still held, else nullptr (then the message is thrown).
+  virtual napi_value value(napi_env env) const = 0;
+};
 
 // Every exported function runs inside `guarded`, which turns C++ exceptions (libtorch's c10::Error
 // included) into JS Errors carrying the message, so the process never aborts on bad input.
@@ -82,6 +95,10 @@ template <typename F>
 napi_value guarded(napi_env env, F&& body) {
   try {
     return body();
+  } catch (const JsValueError& e) {
+    napi_value v = e.value(env);
+    if (v) napi_throw(env, v);
+    else napi_throw_error(env, nullptr, e.what());
   } catch (const c10::Error& e) {
     napi_throw_error(env, nullptr, e.what_without_backtrace());
   } catch (const std::exception& e) {
@@ -90,6 +107,12 @@ napi_value guarded(napi_env env, F&& body) {
     napi_throw_error(env, nullptr, "tstorch: unknown native exception");
   }
   return nullptr;
+}
+
+// A binding that answers a fact fixed when the addon was built (a build option, the libtorch version).
+template <bool Value>
+napi_value builtFact(napi_env env, napi_callback_info) {
+  return guarded(env, [&] { return makeBool(env, Value); });
 }
 
 // Reads up to N arguments; missing ones are `undefined`.
@@ -114,13 +137,20 @@ struct Export {
 };
 void registerExports(napi_env env, napi_value exports, const std::vector<Export>& table);
 
-std::vector<Export> tensorExports();
-std::vector<Export> dispatchExports();
-std::vector<Export> runtimeExports();
-std::vector<Export> allocatorExports();
-std::vector<Export> ampExports();
-// CUDA graphs (cuda_graph.cc): empty when the addon was built without CUDA's headers.
-std::vector<Export> cudaGraphExports();
+// Every source file's table, defined in that file and registered by addon.cc in this order. A new
+// file adds its line here and its name to addon.cc's list.
+std::vector<Export> tensorExports();         // tensor.cc: tensor data in and out, metadata
+std::vector<Export> dispatchExports();       // dispatch.cc: ATen operator calls
+std::vector<Export> runtimeExports();        // runtime.cc: grad mode, seeds, threads, versions
+std::vector<Export> allocatorExports();      // cpu_allocator.cc
+std::vector<Export> ampExports();            // amp.cc: torch.autocast
+std::vector<Export> cudaGraphExports();      // cuda_graph.cc: empty without CUDA's headers
+std::vector<Export> distributedExports();    // distributed.cc: torch.distributed (availability alone without Gloo)
+std::vector<Export> jitExports();            // jit.cc: TorchScript
+std::vector<Export> opRegistryExports();     // op_registry.cc
+std::vector<Export> serializationExports();  // serialization.cc: torch.load/save
+std::vector<Export> imageExports();          // image.cc: image codecs
+std::vector<Export> autogradExports();       // autograd.cc: torch.autograd
 // Installs the caching CPU allocator (cpu_allocator.cc) unless TSTORCH_CPU_ALLOCATOR=default.
 void installCpuAllocator();
 

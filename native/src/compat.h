@@ -9,7 +9,12 @@
 // torch/version.h up to 2.13; 2.14 keeps it as an include of torch/headeronly/version.h.
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <ATen/core/Tensor.h>
 #include <c10/util/Optional.h>
+
+#include <memory>
+#include <type_traits>
+#include <utility>
 
 #define TSTORCH_TORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
@@ -26,14 +31,41 @@ template <typename T>
 using Optional = c10::optional<T>;
 inline constexpr auto kNullopt = c10::nullopt;
 
+// An autograd Node's owning pointer (what Tensor::grad_fn() and the engine's grad_accumulator hand
+// out): std::shared_ptr up to 2.13, c10::intrusive_ptr in 2.14. Taken from grad_fn() rather than from
+// a version guess.
+using NodePtr = std::decay_t<decltype(std::declval<const at::Tensor&>().grad_fn())>;
+inline constexpr bool kSharedNodes = std::is_same_v<NodePtr, std::shared_ptr<torch::autograd::Node>>;
+
 }  // namespace tstorch::compat
 
 // ---------------------------------------------------------------- autocast (amp.cc)
-// 2.4 replaced the per-device functions (set_enabled, set_autocast_gpu_dtype, ...) by ones taking
-// the device type; 1.13 .. 2.3 have only the former.
+// Included only by amp.cc (which defines TSTORCH_AUTOCAST_COMPAT first). 2.4 replaced the per-device
+// functions (set_enabled, set_autocast_gpu_dtype, ...) by ones taking the device type; 1.13 .. 2.3
+// have only the former, so there compat::autocast defines the 2.4 ones (CUDA or else the CPU) over them.
+#ifdef TSTORCH_AUTOCAST_COMPAT
+#include <ATen/autocast_mode.h>
 #if TSTORCH_TORCH_AT_LEAST(2, 4)
-#define TSTORCH_AUTOCAST_BY_DEVICE 1
+namespace tstorch::compat {
+namespace autocast = at::autocast;
+}  // namespace tstorch::compat
+#else
+namespace tstorch::compat::autocast {
+inline bool is_autocast_enabled(at::DeviceType d) {
+  return d == at::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+inline void set_autocast_enabled(at::DeviceType d, bool on) {
+  d == at::kCUDA ? at::autocast::set_enabled(on) : at::autocast::set_cpu_enabled(on);
+}
+inline at::ScalarType get_autocast_dtype(at::DeviceType d) {
+  return d == at::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+inline void set_autocast_dtype(at::DeviceType d, at::ScalarType t) {
+  d == at::kCUDA ? at::autocast::set_autocast_gpu_dtype(t) : at::autocast::set_autocast_cpu_dtype(t);
+}
+}  // namespace tstorch::compat::autocast
 #endif
+#endif  // TSTORCH_AUTOCAST_COMPAT
 
 // ---------------------------------------------------------------- CPU allocator (cpu_allocator.cc)
 // 2.3 made Allocator::allocate non-const (and asks allocators for copy_data, which the allocator
@@ -74,17 +106,15 @@ inline constexpr auto kNullopt = c10::nullopt;
 #if TSTORCH_TORCH_AT_LEAST(2, 4)
 #define TSTORCH_TCPSTORE_LIBUV 1
 #endif
+namespace tstorch::compat {
 // Under torchrun (TORCHELASTIC_USE_AGENT_STORE=True) workers are clients of the agent's store: up to 2.3
 // under the prefix "/worker/attempt_<restart count>"; from 2.4 the agent makes a new store per attempt
 // and workers use it without a prefix.
-#if !TSTORCH_TORCH_AT_LEAST(2, 4)
-#define TSTORCH_AGENT_STORE_ATTEMPT_PREFIX 1
-#endif
+inline constexpr bool kAgentStoreAttemptPrefix = !TSTORCH_TORCH_AT_LEAST(2, 4);
 // Gloo's reduce_scatter: PyTorch 2.8 implemented it (one all-reduce per rank); before, it threw, and
 // tstorch reduces-then-narrows on its own (src/distributed/collectives.ts).
-#if TSTORCH_TORCH_AT_LEAST(2, 8)
-#define TSTORCH_GLOO_REDUCE_SCATTER 1
-#endif
+inline constexpr bool kGlooReduceScatter = TSTORCH_TORCH_AT_LEAST(2, 8);
+}  // namespace tstorch::compat
 
 #ifdef TSTORCH_WITH_DISTRIBUTED
 #include <torch/csrc/autograd/function.h>
@@ -96,11 +126,8 @@ inline constexpr auto kNullopt = c10::nullopt;
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
-#include <memory>
 #include <string>
 #include <tuple>
-#include <type_traits>
-#include <utility>
 #include <vector>
 
 // Exported by libtorch_cpu but declared in reducer.hpp, which does not compile against Debian's 1.13
@@ -118,9 +145,8 @@ TORCH_API void verify_params_across_processes(const c10::intrusive_ptr<c10d::Pro
 
 namespace tstorch::compat {
 
-// What the autograd engine hands out for a parameter's AccumulateGrad node: a shared_ptr up to 2.13,
-// an intrusive_ptr in 2.14. Taken from the function itself rather than a version guess.
-using AutogradNodePtr = decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Tensor&>()));
+// grad_accumulator (a parameter's AccumulateGrad node) hands out the owning pointer grad_fn() does.
+static_assert(std::is_same_v<NodePtr, decltype(torch::autograd::impl::grad_accumulator(std::declval<const at::Tensor&>()))>);
 
 // The stores of a group, laid out as that version's PyTorch lays them out (TSTORCH_C10D_DEVICE_PREFIX):
 // the group's over `base` (the "default_pg"-prefixed store), and its backend's for `device` ("cpu",
@@ -201,38 +227,25 @@ c10::intrusive_ptr<c10d::ProcessGroup> wrapBackend(const c10::intrusive_ptr<c10d
 }
 #endif
 
-// A Gloo group named `name` (its store prefix) over the "default_pg"-prefixed store `base`.
-inline c10::intrusive_ptr<c10d::ProcessGroup> glooGroup(const c10::intrusive_ptr<c10d::Store>& base, const std::string& name,
-                                                        int rank, int size, c10::intrusive_ptr<c10d::ProcessGroupGloo::Options> opts) {
+// A group named `name` (its store prefix) over the "default_pg"-prefixed store `base`, run by backend B
+// (ProcessGroupGloo for the CPU, ProcessGroupNCCL for CUDA) with its store under `device`'s prefix.
+template <typename B>
+c10::intrusive_ptr<c10d::ProcessGroup> backendGroup(const c10::intrusive_ptr<c10d::Store>& base, const std::string& name, int rank,
+                                                    int size, c10::intrusive_ptr<typename B::Options> opts, c10::DeviceType device) {
   auto timeout = opts->timeout;
   auto store = groupStore(base, name);
-  auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(backendStore(store, "cpu"), rank, size, std::move(opts));
-  syncSequenceAtCreation(*gloo);
+  auto backend = c10::make_intrusive<B>(backendStore(store, c10::DeviceTypeName(device, /*lower_case=*/true)), rank, size, std::move(opts));
+  syncSequenceAtCreation(*backend);
 #ifdef TSTORCH_C10D_BACKENDS
-  return wrapBackend(store, std::move(gloo), c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, "gloo", timeout);
+  bool cuda = device == c10::DeviceType::CUDA;
+  return wrapBackend(store, std::move(backend), device, cuda ? c10d::ProcessGroup::BackendType::NCCL : c10d::ProcessGroup::BackendType::GLOO,
+                     cuda ? "nccl" : "gloo", timeout);
 #else
   (void)store;
   (void)timeout;
-  return gloo;
+  return backend;
 #endif
 }
-
-#ifdef TSTORCH_WITH_NCCL
-inline c10::intrusive_ptr<c10d::ProcessGroup> ncclGroup(const c10::intrusive_ptr<c10d::Store>& base, const std::string& name,
-                                                        int rank, int size, c10::intrusive_ptr<c10d::ProcessGroupNCCL::Options> opts) {
-  auto timeout = opts->timeout;
-  auto store = groupStore(base, name);
-  auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(backendStore(store, "cuda"), rank, size, std::move(opts));
-  syncSequenceAtCreation(*nccl);
-#ifdef TSTORCH_C10D_BACKENDS
-  return wrapBackend(store, std::move(nccl), c10::DeviceType::CUDA, c10d::ProcessGroup::BackendType::NCCL, "nccl", timeout);
-#else
-  (void)store;
-  (void)timeout;
-  return nccl;
-#endif
-}
-#endif
 
 }  // namespace tstorch::compat
 #endif  // TSTORCH_WITH_DISTRIBUTED
@@ -242,17 +255,9 @@ inline c10::intrusive_ptr<c10d::ProcessGroup> ncclGroup(const c10::intrusive_ptr
 #ifdef TSTORCH_AUTOGRAD_COMPAT
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <memory>
-#include <type_traits>
 #include <unordered_set>
-#include <utility>
 
 namespace tstorch::compat {
-
-// An autograd Node's owning pointer: std::shared_ptr up to 2.13, c10::intrusive_ptr in 2.14 (taken
-// from Tensor::grad_fn() rather than from a version guess).
-using NodePtr = std::decay_t<decltype(std::declval<const at::Tensor&>().grad_fn())>;
-inline constexpr bool kSharedNodes = std::is_same_v<NodePtr, std::shared_ptr<torch::autograd::Node>>;
 
 // A new node of type N (a Node subclass) behind the owning pointer of this libtorch.
 template <class N>

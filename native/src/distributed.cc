@@ -13,28 +13,6 @@
 #include "common.h"
 #include "compat.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
-namespace tstorch {
-namespace {
-// distRandperm(n, seed): torch.randperm(n, generator=torch.Generator().manual_seed(seed)) on a generator
-// of its own, so the user's global random state is left as it was (DistributedSampler's shuffle).
-napi_value randpermSeeded(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<2> a(env, info);
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(getInt(env, a[1], "seed")));
-    at::Tensor p;
-    {
-      at::NoGradGuard ng;
-      p = at::randperm(getInt(env, a[0], "n"), gen, at::TensorOptions().dtype(at::kLong));
-    }
-    return wrapTensor(env, std::move(p));
-  });
-}
-
-}  // namespace
-}  // namespace tstorch
-
 #ifdef TSTORCH_WITH_DISTRIBUTED
 #include <torch/csrc/autograd/engine.h>
 #include <torch/csrc/autograd/function.h>
@@ -59,6 +37,13 @@ namespace {
 
 using PG = c10d::ProcessGroup;
 using std::chrono::milliseconds;
+
+// Whether the linked libtorch has ProcessGroupNCCL (the build script's finding).
+#ifdef TSTORCH_WITH_NCCL
+constexpr bool kWithNccl = true;
+#else
+constexpr bool kWithNccl = false;
+#endif
 
 // Every object this file hands to JS is an External over one of these; `kind` checks the type.
 enum class Kind { Store, Group, Work, Reducer };
@@ -183,16 +168,6 @@ napi_value prefixStore(napi_env env, napi_callback_info info) {
   });
 }
 
-// distAgentStoreAttemptPrefix() -> whether torchrun's workers key the agent's store under
-// "/worker/attempt_N" (compat.h).
-napi_value agentStoreAttemptPrefix(napi_env env, napi_callback_info) {
-#ifdef TSTORCH_AGENT_STORE_ATTEMPT_PREFIX
-  return makeBool(env, true);
-#else
-  return makeBool(env, false);
-#endif
-}
-
 // distSubgroupStore(store, defaultGroupName): the store new_group works on, as that version lays it out
 // (compat.h): `store` is the "default_pg"-prefixed one the default group was made from.
 napi_value subgroupStore(napi_env env, napi_callback_info info) {
@@ -310,16 +285,8 @@ napi_value newGloo(napi_env env, napi_callback_info info) {
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }
     opts->threads = static_cast<int>(opts->devices.size()) * 2;
-    return wrapObj(env, new GroupBox(compat::glooGroup(store->store, name, rank, size, std::move(opts))));
+    return wrapObj(env, new GroupBox(compat::backendGroup<c10d::ProcessGroupGloo>(store->store, name, rank, size, std::move(opts), c10::DeviceType::CPU)));
   });
-}
-
-napi_value ncclAvailable(napi_env env, napi_callback_info) {
-#ifdef TSTORCH_WITH_NCCL
-  return makeBool(env, true);
-#else
-  return makeBool(env, false);
-#endif
 }
 
 // distNewNccl(store, groupName, rank, size, timeoutMs): only in builds against a libtorch with ProcessGroupNCCL.
@@ -330,8 +297,8 @@ napi_value newNccl(napi_env env, napi_callback_info info) {
     auto* store = unwrapObj<StoreBox>(env, a[0], Kind::Store, "store");
     auto opts = c10d::ProcessGroupNCCL::Options::create();
     opts->timeout = msArg(env, a[4], "timeout");
-    return wrapObj(env, new GroupBox(compat::ncclGroup(store->store, getString(env, a[1], "groupName"), static_cast<int>(getInt(env, a[2], "rank")),
-                                                       static_cast<int>(getInt(env, a[3], "size")), std::move(opts))));
+    return wrapObj(env, new GroupBox(compat::backendGroup<c10d::ProcessGroupNCCL>(store->store, getString(env, a[1], "groupName"), static_cast<int>(getInt(env, a[2], "rank")),
+                                                                          static_cast<int>(getInt(env, a[3], "size")), std::move(opts), c10::DeviceType::CUDA)));
 #else
     throw JsError("tstorch.distributed: this addon was built without NCCL (the linked libtorch has no ProcessGroupNCCL); use backend 'gloo'");
 #endif
@@ -349,18 +316,20 @@ napi_value groupSetSequence(napi_env env, napi_callback_info info) {
   });
 }
 
-napi_value groupRank(napi_env env, napi_callback_info info) {
+// A binding whose one argument is a process group and whose result is `read(group)`.
+template <typename Read>
+napi_value readGroup(napi_env env, napi_callback_info info, Read&& read) {
   return guarded(env, [&] {
     Args<1> a(env, info);
-    return makeNumber(env, groupArg(env, a[0])->getRank());
+    return read(groupArg(env, a[0]));
   });
 }
 
+napi_value groupRank(napi_env env, napi_callback_info info) {
+  return readGroup(env, info, [&](const c10::intrusive_ptr<PG>& pg) { return makeNumber(env, pg->getRank()); });
+}
 napi_value groupSize(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeNumber(env, groupArg(env, a[0])->getSize());
-  });
+  return readGroup(env, info, [&](const c10::intrusive_ptr<PG>& pg) { return makeNumber(env, pg->getSize()); });
 }
 
 // Drops this handle's reference: Gloo's worker threads end once no work holds the group.
@@ -404,13 +373,19 @@ napi_value allGather(napi_env env, napi_callback_info info) {
   });
 }
 
+// A list argument that only the root rank passes (gather's outputs, scatter's inputs): no list elsewhere.
+std::vector<std::vector<at::Tensor>> rootOnlyList(napi_env env, napi_value v, const char* what) {
+  std::vector<at::Tensor> list = tensorList(env, v, what);
+  std::vector<std::vector<at::Tensor>> out;
+  if (!list.empty()) out.push_back(std::move(list));
+  return out;
+}
+
 // distGather(pg, outputs[] (empty off the root), input, dst)
 napi_value gather(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<4> a(env, info);
-    std::vector<at::Tensor> list = tensorList(env, a[1], "gatherList");
-    std::vector<std::vector<at::Tensor>> outs;
-    if (!list.empty()) outs.push_back(list);
+    std::vector<std::vector<at::Tensor>> outs = rootOnlyList(env, a[1], "gatherList");
     std::vector<at::Tensor> in{unwrapTensor(env, a[2], "tensor")};
     c10d::GatherOptions o;
     o.rootRank = getInt(env, a[3], "dst");
@@ -423,9 +398,7 @@ napi_value scatter(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<4> a(env, info);
     std::vector<at::Tensor> out{unwrapTensor(env, a[1], "tensor")};
-    std::vector<at::Tensor> list = tensorList(env, a[2], "scatterList");
-    std::vector<std::vector<at::Tensor>> ins;
-    if (!list.empty()) ins.push_back(list);
+    std::vector<std::vector<at::Tensor>> ins = rootOnlyList(env, a[2], "scatterList");
     c10d::ScatterOptions o;
     o.rootRank = getInt(env, a[3], "src");
     return wrapWork(env, groupArg(env, a[0])->scatter(out, ins, o));
@@ -444,27 +417,22 @@ napi_value reduceScatter(napi_env env, napi_callback_info info) {
   });
 }
 
-napi_value send(napi_env env, napi_callback_info info) {
+// distSend(pg, tensor, dst, tag) and distRecv(pg, tensor, src, tag)
+napi_value pointToPoint(napi_env env, napi_callback_info info, bool sending) {
   return guarded(env, [&] {
     Args<4> a(env, info);
     std::vector<at::Tensor> ts{unwrapTensor(env, a[1], "tensor")};
-    return wrapWork(env, groupArg(env, a[0])->send(ts, static_cast<int>(getInt(env, a[2], "dst")), static_cast<int>(getInt(env, a[3], "tag"))));
+    int peer = static_cast<int>(getInt(env, a[2], sending ? "dst" : "src"));
+    int tag = static_cast<int>(getInt(env, a[3], "tag"));
+    const c10::intrusive_ptr<PG>& pg = groupArg(env, a[0]);
+    return wrapWork(env, sending ? pg->send(ts, peer, tag) : pg->recv(ts, peer, tag));
   });
 }
-
-napi_value recv(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<4> a(env, info);
-    std::vector<at::Tensor> ts{unwrapTensor(env, a[1], "tensor")};
-    return wrapWork(env, groupArg(env, a[0])->recv(ts, static_cast<int>(getInt(env, a[2], "src")), static_cast<int>(getInt(env, a[3], "tag"))));
-  });
-}
+napi_value send(napi_env env, napi_callback_info info) { return pointToPoint(env, info, true); }
+napi_value recv(napi_env env, napi_callback_info info) { return pointToPoint(env, info, false); }
 
 napi_value barrier(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return wrapWork(env, groupArg(env, a[0])->barrier());
-  });
+  return readGroup(env, info, [&](const c10::intrusive_ptr<PG>& pg) { return wrapWork(env, pg->barrier()); });
 }
 
 // distBroadcastCoalesced(pg, tensors[], bufferBytes, src): DDP's module-state broadcast (sync).
@@ -565,14 +533,8 @@ void asyncWaitExecute(napi_env, void* data) {
 
 void asyncWaitComplete(napi_env env, napi_status, void* data) {
   std::unique_ptr<AsyncWait> w(static_cast<AsyncWait*>(data));
-  if (w->error.empty()) {
-    napi_resolve_deferred(env, w->deferred, makeUndefined(env));
-  } else {
-    napi_value msg, err;
-    napi_create_string_utf8(env, w->error.c_str(), w->error.size(), &msg);
-    napi_create_error(env, nullptr, msg, &err);
-    napi_reject_deferred(env, w->deferred, err);
-  }
+  if (w->error.empty()) napi_resolve_deferred(env, w->deferred, makeUndefined(env));
+  else rejectDeferred(env, w->deferred, w->error);
   napi_delete_async_work(env, w->async);
 }
 
@@ -671,7 +633,7 @@ struct ReducerState : std::enable_shared_from_this<ReducerState> {
   };
   c10::intrusive_ptr<PG> pg;
   std::vector<at::Tensor> params;
-  std::vector<compat::AutogradNodePtr> accumulators;  // kept alive: the hooks live on them
+  std::vector<compat::NodePtr> accumulators;  // kept alive: the hooks live on them
   std::vector<Bucket> buckets;
   std::vector<std::pair<size_t, size_t>> where;  // param -> (bucket, slot)
   std::vector<bool> ready;
@@ -994,23 +956,11 @@ napi_value reducerDispose(napi_env env, napi_callback_info info) {
   });
 }
 
-napi_value available(napi_env env, napi_callback_info) { return makeBool(env, true); }
-
-// Whether Gloo has reduce_scatter (PyTorch 2.8 on; compat.h): a mixed group then needs the backend's
-// own protocol, which JS otherwise replaces by an all-reduce.
-napi_value glooReduceScatter(napi_env env, napi_callback_info) {
-#ifdef TSTORCH_GLOO_REDUCE_SCATTER
-  return makeBool(env, true);
-#else
-  return makeBool(env, false);
-#endif
-}
-
 }  // namespace
 
 std::vector<Export> distributedExports() {
   return {
-      {"distIsAvailable", available},        {"distIsNcclAvailable", ncclAvailable},
+      {"distIsAvailable", builtFact<true>},  {"distIsNcclAvailable", builtFact<kWithNccl>},
       {"distTcpStore", tcpStore},            {"distFileStore", fileStore},
       {"distPrefixStore", prefixStore},      {"distStoreSet", storeSet},
       {"distStoreGet", storeGet},            {"distStoreAdd", storeAdd},
@@ -1025,13 +975,17 @@ std::vector<Export> distributedExports() {
       {"distBarrier", barrier},              {"distBroadcastCoalesced", broadcastCoalesced},
       {"distVerifyParams", verifyParams},    {"distBucketAssignment", bucketAssignment},
       {"distWorkWait", workWait},            {"distWorkWaitAsync", workWaitAsync},
-      {"distWorkIsCompleted", workIsCompleted}, {"distRandperm", randpermSeeded},
+      {"distWorkIsCompleted", workIsCompleted},
       {"distReducerCreate", reducerCreate},  {"distReducerPrepare", reducerPrepare},
       {"distReducerCancel", reducerCancel},  {"distReducerRebuild", reducerRebuild},
       {"distReducerBuckets", reducerBuckets}, {"distReducerDispose", reducerDispose},
       {"distReducerLaunchedAt", reducerLaunchedAt}, {"distSetPeers", setPeers},
-      {"distGlooHasReduceScatter", glooReduceScatter}, {"distSubgroupStore", subgroupStore},
-      {"distAgentStoreAttemptPrefix", agentStoreAttemptPrefix},
+      {"distSubgroupStore", subgroupStore},
+      // facts of the linked libtorch (compat.h): whether Gloo has reduce_scatter (a mixed group then needs
+      // the backend's own protocol, which JS otherwise replaces by an all-reduce), and whether torchrun's
+      // workers key the agent's store under "/worker/attempt_N"
+      {"distGlooHasReduceScatter", builtFact<compat::kGlooReduceScatter>},
+      {"distAgentStoreAttemptPrefix", builtFact<compat::kAgentStoreAttemptPrefix>},
   };
 }
 
@@ -1040,10 +994,7 @@ std::vector<Export> distributedExports() {
 #else  // no Gloo headers: torch.distributed reports itself unavailable
 
 namespace tstorch {
-static napi_value distUnavailable(napi_env env, napi_callback_info) { return makeBool(env, false); }
-std::vector<Export> distributedExports() {
-  return {{"distIsAvailable", distUnavailable}, {"distIsNcclAvailable", distUnavailable}, {"distRandperm", randpermSeeded}};
-}
+std::vector<Export> distributedExports() { return {{"distIsAvailable", builtFact<false>}, {"distIsNcclAvailable", builtFact<false>}}; }
 }  // namespace tstorch
 
 #endif

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 #include "common.h"
 
@@ -188,42 +189,41 @@ void disposeHandle(napi_env env, napi_value v) {
   }
 }
 
-napi_value makeNumber(napi_env env, double d) {
-  napi_value v;
-  check(napi_create_double(env, d, &v), "create_double");
-  return v;
+// Runs an N-API call that writes its one result through its last parameter and returns the result; a
+// failing status becomes a JsError naming `what`.
+template <typename T = napi_value, typename... P, typename... A>
+static T napiOut(const char* what, napi_status (*call)(napi_env, P...), napi_env env, A&&... args) {
+  T out;
+  check(call(env, std::forward<A>(args)..., &out), what);
+  return out;
 }
-napi_value makeBool(napi_env env, bool b) {
-  napi_value v;
-  check(napi_get_boolean(env, b, &v), "get_boolean");
-  return v;
-}
+
+napi_value makeNumber(napi_env env, double d) { return napiOut("create_double", napi_create_double, env, d); }
+napi_value makeBool(napi_env env, bool b) { return napiOut("get_boolean", napi_get_boolean, env, b); }
 napi_value makeString(napi_env env, const std::string& s) {
-  napi_value v;
-  check(napi_create_string_utf8(env, s.data(), s.size(), &v), "create_string");
-  return v;
+  return napiOut("create_string", napi_create_string_utf8, env, s.data(), s.size());
 }
-napi_value makeUndefined(napi_env env) {
-  napi_value v;
-  napi_get_undefined(env, &v);
-  return v;
-}
-napi_value makeNull(napi_env env) {
-  napi_value v;
-  napi_get_null(env, &v);
-  return v;
-}
+napi_value makeUndefined(napi_env env) { return napiOut("get_undefined", napi_get_undefined, env); }
+napi_value makeNull(napi_env env) { return napiOut("get_null", napi_get_null, env); }
 napi_value makeInt64(napi_env env, int64_t x) {
   constexpr int64_t kExact = int64_t(1) << 53;
   if (x >= -kExact && x <= kExact) return makeNumber(env, static_cast<double>(x));
-  napi_value v;
-  check(napi_create_bigint_int64(env, x, &v), "create_bigint");
-  return v;
+  return napiOut("create_bigint", napi_create_bigint_int64, env, x);
 }
-napi_valuetype typeOf(napi_env env, napi_value v) {
-  napi_valuetype t;
-  check(napi_typeof(env, v, &t), "typeof");
-  return t;
+napi_value makeBuffer(napi_env env, const std::string& bytes) {
+  void* ignored;
+  return napiOut("create_buffer_copy", napi_create_buffer_copy, env, bytes.size(), bytes.data(), &ignored);
+}
+void rejectDeferred(napi_env env, napi_deferred deferred, const std::string& message) {
+  napi_value msg, err;
+  napi_create_string_utf8(env, message.data(), message.size(), &msg);
+  napi_create_error(env, nullptr, msg, &err);
+  napi_reject_deferred(env, deferred, err);
+}
+napi_valuetype typeOf(napi_env env, napi_value v) { return napiOut<napi_valuetype>("typeof", napi_typeof, env, v); }
+bool isNullish(napi_env env, napi_value v) {
+  napi_valuetype t = typeOf(env, v);
+  return t == napi_null || t == napi_undefined;
 }
 double getNumber(napi_env env, napi_value v, const char* what) {
   double d;
@@ -268,16 +268,8 @@ bool isArray(napi_env env, napi_value v) {
   napi_is_array(env, v, &b);
   return b;
 }
-uint32_t arrayLength(napi_env env, napi_value v) {
-  uint32_t n;
-  check(napi_get_array_length(env, v, &n), "array_length");
-  return n;
-}
-napi_value arrayGet(napi_env env, napi_value arr, uint32_t i) {
-  napi_value v;
-  check(napi_get_element(env, arr, i, &v), "get_element");
-  return v;
-}
+uint32_t arrayLength(napi_env env, napi_value v) { return napiOut<uint32_t>("array_length", napi_get_array_length, env, v); }
+napi_value arrayGet(napi_env env, napi_value arr, uint32_t i) { return napiOut("get_element", napi_get_element, env, arr, i); }
 std::vector<int64_t> getIntList(napi_env env, napi_value v, const char* what) {
   if (!isArray(env, v)) throw JsError(std::string("tstorch: expected an array of integers for ") + what);
   uint32_t n = arrayLength(env, v);

@@ -222,40 +222,20 @@ int pngSetup(PngCtx& ctx, png_structp& png, png_infop& info, int mode, PngInfo& 
   // 3-channel rows into a 4-channel image; here the alpha is added when it is missing)
   if (isPalette) hasAlpha = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
   int maxValue = isPalette ? 255 : (1 << bitDepth) - 1;
-  switch (mode) {
-    case UNCHANGED: break;
-    case GRAY:
-      if (colorType != PNG_COLOR_TYPE_GRAY) {
-        if (isPalette) png_set_palette_to_rgb(png);
-        if (hasAlpha) png_set_strip_alpha(png);
-        if (hasColor) png_set_rgb_to_gray(png, 1, 0.2989, 0.587);
-        channels = 1;
-      }
-      break;
-    case GRAY_ALPHA:
-      if (colorType != PNG_COLOR_TYPE_GRAY_ALPHA) {
-        if (isPalette) png_set_palette_to_rgb(png);
-        if (!hasAlpha) png_set_add_alpha(png, maxValue, PNG_FILLER_AFTER);
-        if (hasColor) png_set_rgb_to_gray(png, 1, 0.2989, 0.587);
-        channels = 2;
-      }
-      break;
-    case RGB:
-      if (colorType != PNG_COLOR_TYPE_RGB) {
-        if (isPalette) png_set_palette_to_rgb(png);
-        else if (!hasColor) png_set_gray_to_rgb(png);
-        if (hasAlpha) png_set_strip_alpha(png);
-        channels = 3;
-      }
-      break;
-    case RGB_ALPHA:
-      if (colorType != PNG_COLOR_TYPE_RGB_ALPHA) {
-        if (isPalette) png_set_palette_to_rgb(png);
-        else if (!hasColor) png_set_gray_to_rgb(png);
-        if (!hasAlpha) png_set_add_alpha(png, maxValue, PNG_FILLER_AFTER);
-        channels = 4;
-      }
-      break;
+  if (mode != UNCHANGED) {
+    // GRAY, GRAY_ALPHA, RGB, RGB_ALPHA: whether the mode wants color and alpha, and the PNG color type
+    // that already has exactly those (then nothing is converted)
+    bool wantColor = mode == RGB || mode == RGB_ALPHA;
+    bool wantAlpha = mode == GRAY_ALPHA || mode == RGB_ALPHA;
+    int wanted = (wantColor ? PNG_COLOR_MASK_COLOR : 0) | (wantAlpha ? PNG_COLOR_MASK_ALPHA : 0);
+    if (colorType != wanted) {
+      if (isPalette) png_set_palette_to_rgb(png);
+      else if (wantColor && !hasColor) png_set_gray_to_rgb(png);
+      if (hasAlpha && !wantAlpha) png_set_strip_alpha(png);
+      if (!hasAlpha && wantAlpha) png_set_add_alpha(png, maxValue, PNG_FILLER_AFTER);
+      if (hasColor && !wantColor) png_set_rgb_to_gray(png, 1, 0.2989, 0.587);
+      channels = (wantColor ? 3 : 1) + (wantAlpha ? 1 : 0);
+    }
   }
   if (bitDepth == 16) png_set_swap(png);  // big-endian samples -> host order (little-endian hosts)
   png_read_update_info(png, info);
@@ -407,13 +387,6 @@ int getMode(napi_env env, napi_value v) {
   return int(m);
 }
 
-napi_value bufferOf(napi_env env, const std::string& bytes) {
-  napi_value buf;
-  void* ignored;
-  check(napi_create_buffer_copy(env, bytes.size(), bytes.data(), &ignored, &buf), "create_buffer_copy");
-  return buf;
-}
-
 // (bytes, kind, mode) -> Handle
 napi_value imageDecode(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -441,7 +414,7 @@ napi_value imageEncodeJpeg(napi_env env, napi_callback_info info) {
     if (t.size(0) != 1 && t.size(0) != 3) throw JsError("tstorch: encodeJpeg: the image must have 1 or 3 channels, got " + std::to_string(t.size(0)));
     int64_t q = getInt(env, a[1], "quality");
     if (q < 1 || q > 100) throw JsError("tstorch: encodeJpeg: quality must be in 1..100, got " + std::to_string(q));
-    return bufferOf(env, encodeJpeg(t, int(q)));
+    return makeBuffer(env, encodeJpeg(t, int(q)));
   });
 }
 
@@ -453,7 +426,7 @@ napi_value imageEncodePng(napi_env env, napi_callback_info info) {
     if (t.size(0) < 1 || t.size(0) > 4) throw JsError("tstorch: encodePng: the image must have 1 to 4 channels, got " + std::to_string(t.size(0)));
     int64_t level = getInt(env, a[1], "compressionLevel");
     if (level < 0 || level > 9) throw JsError("tstorch: encodePng: compressionLevel must be in 0..9, got " + std::to_string(level));
-    return bufferOf(env, encodePng(t, int(level)));
+    return makeBuffer(env, encodePng(t, int(level)));
   });
 }
 
@@ -539,14 +512,8 @@ void completeChunk(napi_env env, napi_status status, void* data) {
   } catch (const std::exception& e) {
     error = e.what();
   }
-  if (error.empty()) {
-    napi_resolve_deferred(env, j.deferred, result);
-  } else {
-    napi_value msg, err;
-    napi_create_string_utf8(env, error.data(), error.size(), &msg);
-    napi_create_error(env, nullptr, msg, &err);
-    napi_reject_deferred(env, j.deferred, err);
-  }
+  if (error.empty()) napi_resolve_deferred(env, j.deferred, result);
+  else rejectDeferred(env, j.deferred, error);
   j.deferred = nullptr;
 }
 
@@ -641,18 +608,12 @@ napi_value imageDecodeAsync(napi_env env, napi_callback_info info) {
         try {
           napi_resolve_deferred(env, deferred, takeResults(env, *job));
         } catch (const std::exception& e) {
-          napi_value msg, err;
-          napi_create_string_utf8(env, e.what(), NAPI_AUTO_LENGTH, &msg);
-          napi_create_error(env, nullptr, msg, &err);
-          napi_reject_deferred(env, deferred, err);
+          rejectDeferred(env, deferred, e.what());
         }
         job->deferred = nullptr;
       }
     } catch (const std::exception& e) {
-      napi_value msg, err;
-      napi_create_string_utf8(env, e.what(), NAPI_AUTO_LENGTH, &msg);
-      napi_create_error(env, nullptr, msg, &err);
-      napi_reject_deferred(env, deferred, err);
+      rejectDeferred(env, deferred, e.what());
     }
     return promise;
   });

@@ -106,14 +106,6 @@ napi_value ownKeys(napi_env env, napi_value obj) {
   return keys;
 }
 
-napi_value jsInt(napi_env env, int64_t x) {
-  constexpr int64_t kExact = int64_t(1) << 53;
-  if (x >= -kExact && x <= kExact) return makeNumber(env, static_cast<double>(x));
-  napi_value v;
-  check(napi_create_bigint_int64(env, x, &v), "create_bigint");
-  return v;
-}
-
 // What a JS value is, for conversions and for error messages.
 std::string describe(napi_env env, napi_value v) {
   switch (typeOf(env, v)) {
@@ -137,11 +129,6 @@ std::string describe(napi_env env, napi_value v) {
       return "an object";
   }
   return "a value";
-}
-
-bool isNullish(napi_env env, napi_value v) {
-  napi_valuetype t = typeOf(env, v);
-  return t == napi_undefined || t == napi_null;
 }
 
 bool isIntegral(double d) { return std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18; }
@@ -360,7 +347,7 @@ napi_value toJs(napi_env env, const IValue& v, const std::string& path) {
   if (v.isNone()) return makeNull(env);
   if (v.isTensor()) return wrapTensor(env, v.toTensor());
   if (v.isBool()) return makeBool(env, v.toBool());
-  if (v.isInt()) return jsInt(env, v.toInt());
+  if (v.isInt()) return makeInt64(env, v.toInt());
   if (v.isDouble()) return makeNumber(env, v.toDouble());
   if (v.isString()) return makeString(env, v.toStringRef());
   if (v.isDevice()) return makeString(env, v.toDevice().str());
@@ -389,7 +376,7 @@ napi_value toJs(napi_env env, const IValue& v, const std::string& path) {
       check(napi_new_instance(env, global(env, "Map"), 0, nullptr, &map), "new Map");
       napi_value set = property(env, map, "set");
       for (const auto& e : d) {
-        napi_value kv[2] = {jsInt(env, e.key().toInt()), toJs(env, e.value(), path + "[" + std::to_string(e.key().toInt()) + "]")};
+        napi_value kv[2] = {makeInt64(env, e.key().toInt()), toJs(env, e.value(), path + "[" + std::to_string(e.key().toInt()) + "]")};
         napi_value ignored;
         check(napi_call_function(env, map, set, 2, kv, &ignored), "Map.set");
       }
@@ -639,14 +626,8 @@ void completeRun(napi_env env, napi_status status, void* data) {
       r->error = e.what();
     }
   }
-  if (ok) {
-    napi_resolve_deferred(env, r->deferred, outcome);
-  } else {
-    napi_value msg, err;
-    napi_create_string_utf8(env, r->error.data(), r->error.size(), &msg);
-    napi_create_error(env, nullptr, msg, &err);
-    napi_reject_deferred(env, r->deferred, err);
-  }
+  if (ok) napi_resolve_deferred(env, r->deferred, outcome);
+  else rejectDeferred(env, r->deferred, r->error);
   napi_delete_async_work(env, r->work);
 }
 
@@ -700,11 +681,7 @@ napi_value jitSaveToBuffer(napi_env env, napi_callback_info info) {
     torch::jit::Module& m = unwrapModule(env, a[0]);
     std::ostringstream os;
     m.save(os);
-    std::string bytes = os.str();
-    napi_value buf;
-    void* ignored;
-    check(napi_create_buffer_copy(env, bytes.size(), bytes.data(), &ignored, &buf), "create_buffer_copy");
-    return buf;
+    return makeBuffer(env, os.str());
   });
 }
 

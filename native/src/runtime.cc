@@ -1,4 +1,5 @@
 // Process-wide settings: grad mode, random seed, threads, CUDA presence, versions.
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <torch/csrc/api/include/torch/cuda.h>
 
@@ -28,6 +29,21 @@ static napi_value manualSeed(napi_env env, napi_callback_info info) {
     Args<1> a(env, info);
     at::manual_seed(static_cast<uint64_t>(getInt(env, a[0], "seed")));
     return makeUndefined(env);
+  });
+}
+
+// randpermSeeded(n, seed): torch.randperm(n, generator=torch.Generator().manual_seed(seed)) on a
+// generator of its own, so the global random state is left as it was (DistributedSampler's shuffle).
+static napi_value randpermSeeded(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<2> a(env, info);
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(getInt(env, a[1], "seed")));
+    at::Tensor p;
+    {
+      at::NoGradGuard ng;
+      p = at::randperm(getInt(env, a[0], "n"), gen, at::TensorOptions().dtype(at::kLong));
+    }
+    return wrapTensor(env, std::move(p));
   });
 }
 
@@ -129,6 +145,7 @@ static napi_value versions(napi_env env, napi_callback_info) {
 std::vector<Export> runtimeExports() {
   return {
       {"setGradEnabled", setGradEnabled}, {"isGradEnabled", isGradEnabled}, {"manualSeed", manualSeed},
+      {"randpermSeeded", randpermSeeded},
       {"setNumThreads", setNumThreads},   {"getNumThreads", getNumThreads}, {"maxNumThreads", maxNumThreadsFn}, {"cudaDeviceCount", cudaDeviceCount},
       {"versions", versions},           {"cudaSynchronize", cudaSynchronize},
       {"getBackendFlag", getBackendFlag}, {"setBackendFlag", setBackendFlag},

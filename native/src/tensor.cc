@@ -14,6 +14,16 @@ static at::ScalarType scalarTypeArg(napi_env env, napi_value v) {
   return static_cast<at::ScalarType>(code);
 }
 
+// A binding whose one argument is a tensor handle and whose result is `read(tensor)`; `what` names the
+// call in the error for a non-handle or a disposed one.
+template <typename Read>
+static napi_value readTensor(napi_env env, napi_callback_info info, const char* what, Read&& read) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return read(unwrapTensor(env, a[0], what));
+  });
+}
+
 // Element size of a typed array kind (N-API has no such helper).
 static size_t typedArrayElementSize(napi_typedarray_type t) {
   switch (t) {
@@ -154,58 +164,35 @@ static napi_value reportedBytes(napi_env env, napi_callback_info) {
 }
 
 static napi_value shape(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeIntArray(env, unwrapTensor(env, a[0], "shape").sizes());
-  });
+  return readTensor(env, info, "shape", [&](const at::Tensor& t) { return makeIntArray(env, t.sizes()); });
 }
 
 static napi_value strides(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeIntArray(env, unwrapTensor(env, a[0], "stride").strides());
-  });
+  return readTensor(env, info, "stride", [&](const at::Tensor& t) { return makeIntArray(env, t.strides()); });
 }
 
 static napi_value dim(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeNumber(env, static_cast<double>(unwrapTensor(env, a[0], "dim").dim()));
-  });
+  return readTensor(env, info, "dim", [&](const at::Tensor& t) { return makeNumber(env, static_cast<double>(t.dim())); });
 }
 
 static napi_value numel(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeNumber(env, static_cast<double>(unwrapTensor(env, a[0], "numel").numel()));
-  });
+  return readTensor(env, info, "numel", [&](const at::Tensor& t) { return makeNumber(env, static_cast<double>(t.numel())); });
 }
 
 static napi_value dtype(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeNumber(env, static_cast<double>(static_cast<int>(unwrapTensor(env, a[0], "dtype").scalar_type())));
-  });
+  return readTensor(env, info, "dtype", [&](const at::Tensor& t) { return makeNumber(env, static_cast<double>(static_cast<int>(t.scalar_type()))); });
 }
 
 static napi_value device(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeString(env, unwrapTensor(env, a[0], "device").device().str());
-  });
+  return readTensor(env, info, "device", [&](const at::Tensor& t) { return makeString(env, t.device().str()); });
 }
 
 static napi_value isContiguous(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeBool(env, unwrapTensor(env, a[0], "isContiguous").is_contiguous());
-  });
+  return readTensor(env, info, "isContiguous", [&](const at::Tensor& t) { return makeBool(env, t.is_contiguous()); });
 }
 
 static napi_value storageBytes(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    const at::Tensor& t = unwrapTensor(env, a[0], "storageBytes");
+  return readTensor(env, info, "storageBytes", [&](const at::Tensor& t) {
     return makeNumber(env, t.has_storage() ? static_cast<double>(t.storage().nbytes()) : 0.0);
   });
 }
@@ -222,9 +209,7 @@ static napi_value isDisposed(napi_env env, napi_callback_info info) {
 
 // item(h) -> number | boolean
 static napi_value item(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    const at::Tensor& t = unwrapTensor(env, a[0], "item");
+  return readTensor(env, info, "item", [&](const at::Tensor& t) {
     if (t.numel() != 1)
       throw JsError("tstorch: item() needs a tensor with one element, this one has " + std::to_string(t.numel()));
     bool lazy = t._is_zerotensor() || t.is_neg() || t.is_conj();
@@ -237,10 +222,7 @@ static napi_value item(napi_env env, napi_callback_info info) {
 }
 
 static napi_value requiresGrad(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeBool(env, unwrapTensor(env, a[0], "requiresGrad").requires_grad());
-  });
+  return readTensor(env, info, "requiresGrad", [&](const at::Tensor& t) { return makeBool(env, t.requires_grad()); });
 }
 
 static napi_value setRequiresGrad(napi_env env, napi_callback_info info) {
@@ -253,16 +235,11 @@ static napi_value setRequiresGrad(napi_env env, napi_callback_info info) {
 }
 
 static napi_value isLeaf(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return makeBool(env, unwrapTensor(env, a[0], "isLeaf").is_leaf());
-  });
+  return readTensor(env, info, "isLeaf", [&](const at::Tensor& t) { return makeBool(env, t.is_leaf()); });
 }
 
 static napi_value gradFnName(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    const at::Tensor& t = unwrapTensor(env, a[0], "gradFn");
+  return readTensor(env, info, "gradFn", [&](const at::Tensor& t) {
     const auto& fn = t.grad_fn();
     if (!fn) return makeNull(env);
     return makeString(env, fn->name());
@@ -270,10 +247,7 @@ static napi_value gradFnName(napi_env env, napi_callback_info info) {
 }
 
 static napi_value grad(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    return wrapTensor(env, unwrapTensor(env, a[0], "grad").grad());
-  });
+  return readTensor(env, info, "grad", [&](const at::Tensor& t) { return wrapTensor(env, t.grad()); });
 }
 
 // setGrad(h, gradHandle | null): null clears the gradient (PyTorch's zero_grad(set_to_none=True)).
@@ -281,8 +255,7 @@ static napi_value setGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<2> a(env, info);
     at::Tensor t = unwrapTensor(env, a[0], "grad");
-    napi_valuetype vt = typeOf(env, a[1]);
-    if (vt == napi_null || vt == napi_undefined) {
+    if (isNullish(env, a[1])) {
       t.mutable_grad().reset();
     } else {
       const at::Tensor& g = unwrapTensor(env, a[1], "grad");
@@ -305,30 +278,8 @@ static napi_value setGrad(napi_env env, napi_callback_info info) {
 }
 
 static napi_value retainGrad(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<1> a(env, info);
-    unwrapTensor(env, a[0], "retainGrad").retain_grad();
-    return makeUndefined(env);
-  });
-}
-
-// backward(h, gradient | null, retainGraph, createGraph)
-static napi_value backward(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args<4> a(env, info);
-    const at::Tensor& t = unwrapTensor(env, a[0], "backward");
-    at::Tensor g;
-    napi_valuetype gt = typeOf(env, a[1]);
-    if (gt != napi_null && gt != napi_undefined) g = unwrapTensor(env, a[1], "gradient");
-    bool create = typeOf(env, a[3]) == napi_boolean && getBool(env, a[3], "createGraph");
-    c10::optional<bool> retain;
-    if (typeOf(env, a[2]) == napi_boolean) retain = getBool(env, a[2], "retainGraph");
-    if (!t.requires_grad())
-      throw JsError("tstorch: backward() on a tensor that does not require grad and has no grad_fn");
-    if (!g.defined() && t.numel() != 1)
-      throw JsError("tstorch: backward() without a gradient needs a scalar (one-element) tensor, got shape " +
-                    c10::str(t.sizes()));
-    t.backward(g, retain, create);
+  return readTensor(env, info, "retainGrad", [&](const at::Tensor& t) {
+    t.retain_grad();
     return makeUndefined(env);
   });
 }
@@ -342,7 +293,7 @@ std::vector<Export> tensorExports() {
       {"device", device},         {"isContiguous", isContiguous}, {"storageBytes", storageBytes},
       {"item", item},             {"requiresGrad", requiresGrad}, {"setRequiresGrad", setRequiresGrad},
       {"isLeaf", isLeaf},         {"gradFnName", gradFnName},   {"grad", grad},
-      {"setGrad", setGrad},       {"retainGrad", retainGrad},   {"backward", backward},
+      {"setGrad", setGrad},       {"retainGrad", retainGrad},
   };
 }
 

@@ -37,7 +37,6 @@ export interface NativeAddon {
   grad(h: Handle): Handle | null;
   setGrad(h: Handle, g: Handle | null): void;
   retainGrad(h: Handle): void;
-  backward(h: Handle, gradient: Handle | null, retainGraph?: boolean, createGraph?: boolean): void;
   schemas(): [string, string, [string, string, boolean, boolean, boolean][], string[]][];
   opId(name: string, overload: string): number;
   call(id: number, ...args: unknown[]): any;
@@ -48,6 +47,8 @@ export interface NativeAddon {
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
   manualSeed(seed: number | bigint): void;
+  /** torch.randperm(n) (int64) on a generator of its own seeded with `seed`: the global random state is left alone. */
+  randpermSeeded(n: number, seed: number | bigint): Handle;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   /** The most threads setNumThreads accepts (4 per logical core, at least 16). */

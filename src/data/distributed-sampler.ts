@@ -3,7 +3,6 @@
 // tstorch and PyTorch ranks read the same examples. The shuffle draws from a generator of its own
 // (seed + epoch), leaving the global random state alone.
 import { native } from "../core/native.js";
-import { dist } from "../distributed/native.js";
 import { Tensor } from "../core/tensor.js";
 import { getRank, getWorldSize, isInitialized } from "../distributed/process-group.js";
 
@@ -73,7 +72,7 @@ export class DistributedSampler implements Iterable<number> {
     const n = this.datasetSize;
     let all: number[];
     if (this.shuffle) {
-      const perm = new Tensor(dist.distRandperm(n, this.seed + this.epoch));
+      const perm = new Tensor(native.randpermSeeded(n, this.seed + this.epoch));
       try {
         all = Array.from(new BigInt64Array(native.toBuffer(perm._h)), Number);
       } finally {

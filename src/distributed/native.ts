@@ -1,5 +1,5 @@
 // The addon's torch.distributed functions (native/src/distributed.cc), typed. Present in every build;
-// in one compiled without Gloo's headers only distIsAvailable/distIsNcclAvailable/distRandperm exist.
+// in one compiled without Gloo's headers only distIsAvailable/distIsNcclAvailable exist.
 import { native, type Handle } from "../core/native.js";
 
 /** Opaque native objects: a c10d Store, a ProcessGroup, a Work, the data-parallel reducer. */
@@ -11,7 +11,6 @@ export type ReducerHandle = { readonly __distReducer: unique symbol };
 export interface DistNative {
   distIsAvailable(): boolean;
   distIsNcclAvailable(): boolean;
-  distRandperm(n: number, seed: number | bigint): Handle;
   distTcpStore(host: string, port: number, worldSize: number, isServer: boolean, timeoutMs: number, waitWorkers: boolean, multiTenant: boolean): StoreHandle;
   distFileStore(path: string, worldSize: number): StoreHandle;
   distPrefixStore(prefix: string, store: StoreHandle): StoreHandle;

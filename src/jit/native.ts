@@ -1,5 +1,6 @@
 // The addon's TorchScript functions (native/src/jit.cc), typed.
-import { native, type Handle } from "../core/native.js";
+import type { Handle } from "../core/native.js";
+import { nativePart } from "../core/native-part.js";
 
 /** An opaque handle to a torch::jit::Module (a napi External owned by the addon). */
 export type ModuleHandle = { readonly __tstorchScriptModule: unique symbol };
@@ -35,15 +36,5 @@ export interface JitAddon {
   jitTrace(fn: (...args: unknown[]) => unknown, inputs: unknown[], spec: ModuleSpec, strict: boolean): ModuleHandle;
 }
 
-function addon(): JitAddon {
-  const a = native as unknown as Partial<JitAddon>;
-  if (typeof a.jitLoad !== "function") {
-    throw new Error("tstorch: this build of the addon has no TorchScript support (native/src/jit.cc); rebuild it with `npm run build:native`");
-  }
-  return a as JitAddon;
-}
-
 /** @internal */
-export const jitNative: JitAddon = new Proxy({} as JitAddon, {
-  get: (_t, key) => (addon() as unknown as Record<string | symbol, unknown>)[key],
-});
+export const jitNative: JitAddon = nativePart<JitAddon>("jitLoad", "TorchScript support (native/src/jit.cc)");

@@ -5,7 +5,7 @@ import { noGrad } from "../core/autograd.js";
 import { onesLike, zerosLike } from "../core/creation.js";
 import { scope } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
-import { deepCopyModule } from "../optim/module-copy.js";
+import { deepCopyModule } from "./module-copy.js";
 import { replaceTensor } from "./module-attr.js";
 import type { AnyModule } from "./module.js";
 import { Parameter } from "./parameter.js";

@@ -22,7 +22,6 @@ export { Parameter } from "./parameter.js";
 export type { AnyModule } from "./module.js";
 export { ModuleList, ModuleDict } from "./container.js";
 export * as utils from "./utils.js";
-export * as parallel from "../distributed/parallel.js";
 export { Embedding, EmbeddingBag } from "./embedding.js";
 export type { EmbeddingOptions, EmbeddingBagOptions, EmbeddingBagMode } from "./embedding.js";
 export { RNNBase, RNN, LSTM, GRU } from "./rnn.js";

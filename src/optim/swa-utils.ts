@@ -10,7 +10,7 @@ import { Module, type AnyModule } from "../nn/module.js";
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from "../nn/normalization.js";
 import { LRScheduler } from "./lr-scheduler.js";
 import { formatParamMessage } from "./lr-scheduler-cyclic.js";
-import { deepCopyModule } from "./module-copy.js";
+import { deepCopyModule } from "../nn/module-copy.js";
 import type { Optimizer } from "./optimizer.js";
 import { pyCos } from "./scalar-math.js";
 import { torchVersion } from "../core/runtime.js";

@@ -1,5 +1,6 @@
 // The addon's image codec functions (native/src/image.cc), typed.
-import { native, type Handle } from "../../core/native.js";
+import type { Handle } from "../../core/native.js";
+import { nativePart } from "../../core/native-part.js";
 
 /** An opaque handle to a batch decode running on libuv's thread pool. */
 export type DecodeJobHandle = { readonly __tstorchDecodeJob: unique symbol };
@@ -18,15 +19,5 @@ export interface ImageAddon {
   imageLibraries(): { turbojpegApi: 2 | 3; libpng: string };
 }
 
-function addon(): ImageAddon {
-  const a = native as unknown as Partial<ImageAddon>;
-  if (typeof a.imageDecode !== "function") {
-    throw new Error("tstorch: this build of the addon has no image codecs (native/src/image.cc); rebuild it with `npm run build:native`");
-  }
-  return a as ImageAddon;
-}
-
 /** @internal */
-export const imageNative: ImageAddon = new Proxy({} as ImageAddon, {
-  get: (_t, key) => (addon() as unknown as Record<string | symbol, unknown>)[key],
-});
+export const imageNative: ImageAddon = nativePart<ImageAddon>("imageDecode", "image codecs (native/src/image.cc)");

@@ -4,8 +4,8 @@
 import { noGrad } from "../core/autograd.js";
 import { persist } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
-import type { AnyModule } from "../nn/module.js";
-import { Parameter } from "../nn/parameter.js";
+import type { AnyModule } from "./module.js";
+import { Parameter } from "./parameter.js";
 
 /** A deep copy of a module: its own weights, buffers and child modules. */
 export function deepCopyModule<M extends AnyModule>(m: M): M {
