@@ -18,6 +18,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { std::vector<Export> serializationExports(void); registerExports(env, exports, serializationExports()); }  // torch.load/save (serialization.cc)
     { std::vector<Export> imageExports(void); registerExports(env, exports, imageExports()); }  // image codecs (image.cc)
     { std::vector<Export> autogradExports(void); registerExports(env, exports, autogradExports()); }  // torch.autograd (autograd.cc)
+    { std::vector<Export> aotiExports(void); registerExports(env, exports, aotiExports()); }  // torch.aoti .pt2 packages (aoti.cc)
     installCpuAllocator();
     return exports;
   });
