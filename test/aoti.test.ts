@@ -94,6 +94,13 @@ test("a .pt2 package made by PyTorch runs in tstorch with PyTorch's outputs (CNN
     const out = mlp.run([x, y]);
     assert.equal(out[0]!.requiresGrad, false);
     assertOutputs(out, made.aoti.mlp, made.eager.mlp, "mlp");
+    // call(): arguments and outputs structured by the call spec (Python's compiled(x, y) -> (a, b))
+    const tree = mlp.call([x, y]) as torch.Tensor[];
+    assert.ok(Array.isArray(tree) && tree.length === 2);
+    assert.deepEqual(tree.map(flat), out.map(flat));
+    assert.ok(cnn.call([img]) instanceof torch.Tensor, "a single output is a tensor, not an array");
+    assert.throws(() => mlp.call([x]), /torch\.aoti: args should be an array of 2, as the package was exported with/);
+    assert.throws(() => mlp.call([x, y], { z: x }), /torch\.aoti: kwargs has keys the package was not exported with: z/);
   });
   assert.deepEqual(cnn.getCallSpec(), made.callSpec.cnn);
   assert.deepEqual(mlp.getCallSpec(), made.callSpec.mlp);

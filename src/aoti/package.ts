@@ -1,9 +1,11 @@
 // torch.aoti.loadPackage: PyTorch's torch._inductor.aoti_load_package. A package runs on flat lists
 // of tensors, in the order its call spec (getCallSpec) flattens the exported model's inputs and
-// outputs: for `forward(x, y)` returning `(a, b)` that is run([x, y]) -> [a, b].
+// outputs: for `forward(x, y)` returning `(a, b)` that is run([x, y]) -> [a, b]. call() takes the
+// arguments and returns the outputs structured as the exported model's (PyTorch's `compiled(*args)`).
 import { existsSync } from "node:fs";
 import type { Handle } from "../core/native.js";
 import { Tensor } from "../core/tensor.js";
+import { flattenBySpec, parseSpec, unflattenBySpec, type PyTree } from "./call-spec.js";
 import { aotiNative, type PackageHandle } from "./native.js";
 
 export interface LoadPackageOptions {
@@ -52,6 +54,29 @@ export class AOTIPackage {
   async runAsync(inputs: readonly Tensor[]): Promise<Tensor[]> {
     const out = await aotiNative().aotiRunAsync(this.handle, handlesOf(inputs, "runAsync"));
     return out.map((h) => new Tensor(h));
+  }
+
+  /**
+   * Python's `compiled_model(*args, **kwargs)`: the arguments as the model was exported with them
+   * (arrays for tuples and lists, objects for dicts), flattened by the call spec; the outputs
+   * rebuilt the same way (a tuple output is an array, a dict output an object).
+   */
+  call(args: readonly PyTree[], kwargs: Record<string, PyTree> = {}): PyTree {
+    return unflattenBySpec(this.run(this.flatten(args, kwargs)), this.specs()[1]);
+  }
+  /** call() on a thread-pool thread (see runAsync). */
+  async callAsync(args: readonly PyTree[], kwargs: Record<string, PyTree> = {}): Promise<PyTree> {
+    return unflattenBySpec(await this.runAsync(this.flatten(args, kwargs)), this.specs()[1]);
+  }
+
+  private parsed: ReturnType<typeof parseSpec>[] | undefined;
+  private specs(): ReturnType<typeof parseSpec>[] {
+    return (this.parsed ??= this.getCallSpec().map(parseSpec));
+  }
+  private flatten(args: readonly PyTree[], kwargs: Record<string, PyTree>): Tensor[] {
+    const [argsSpec, kwargsSpec] = this.specs()[0]!.children_spec;
+    if (argsSpec === undefined || kwargsSpec === undefined) throw new Error("torch.aoti: this package's input spec is not (args, kwargs); use run() with the flat tensors");
+    return [...flattenBySpec(args, argsSpec, "args"), ...flattenBySpec(kwargs, kwargsSpec, "kwargs")];
   }
 
   /** The metadata compiled into the package (AOTI_DEVICE_KEY, and aot_inductor.metadata's entries). */
