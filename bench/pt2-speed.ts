@@ -68,11 +68,12 @@ try {
   const ref = JSON.parse(py.stdout.trim().split("\n").pop()!) as { torch: string; compile_s: number; ms: Record<Name, Record<Path, number>> };
 
   torch.setNumThreads(THREADS);
-  const io = torch.load(join(dir, "io.pt")) as Record<string, torch.Tensor>;
+  const loaded = torch.load(join(dir, "io.pt")) as Map<string, torch.Tensor> | Record<string, torch.Tensor>;
+  const io = (key: string): torch.Tensor => (loaded instanceof Map ? loaded.get(key) : loaded[key])!;
   const rows: string[] = [];
   for (const name of ["cnn", "transformer"] as Name[]) {
     const eager = name === "cnn" ? seedCnn() : new SmallTransformer();
-    eager.loadStateDict(torch.load(join(dir, `${name}.state.pt`)) as Record<string, torch.Tensor>);
+    eager.loadStateDict(torch.load(join(dir, `${name}.state.pt`)) as torch.nn.StateDict);
     eager.eval();
     const script = torch.jit.load(join(dir, `${name}.ts.pt`));
     script.eval();
@@ -82,8 +83,8 @@ try {
       torchscript: (x) => script.forward(x) as torch.Tensor,
       pt2: (x) => pkg.run([x])[0]!,
     };
-    const x = io[name]!;
-    const want = io[`${name}.out`]!;
+    const x = io(name);
+    const want = io(`${name}.out`);
     for (const [path, fn] of Object.entries(paths)) {
       const diff = torch.noGrad(() => fn(x).sub(want).abs().max().item());
       if (!(diff <= 1e-4)) throw new Error(`${name} ${path}: tstorch's output differs from PyTorch's by ${diff}`);
