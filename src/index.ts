@@ -41,6 +41,7 @@ export * as io from "./io/index.js";
 export * as nn from "./torch-nn.js";
 export * as optim from "./optim/index.js";
 export * as jit from "./jit/index.js";
+export * as aoti from "./aoti/index.js";
 export * as distributed from "./distributed/index.js";
 export { load, save, LoadError } from "./serialization/index.js";
 export * as autograd from "./autograd/index.js";

@@ -151,6 +151,7 @@ std::vector<Export> opRegistryExports();     // op_registry.cc
 std::vector<Export> serializationExports();  // serialization.cc: torch.load/save
 std::vector<Export> imageExports();          // image.cc: image codecs
 std::vector<Export> autogradExports();       // autograd.cc: torch.autograd
+std::vector<Export> aotiExports();           // aoti.cc: torch.aoti .pt2 packages (empty below libtorch 2.6)
 // Installs the caching CPU allocator (cpu_allocator.cc) unless TSTORCH_CPU_ALLOCATOR=default.
 void installCpuAllocator();
 

@@ -250,6 +250,43 @@ c10::intrusive_ptr<c10d::ProcessGroup> backendGroup(const c10::intrusive_ptr<c10
 }  // namespace tstorch::compat
 #endif  // TSTORCH_WITH_DISTRIBUTED
 
+// ---------------------------------------------------------------- AOTInductor packages (aoti.cc)
+// torch::inductor::AOTIModelPackageLoader, which runs the .pt2 packages that
+// torch._inductor.aoti_compile_and_package makes, is in libtorch from 2.6 on (and always built there:
+// a 2.6+ libtorch whose headers lack it is a build error, not a silent stub). Before 2.6 aoti.cc
+// exports nothing and torch.aoti.loadPackage says which libtorch it needs.
+#if TSTORCH_TORCH_AT_LEAST(2, 6)
+#define TSTORCH_WITH_AOTI 1
+#endif
+// Included only by aoti.cc (which defines TSTORCH_AOTI_COMPAT first): the loader's header is inductor's.
+#if defined(TSTORCH_AOTI_COMPAT) && defined(TSTORCH_WITH_AOTI)
+#include <torch/csrc/inductor/aoti_package/model_package_loader.h>
+
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace tstorch::compat {
+
+using AotiLoader = torch::inductor::AOTIModelPackageLoader;
+// 2.6 constructs a loader from (path, model_name) only; later releases add run_single_threaded (and
+// then num_runners, device_index, defaulted). Detected from the constructor rather than a version guess.
+inline constexpr bool kAotiSingleThreadedOption =
+    std::is_constructible_v<AotiLoader, const std::string&, const std::string&, bool>;
+
+inline std::unique_ptr<AotiLoader> makeAotiLoader(const std::string& path, const std::string& modelName, bool runSingleThreaded) {
+  if constexpr (kAotiSingleThreadedOption) {
+    return std::make_unique<AotiLoader>(path, modelName, runSingleThreaded);
+  } else {
+    TORCH_CHECK(!runSingleThreaded, "torch.aoti.loadPackage: runSingleThreaded needs a libtorch newer than ", TORCH_VERSION,
+                " (whose AOTIModelPackageLoader has no such option)");
+    return std::make_unique<AotiLoader>(path, modelName);
+  }
+}
+
+}  // namespace tstorch::compat
+#endif  // TSTORCH_AOTI_COMPAT && TSTORCH_WITH_AOTI
+
 // ---------------------------------------------------------------- autograd (autograd.cc)
 // Included only by autograd.cc (which defines TSTORCH_AUTOGRAD_COMPAT first): custom_function.h is heavy.
 #ifdef TSTORCH_AUTOGRAD_COMPAT
