@@ -164,14 +164,8 @@ void completeRun(napi_env env, napi_status status, void* data) {
       r->error = e.what();
     }
   }
-  if (r->error.empty()) {
-    napi_resolve_deferred(env, r->deferred, outcome);
-  } else {
-    napi_value msg, err;
-    napi_create_string_utf8(env, r->error.data(), r->error.size(), &msg);
-    napi_create_error(env, nullptr, msg, &err);
-    napi_reject_deferred(env, r->deferred, err);
-  }
+  if (r->error.empty()) napi_resolve_deferred(env, r->deferred, outcome);
+  else rejectDeferred(env, r->deferred, r->error);
   napi_delete_async_work(env, r->work);
 }
 
@@ -182,14 +176,8 @@ napi_value aotiRunAsync(napi_env env, napi_callback_info info) {
     auto r = std::make_unique<AsyncRun>();
     r->loader = unwrapPackage(env, a[0]);
     r->inputs = tensorList(env, a[1]);
-    napi_value promise, name;
-    check(napi_create_promise(env, &r->deferred, &promise), "create_promise");
-    check(napi_create_string_utf8(env, "tstorch.aoti.runAsync", NAPI_AUTO_LENGTH, &name), "create_string");
-    check(napi_create_async_work(env, nullptr, name, executeRun, completeRun, r.get(), &r->work), "create_async_work");
-    if (napi_queue_async_work(env, r->work) != napi_ok) {
-      napi_delete_async_work(env, r->work);
-      throw JsError("tstorch: could not queue the async run");
-    }
+    napi_value promise = queuePromiseWork(env, "tstorch.aoti.runAsync", executeRun, completeRun, r.get(),
+                                          &r->deferred, &r->work);
     r.release();  // completeRun owns it now
     return promise;
   });

@@ -79,6 +79,12 @@ napi_value makeIntArray(napi_env env, c10::IntArrayRef xs);
 napi_value makeBuffer(napi_env env, const std::string& bytes);
 // Rejects a promise with an Error carrying `message`.
 void rejectDeferred(napi_env env, napi_deferred deferred, const std::string& message);
+// A promise whose work runs on the libuv pool: creates *deferred and *work for `data` and queues it.
+// On a queueing failure the work is deleted and a JsError thrown, so the caller still owns `data`;
+// on success `complete` owns it (and must settle *deferred and delete *work).
+napi_value queuePromiseWork(napi_env env, const char* name, napi_async_execute_callback execute,
+                            napi_async_complete_callback complete, void* data, napi_deferred* deferred,
+                            napi_async_work* work);
 bool isNullish(napi_env env, napi_value v);  // null or undefined
 
 // A JS value thrown by JS code that native code called (a hook, a custom Function's backward), carried

@@ -543,11 +543,8 @@ napi_value workWaitAsync(napi_env env, napi_callback_info info) {
     Args<1> a(env, info);
     auto w = std::make_unique<AsyncWait>();
     w->work = unwrapObj<WorkBox>(env, a[0], Kind::Work, "work")->work;
-    napi_value promise, name;
-    check(napi_create_promise(env, &w->deferred, &promise), "create_promise");
-    check(napi_create_string_utf8(env, "tstorch.distributed.wait", NAPI_AUTO_LENGTH, &name), "string");
-    check(napi_create_async_work(env, nullptr, name, asyncWaitExecute, asyncWaitComplete, w.get(), &w->async), "async_work");
-    check(napi_queue_async_work(env, w->async), "queue_async_work");
+    napi_value promise = queuePromiseWork(env, "tstorch.distributed.wait", asyncWaitExecute, asyncWaitComplete,
+                                          w.get(), &w->deferred, &w->async);
     w.release();
     return promise;
   });

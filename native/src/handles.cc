@@ -220,6 +220,18 @@ void rejectDeferred(napi_env env, napi_deferred deferred, const std::string& mes
   napi_create_error(env, nullptr, msg, &err);
   napi_reject_deferred(env, deferred, err);
 }
+napi_value queuePromiseWork(napi_env env, const char* name, napi_async_execute_callback execute,
+                            napi_async_complete_callback complete, void* data, napi_deferred* deferred,
+                            napi_async_work* work) {
+  napi_value promise = napiOut("create_promise", napi_create_promise, env, deferred);
+  napi_value label = napiOut("create_string", napi_create_string_utf8, env, name, NAPI_AUTO_LENGTH);
+  check(napi_create_async_work(env, nullptr, label, execute, complete, data, work), "create_async_work");
+  if (napi_queue_async_work(env, *work) != napi_ok) {
+    napi_delete_async_work(env, *work);
+    throw JsError(std::string("tstorch: could not queue ") + name);
+  }
+  return promise;
+}
 napi_valuetype typeOf(napi_env env, napi_value v) { return napiOut<napi_valuetype>("typeof", napi_typeof, env, v); }
 bool isNullish(napi_env env, napi_value v) {
   napi_valuetype t = typeOf(env, v);

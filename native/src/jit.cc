@@ -642,14 +642,8 @@ napi_value jitRunAsync(napi_env env, napi_callback_info info) {
     r->args = buildArgs(env, meth, a[2]);
     r->inputsAlive = r->args;
     r->module = m;
-    napi_value promise, name;
-    check(napi_create_promise(env, &r->deferred, &promise), "create_promise");
-    check(napi_create_string_utf8(env, "tstorch.jit.forwardAsync", NAPI_AUTO_LENGTH, &name), "create_string");
-    check(napi_create_async_work(env, nullptr, name, executeRun, completeRun, r.get(), &r->work), "create_async_work");
-    if (napi_queue_async_work(env, r->work) != napi_ok) {
-      napi_delete_async_work(env, r->work);
-      throw JsError("tstorch: could not queue the async call");
-    }
+    napi_value promise = queuePromiseWork(env, "tstorch.jit.forwardAsync", executeRun, completeRun, r.get(),
+                                          &r->deferred, &r->work);
     r.release();  // completeRun owns it now
     return promise;
   });
