@@ -24,6 +24,8 @@ test("defaults are the seed's: full batch, Adam, per-model lr, tch init, auto de
   assert.equal(parseCifar10Args(["ae"]).options?.model, "autoencoder");
   assert.equal(parseCifar10Args(["cnn", "--batch-size", "64"]).options?.epochs, DEFAULT_EPOCHS.minibatch.cnn);
   assert.equal(parseCifar10Args(["cnn", "--optimizer", "adamw"]).options?.weightDecay, 0.01);
+  assert.equal(parseCifar10Args(["--", "cnn"]).options?.model, "cnn");
+  assert.equal(parseCifar10Args(["cnn", "--help"]).options, null);
 });
 
 test("every option parses in both --opt value and --opt=value forms", () => {
@@ -67,6 +69,11 @@ test("bad values are one-line UsageErrors naming the option", () => {
     [["cnn", "--quiet=yes"], /--quiet takes no value/],
     [["cnn", "--epochs", "2", "--epochs", "3"], /--epochs given twice/],
     [["cnn", "mlp"], /unexpected argument 'mlp'/],
+    [["cnn", "-x"], /^unknown option -x; see tstorch cifar10 --help$/],
+    [["cnn", "-epochs", "3"], /unknown option -epochs \(did you mean --epochs\?\)/],
+    [["cnn", "--epochs", "--lr"], /--epochs: expected a positive integer, got '--lr'/],
+    [["cnn", "--help=yes"], /--help takes no value/],
+    [["cnn", "--", "--epochs"], /unexpected argument '--epochs'/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parseCifar10Args(argv), (e: unknown) => e instanceof UsageError && re.test(e.message) && !e.message.includes("\n"), argv.join(" "));
@@ -79,6 +86,12 @@ test("--help documents every option", async () => {
   for (const word of ["epoch,time,acc", "epoch,time,loss", "metrics.csv", "chart.svg", "chart.png", "final.safetensors",
     "best.safetensors", "config.json", "org_0", "defer_0", "130", "143"]) {
     assert.ok(help.includes(word), `${word} missing from --help`);
+  }
+  // the defaults it states are the parser's
+  const flat = help.replace(/\s+/g, " ");
+  for (const m of ["mlp", "cnn", "autoencoder"] as const) {
+    assert.ok(flat.includes(`${DEFAULT_EPOCHS.full[m]} (${m}`) && flat.includes(`${DEFAULT_EPOCHS.minibatch[m]} (${m})`), m);
+    assert.ok(flat.includes(`${DEFAULT_LR[m].toExponential()} (${m})`), m);
   }
   const r = await runCli(["cifar10", "--help"]);
   assert.equal(r.code, 0);

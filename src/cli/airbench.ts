@@ -57,7 +57,7 @@ export async function trainAirbench(s: TrainSetup, state: TrainState, lookahead:
   if (s.hooks.shard) throw new UsageError("airbench trains in one process; start it without torchrun or tstorch run");
   if (data.trainY === null || data.evalY === null) throw new Error("tstorch: airbench needs labelled data");
   const bs = o.batchSize === "full" ? data.trainX.shape[0] : o.batchSize;
-  // normalised once, in place of the [0, 1] images (no second copy of the set); run.ts disposes data's tensors
+  // normalised once, in place of the [0, 1] images (no second copy of the set); cifar10-command.ts disposes data's tensors
   const normalizeInPlace = (t: torch.Tensor): torch.Tensor => {
     const n = torch.persist(normalizeCifar10(t));
     t.dispose();

@@ -11,11 +11,9 @@ import {
 import { Rng } from "../data/rng.js";
 import { fileKind } from "../io/atomic.js";
 import { UsageError, oneLine } from "./errors.js";
-import type { Cifar10Options } from "./args.js";
+import { AE_DEFAULT_EVAL, type Cifar10Options } from "./args.js";
 
 const ALL_FILES = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE];
-/** The autoencoder's default held-out evaluation set: the first 10,000 training images. */
-export const AE_DEFAULT_EVAL = 10_000;
 export const AE_SAMPLES = 5;
 
 function hasAnyCifarFile(dir: string): boolean {

@@ -3,37 +3,74 @@
 // The main thread parses the arguments and relays output; training runs in a worker thread
 // (worker.ts) so that signals are seen at once (signals.ts).
 import { Worker } from "node:worker_threads";
-import { cifar10Help, parseCifar10Args, topLevelHelp, type ParsedCifar10 } from "./args.js";
+import { cifar10Help, parseCifar10Args, type ParsedCifar10 } from "./args.js";
 import { UsageError, oneLine } from "./errors.js";
 import { forwardSignals, stopFlag } from "./signals.js";
 import type { WorkerInput, WorkerMessage } from "./worker.js";
 
+interface Command {
+  name: string;
+  /** What follows the name in the command list of --help. */
+  args: string;
+  summary: string;
+  main(argv: readonly string[]): Promise<number>;
+}
+
+/** The commands, as --help lists them; `tstorch run` (run-command.ts) is loaded only when used. */
+const COMMANDS: readonly Command[] = [
+  { name: "cifar10", args: "<mlp|cnn|autoencoder|airbench>", summary: "Train the seed's CIFAR-10 models, or airbench94 (tstorch cifar10 --help).",
+    main: cifar10Main },
+  { name: "run", args: "--nproc-per-node N -- COMMAND", summary: "Start N data-parallel ranks of COMMAND, as torchrun does (tstorch run --help).",
+    main: async (argv) => (await import("./run-command.js")).runCommand(argv) },
+];
+
+export function topLevelHelp(): string {
+  const left = COMMANDS.map((c) => `  ${c.name} ${c.args}`);
+  const width = Math.max(...left.map((l) => l.length)) + 3;
+  return [
+    "Usage: tstorch <command> [options]",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c, i) => `${left[i].padEnd(width)}${c.summary}`),
+    "",
+    "Options:",
+    "  -h, --help      This help.",
+    "  -V, --version   tstorch's and libtorch's versions.",
+  ].join("\n");
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined) {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
     process.stderr.write(`${topLevelHelp()}\n`);
     return 2;
   }
-  if (command === "-h" || command === "--help" || command === "help") {
+  if (name === "-h" || name === "--help" || name === "help") {
     process.stdout.write(`${topLevelHelp()}\n`);
     return 0;
   }
-  if (command === "-V" || command === "--version") {
+  if (name === "-V" || name === "--version") {
     const { versions } = await import("../index.js");
     const v = versions();
     process.stdout.write(`tstorch ${v.tstorch} (libtorch ${v.libtorch})\n`);
     return 0;
   }
-  if (command === "run") return (await import("./launch.js")).launchMain(rest); // data-parallel launcher (launch.ts)
-  if (command !== "cifar10") {
-    throw new UsageError(`unknown command '${command}' (expected cifar10); see tstorch --help`);
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    const names = COMMANDS.map((c) => c.name).join(" or ");
+    throw new UsageError(`unknown command '${name}' (expected ${names}); see tstorch --help`);
   }
-  const parsed = parseCifar10Args(rest);
+  return command.main(rest);
+}
+
+/** `tstorch cifar10`: parsed here, trained in the worker thread (cifar10-command.ts). */
+async function cifar10Main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCifar10Args(argv);
   if (parsed.options === null) {
     process.stdout.write(`${cifar10Help()}\n`);
     return 0;
   }
-  return runInWorker(parsed, ["tstorch", ...argv]);
+  return runInWorker(parsed, ["tstorch", "cifar10", ...argv]);
 }
 
 function runInWorker(parsed: ParsedCifar10, command: string[]): Promise<number> {

@@ -26,7 +26,7 @@ const input = workerData as WorkerInput;
 const send = (m: WorkerMessage): void => port.postMessage(m);
 
 try {
-  const { runCifar10 } = await import("./run.js");
+  const { runCifar10 } = await import("./cifar10-command.js");
   const code = await runCifar10(input.parsed, input.command, {
     stop: stopFlag(input.stopShared),
     csv: (line) => send({ t: "out", s: `${line}\n` }),

@@ -7,17 +7,44 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { UsageError } from "./errors.js";
+import { optionHelp, parseCommandLine, type OptionSpec } from "./options.js";
 
-export function launchHelp(): string {
+const USAGE = "usage: tstorch run --nproc-per-node N [--master-addr HOST] [--master-port PORT] -- COMMAND [ARGS...]";
+const DEFAULT_ADDR = "127.0.0.1";
+/** torchrun's default port, for a master that is not this machine (here a free port is picked instead). */
+const DEFAULT_REMOTE_PORT = 29500;
+
+/** A whole number in min..max (Number's reading, as before: " 2 " and "0x10" pass). */
+function integerIn(min: number, max: number): (raw: string, flag: string) => number {
+  return (raw, flag) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`tstorch run: ${flag} must be an integer in ${min}..${max}, got '${raw}'`);
+    return n;
+  };
+}
+
+type LaunchKey = "nproc" | "addr" | "port";
+
+/** torchrun's spelling with underscores is taken too. */
+const OPTION_SPECS: readonly (OptionSpec<LaunchKey> & { default: unknown })[] = [
+  { flag: "--nproc-per-node", aliases: ["--nproc_per_node"], key: "nproc", metavar: "N", parse: integerIn(1, 1024), default: 1,
+    help: "ranks to start on this machine (default 1)" },
+  { flag: "--master-addr", aliases: ["--master_addr"], key: "addr", metavar: "HOST", default: DEFAULT_ADDR,
+    help: `rank 0's address (default ${DEFAULT_ADDR})` },
+  { flag: "--master-port", aliases: ["--master_port"], key: "port", metavar: "PORT", parse: integerIn(1, 65535), default: null,
+    help: `default: a free port (${DEFAULT_REMOTE_PORT} when --master-addr is not this machine)` },
+];
+
+export function runHelp(): string {
   return [
-    "usage: tstorch run --nproc-per-node N [--master-addr HOST] [--master-port PORT] -- COMMAND [ARGS...]",
+    USAGE,
     "",
     "Starts N ranks of COMMAND on this machine with torchrun's environment variables, for",
     "torch.distributed.initProcessGroup() (env://) and the CLI's data-parallel mode, e.g.",
     "  tstorch run --nproc-per-node 2 -- node train.js",
     "  tstorch run --nproc-per-node 2 -- npx tstorch cifar10 cnn --batch-size 128",
     "When a rank fails the others are ended and its exit code is returned.",
-    "  --master-port PORT   default: a free port (29500 when --master-addr is not this machine)",
+    ...OPTION_SPECS.map((s) => optionHelp(s, 23)),
   ].join("\n");
 }
 
@@ -28,40 +55,13 @@ interface LaunchArgs {
   command: string[];
 }
 
+/** The launcher's options, and the command: everything after `--`, or from the first argument that is not an option. */
 function parse(argv: readonly string[]): LaunchArgs | null {
-  const sep = argv.indexOf("--");
-  const opts = sep < 0 ? [...argv] : argv.slice(0, sep);
-  let command = sep < 0 ? [] : argv.slice(sep + 1);
-  let nproc = 1, addr = "127.0.0.1", port: number | null = null;
-  for (let i = 0; i < opts.length; i++) {
-    const a = opts[i]!;
-    if (a === "-h" || a === "--help") return null;
-    const [key, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? opts[++i];
-      if (v === undefined) throw new UsageError(`tstorch run: ${key} needs a value`);
-      return v;
-    };
-    const int = (v: string, what: string, min: number, max: number): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`tstorch run: ${what} must be an integer in ${min}..${max}, got '${v}'`);
-      return n;
-    };
-    switch (key.replace(/_/g, "-")) {
-      case "--nproc-per-node": nproc = int(value(), "--nproc-per-node", 1, 1024); break;
-      case "--master-addr": addr = value(); break;
-      case "--master-port": port = int(value(), "--master-port", 1, 65535); break;
-      default:
-        if (sep < 0 && !a.startsWith("-")) {
-          command = opts.slice(i);
-          i = opts.length;
-          break;
-        }
-        throw new UsageError(`tstorch run: unknown option '${a}' (see tstorch run --help)`);
-    }
-  }
-  if (command.length === 0) throw new UsageError("tstorch run: no command given (tstorch run --nproc-per-node N -- COMMAND ...)");
-  return { nproc, addr, port, command };
+  const line = parseCommandLine(argv, OPTION_SPECS, { command: "run", prefix: "tstorch run: ", stopAtPositional: true });
+  if (line.help) return null;
+  if (line.positionals.length === 0) throw new UsageError("tstorch run: no command given (tstorch run --nproc-per-node N -- COMMAND ...)");
+  const value = (key: LaunchKey): unknown => line.values[key] ?? OPTION_SPECS.find((s) => s.key === key)?.default;
+  return { nproc: value("nproc") as number, addr: value("addr") as string, port: value("port") as number | null, command: line.positionals };
 }
 
 function freePort(host: string): Promise<number> {
@@ -75,14 +75,14 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-export async function launchMain(argv: readonly string[]): Promise<number> {
+export async function runCommand(argv: readonly string[]): Promise<number> {
   const args = parse(argv);
   if (args === null) {
-    process.stdout.write(`${launchHelp()}\n`);
+    process.stdout.write(`${runHelp()}\n`);
     return 0;
   }
   const local = ["127.0.0.1", "localhost", "::1"].includes(args.addr);
-  const port = args.port ?? (local ? await freePort(args.addr) : 29500);
+  const port = args.port ?? (local ? await freePort(args.addr) : DEFAULT_REMOTE_PORT);
   const children: ChildProcess[] = [];
   let failure: { rank: number; code: number } | null = null;
   let killTimer: NodeJS.Timeout | null = null;
