@@ -6,6 +6,15 @@ export { scaledDotProductAttention, generateSquareSubsequentMask } from "./atten
 export type { ScaledDotProductAttentionOptions } from "./attention.js";
 export { interpolate } from "./resample.js";
 export type { InterpolateOptions, UpsampleMode } from "./resample.js";
+export { multiHeadAttentionForward } from "./attention-forward.js";
+export * from "./functional-losses.js";
+export * from "./functional-pooling.js";
+export * from "./functional-activation.js";
+export * from "./functional-sampling.js";
+export { instanceNorm } from "./functional-norm.js";
+export { localResponseNorm } from "./local-response-norm.js";
+export { embedding, embeddingBag } from "./embedding.js";
+export { fold, unfold } from "./fold.js";
 export { klDiv, huberLoss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, ctcLoss } from "./losses-functional.js";
 export type { KLDivOptions, CTCLossOptions } from "./losses-functional.js";
 export { normalize } from "./normalize.js";

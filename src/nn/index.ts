@@ -72,7 +72,7 @@ export type { PairwiseDistanceOptions } from "./distance.js";
 export { Bilinear } from "./bilinear.js";
 export type { BilinearOptions } from "./bilinear.js";
 export { ChannelShuffle } from "./channel-shuffle.js";
-export { LocalResponseNorm } from "./local-response-norm.js";
+export { LocalResponseNorm, CrossMapLRN2d } from "./local-response-norm.js";
 export { UpsamplingNearest2d, UpsamplingBilinear2d } from "./upsampling-2d.js";
 export type { Upsampling2dOptions } from "./upsampling-2d.js";
 export { Fold, Unfold } from "./fold.js";

@@ -16,6 +16,7 @@ export * as fusion from "./fusion.js";
 export { fuseConvBnEval, fuseConvBnWeights } from "./fusion.js";
 export { parametersToVector, vectorToParameters } from "./convert-parameters.js";
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm } from "./norm-hooks.js";
+export { skipInit, convertConv2dWeightMemoryFormat } from "./skip-init.js";
 
 export interface ClipGradNormOptions {
   /** Order of the norm (default 2; Infinity for the max-norm). */
