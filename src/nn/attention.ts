@@ -7,6 +7,7 @@
 import { full, zeros } from "../core/creation.js";
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { constant_, xavierNormal_, xavierUniform_ } from "./init.js";
 import { Linear, ParamOptions } from "./linear.js";
@@ -75,8 +76,8 @@ export interface MultiheadAttentionOptions extends Omit<ParamOptions, "init"> {
   bias?: boolean;
   addBiasKV?: boolean;
   addZeroAttn?: boolean;
-  kdim?: number;
-  vdim?: number;
+  kdim?: number | null;
+  vdim?: number | null;
   /** Inputs and outputs as [batch, seq, feature] (default false: [seq, batch, feature]). */
   batchFirst?: boolean;
 }
@@ -93,6 +94,11 @@ export interface MultiheadAttentionForwardOptions {
   /** With no attnMask: apply a causal mask. */
   isCausal?: boolean;
 }
+
+export type MultiheadAttentionArgs = PyArgs<[
+  dropout: number, bias: boolean, addBiasKV: boolean, addZeroAttn: boolean, kdim: number | null, vdim: number | null, batchFirst: boolean,
+], MultiheadAttentionOptions>;
+const MHA_NAMES = ["dropout", "bias", "addBiasKV", "addZeroAttn", "kdim", "vdim", "batchFirst"];
 
 export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
   readonly kdim: number;
@@ -111,8 +117,10 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   declare biasK: Tensor | null;
   declare biasV: Tensor | null;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiheadAttentionOptions = {}) {
+  /** PyTorch's MultiheadAttention(embed_dim, num_heads, dropout, bias, add_bias_kv, add_zero_attn, kdim, vdim, batch_first). */
+  constructor(readonly embedDim: number, readonly numHeads: number, ...args: MultiheadAttentionArgs) {
     super();
+    const opts = pyArgs<MultiheadAttentionOptions>("MultiheadAttention", MHA_NAMES, args);
     if (!Number.isInteger(embedDim) || embedDim <= 0) throw new Error(`tstorch: MultiheadAttention embedDim must be a positive integer, got ${embedDim}`);
     if (!Number.isInteger(numHeads) || numHeads <= 0 || embedDim % numHeads !== 0) {
       throw new Error(`tstorch: MultiheadAttention embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);

@@ -5,6 +5,7 @@ import { ones } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { Module, pyFloat } from "./module.js";
 
@@ -30,8 +31,10 @@ export class RMSNorm extends Module {
   readonly eps: number | null;
   readonly elementwiseAffine: boolean;
   declare weight: Tensor | null;
-  constructor(normalizedShape: number | readonly number[], o: RMSNormOptions = {}) {
+  /** PyTorch's RMSNorm(normalized_shape, eps, elementwise_affine). */
+  constructor(normalizedShape: number | readonly number[], ...args: PyArgs<[eps: number | null, elementwiseAffine: boolean], RMSNormOptions>) {
     super();
+    const o = pyArgs<RMSNormOptions>("RMSNorm", ["eps", "elementwiseAffine"], args);
     if (!hasRMSNorm()) throw new Error("tstorch: RMSNorm needs aten::rms_norm, which the linked libtorch lacks (PyTorch 2.4 or newer has it)");
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tstorch: RMSNorm normalizedShape must be non-negative integers, got ${JSON.stringify(normalizedShape)}`);
