@@ -96,7 +96,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module<[Tensor, Tensor], ASMOutp
           gatherInds.indexCopy_(0, rows, y.maskedSelect(mask));
         } else {
           const relative = y.maskedSelect(mask).sub(bounds[i]);
-          const clusterOut = this.tail.get(i - 1).forward(x.indexSelect(0, rows)) as Tensor;
+          const clusterOut = this.tail.at(i - 1).forward(x.indexSelect(0, rows)) as Tensor;
           gatherInds.indexFill_(0, rows, this.shortlistSize + i - 1);
           const local = clusterOut.logSoftmax(1).gather(1, relative.unsqueeze(1));
           out = out.indexCopy(0, rows, local.squeeze(1));
@@ -120,7 +120,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module<[Tensor, Tensor], ASMOutp
       const headLogprob = this.head.forward(input).logSoftmax(1);
       const parts = [headLogprob.slice(1, 0, this.shortlistSize)];
       for (let i = 0; i < this.nClusters; i++) {
-        const clusterLogprob = (this.tail.get(i).forward(input) as Tensor).logSoftmax(1);
+        const clusterLogprob = (this.tail.at(i).forward(input) as Tensor).logSoftmax(1);
         parts.push(clusterLogprob.add(headLogprob.select(1, this.shortlistSize + i).unsqueeze(1)));
       }
       return ops.aten.cat(parts, 1) as Tensor;

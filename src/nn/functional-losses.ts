@@ -5,6 +5,7 @@
 // The loss modules of loss-margin.ts call these: one home per loss. PyTorch's deprecated
 // size_average / reduce positionals are left out (reduction says the same).
 import { noGrad } from "../core/autograd.js";
+import { crossEntropy, linear } from "../core/functional.js";
 import { ops } from "../core/ops.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { scope } from "../core/scope.js";
@@ -167,4 +168,25 @@ export function tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, 
     if (o.swap ?? false) dNeg = dNeg.minimum(dist(positive, negative));
     return reduceLoss(dPos.add(margin).sub(dNeg).clampMin(0), r);
   });
+}
+
+export interface LinearCrossEntropyOptions {
+  linearBias?: Tensor | null;
+  /** Class weights [C]. */
+  weight?: Tensor | null;
+  reduction?: Reduction;
+  /** null (PyTorch's None) ignores no class; default −100 as in cross_entropy. */
+  ignoreIndex?: number | null;
+  labelSmoothing?: number;
+  /** PyTorch's chunking options; only null (the reference computation) here. */
+  options?: null;
+}
+
+/** F.linear_cross_entropy (PyTorch 2.14): cross_entropy(linear(input, linearWeight, linearBias), target) — PyTorch's reference path. */
+export function linearCrossEntropy(input: Tensor, linearWeight: Tensor, target: Tensor, o: LinearCrossEntropyOptions = {}): Tensor {
+  if (o.options !== undefined && o.options !== null) throw new Error("tstorch: linearCrossEntropy: chunking options are not supported (pass null for PyTorch's reference computation)");
+  const reduction = checkReduction("linearCrossEntropy", o.reduction);
+  return scope(() => crossEntropy(linear(input, linearWeight, o.linearBias ?? null), target, {
+    weight: o.weight ?? null, reduction, ignoreIndex: o.ignoreIndex ?? -100, labelSmoothing: o.labelSmoothing ?? 0,
+  }));
 }

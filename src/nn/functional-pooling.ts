@@ -11,7 +11,7 @@ import { scope } from "../core/scope.js";
 import type { Tensor } from "../core/tensor.js";
 import { type IntN, tuple } from "./conv.js";
 import {
-  AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, type AdaptiveSize, LPPool1d, LPPool2d, MaxPool1d, MaxPool3d, MaxUnpool1d,
+  AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d, type AdaptiveSize, LPPool1d, LPPool2d, LPPool3d, MaxPool1d, MaxPool3d, MaxUnpool1d,
   type MaxPoolOptions,
 } from "./pooling-nd.js";
 
@@ -128,6 +128,11 @@ export function lpPool1d(input: Tensor, normType: number, kernelSize: number, ..
 /** F.lp_pool2d(input, normType, kernelSize, stride?, ceilMode?). */
 export function lpPool2d(input: Tensor, normType: number, kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, ceilMode: boolean], LPPoolFnOptions>): Tensor {
   return new LPPool2d(normType, kernelSize, pyArgs<LPPoolFnOptions>("lpPool2d", ["stride", "ceilMode"], args)).forward(input);
+}
+
+/** F.lp_pool3d(input, normType, kernelSize, stride?, ceilMode?) (PyTorch 2.2+). */
+export function lpPool3d(input: Tensor, normType: number, kernelSize: IntN, ...args: PyArgs<[stride: IntN | null, ceilMode: boolean], LPPoolFnOptions>): Tensor {
+  return new LPPool3d(normType, kernelSize, pyArgs<LPPoolFnOptions>("lpPool3d", ["stride", "ceilMode"], args)).forward(input);
 }
 
 export interface MaxUnpoolFnOptions {

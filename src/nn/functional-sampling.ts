@@ -22,7 +22,7 @@ export function affineGrid(theta: Tensor, size: readonly number[], ...args: PyAr
     throw new Error(`tstorch: affineGrid only supports 4-D and 5-D sizes, for 2-D and 3-D affine transforms, respectively; got size ${shapeString(size)}`);
   }
   if (theta.ndim !== 3 || theta.shape[1] !== rows || theta.shape[2] !== cols) {
-    throw new Error(`tstorch: affineGrid: expected a batch of ${rows - 1}-D affine matrices of shape [N, ${rows}, ${cols}] for size ${shapeString(size)}, got ${shapeString(theta.shape)}`);
+    throw new Error(`tstorch: affineGrid: expected a batch of ${rows}-D affine matrices of shape [N, ${rows}, ${cols}] for size ${shapeString(size)}, got ${shapeString(theta.shape)}`);
   }
   const spatial = size.slice(2);
   if (!(align && Math.min(...spatial) === 1) && Math.min(...size) <= 0) {

@@ -26,6 +26,12 @@ export function hasRMSNorm(): boolean {
   return "rms_norm" in untyped;
 }
 
+/** F.rms_norm(input, normalizedShape, weight?, eps?) (PyTorch 2.4+; an error naming the missing operator on older libtorch). */
+export function rmsNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, eps: number | null = null): Tensor {
+  if (!hasRMSNorm()) throw new Error("tstorch: rmsNorm needs aten::rms_norm, which the linked libtorch lacks (PyTorch 2.4 or newer has it)");
+  return untyped.rms_norm(input, [...normalizedShape], weight, eps);
+}
+
 export class RMSNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number | null;
@@ -43,7 +49,7 @@ export class RMSNorm extends Module {
     this.weight = this.registerParameter("weight", this.elementwiseAffine ? ones(this.normalizedShape, { dtype: o.dtype ?? "float32", device: o.device }) : null);
   }
   forward(x: Tensor): Tensor {
-    return untyped.rms_norm(x, this.normalizedShape, this.weight, this.eps);
+    return rmsNorm(x, this.normalizedShape, this.weight, this.eps);
   }
   override extraRepr(): string {
     const shape = `(${this.normalizedShape.join(", ")}${this.normalizedShape.length === 1 ? "," : ""})`;

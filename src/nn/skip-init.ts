@@ -22,8 +22,21 @@ export function skipInit<A extends unknown[], M extends AnyModule>(moduleCls: ne
  * descendants in `memoryFormat` ("channelsLast" or "contiguous"), in place; returns the module.
  */
 export function convertConv2dWeightMemoryFormat<M extends AnyModule>(module: M, memoryFormat: MemoryFormat): M {
+  return convertWeights(module, memoryFormat, 4);
+}
+
+/**
+ * The same for every 3-d convolution (Conv3d, ConvTranspose3d). tstorch's memory formats have no
+ * channels_last_3d yet, so only "contiguous" and "preserve" apply to their 5-D weights.
+ */
+export function convertConv3dWeightMemoryFormat<M extends AnyModule>(module: M, memoryFormat: MemoryFormat): M {
+  if (memoryFormat === "channelsLast") throw new Error("tstorch: convertConv3dWeightMemoryFormat: 5-D weights need PyTorch's channels_last_3d, which tstorch's memory formats do not offer yet");
+  return convertWeights(module, memoryFormat, 5);
+}
+
+function convertWeights<M extends AnyModule>(module: M, memoryFormat: MemoryFormat, rank: number): M {
   for (const m of module.modules()) {
-    if (!(m instanceof ConvBase) || m.weight.ndim !== 4) continue;
+    if (!(m instanceof ConvBase) || m.weight.ndim !== rank) continue;
     const w = m.weight;
     noGrad(() => {
       const c = w.clone(memoryFormat);

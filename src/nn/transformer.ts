@@ -215,41 +215,41 @@ function stackLayers<L extends TransformerEncoderLayer | TransformerDecoderLayer
   return Array.from({ length: n }, () => layer.clone() as L);
 }
 
-/** numLayers copies of an encoder layer (each with its own weights, copied from `layer`, as PyTorch's deepcopy), plus an optional final norm. */
-export class TransformerEncoder extends Module<[Tensor, EncoderMasks?], Tensor> {
-  readonly layers: ModuleList<TransformerEncoderLayer>;
+type StackArgs = PyArgs<[norm: LayerNorm | null], { norm?: LayerNorm | null }>;
+
+/** numLayers copies of a layer (each with its own weights, as PyTorch's deepcopy) and an optional final norm: PyTorch's "layers" and "norm". */
+abstract class TransformerStack<L extends TransformerEncoderLayer | TransformerDecoderLayer, In extends unknown[]> extends Module<In, Tensor> {
+  readonly layers: ModuleList<L>;
   readonly norm: LayerNorm | null;
-  /** PyTorch's TransformerEncoder(encoder_layer, num_layers, norm). */
-  constructor(encoderLayer: Layer<TransformerEncoderLayer>, readonly numLayers: number, ...args: PyArgs<[norm: LayerNorm | null], { norm?: LayerNorm | null }>) {
+  constructor(layer: Layer<L>, readonly numLayers: number, args: readonly unknown[]) {
     super();
-    const opts = pyArgs<{ norm?: LayerNorm | null }>("TransformerEncoder", ["norm"], args);
-    this.layers = this.registerModule("layers", new ModuleList(stackLayers(encoderLayer, numLayers)));
+    const opts = pyArgs<{ norm?: LayerNorm | null }>(new.target.name, ["norm"], args);
+    this.layers = this.registerModule("layers", new ModuleList(stackLayers(layer, numLayers)));
     this.norm = opts.norm ?? null;
     if (this.norm !== null) this.registerModule("norm", this.norm);
   }
-  forward(src: Tensor, m: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
-    const masks: EncoderMasks = { srcMask: m.mask ?? null, srcKeyPaddingMask: m.srcKeyPaddingMask ?? null, isCausal: m.isCausal };
-    const steps = [...this.layers].map((l) => (x: Tensor) => l.forward(x, masks));
-    if (this.norm !== null) steps.push((x) => this.norm!.forward(x));
-    return chain(src, steps);
+  /** x through every layer (`step`), then the norm. */
+  protected run(x: Tensor, step: (l: L, x: Tensor) => Tensor): Tensor {
+    const steps = [...this.layers].map((l) => (h: Tensor) => step(l, h));
+    if (this.norm !== null) steps.push((h) => this.norm!.forward(h));
+    return chain(x, steps);
   }
 }
 
-export class TransformerDecoder extends Module<[Tensor, Tensor, DecoderMasks?], Tensor> {
-  readonly layers: ModuleList<TransformerDecoderLayer>;
-  readonly norm: LayerNorm | null;
-  /** PyTorch's TransformerDecoder(decoder_layer, num_layers, norm). */
-  constructor(decoderLayer: Layer<TransformerDecoderLayer>, readonly numLayers: number, ...args: PyArgs<[norm: LayerNorm | null], { norm?: LayerNorm | null }>) {
-    super();
-    const opts = pyArgs<{ norm?: LayerNorm | null }>("TransformerDecoder", ["norm"], args);
-    this.layers = this.registerModule("layers", new ModuleList(stackLayers(decoderLayer, numLayers)));
-    this.norm = opts.norm ?? null;
-    if (this.norm !== null) this.registerModule("norm", this.norm);
+export class TransformerEncoder extends TransformerStack<TransformerEncoderLayer, [Tensor, EncoderMasks?]> {
+  /** PyTorch's TransformerEncoder(encoder_layer, num_layers, norm). */
+  constructor(encoderLayer: Layer<TransformerEncoderLayer>, numLayers: number, ...args: StackArgs) { super(encoderLayer, numLayers, args); }
+  forward(src: Tensor, m: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    const masks: EncoderMasks = { srcMask: m.mask ?? null, srcKeyPaddingMask: m.srcKeyPaddingMask ?? null, isCausal: m.isCausal };
+    return this.run(src, (l, x) => l.forward(x, masks));
   }
+}
+
+export class TransformerDecoder extends TransformerStack<TransformerDecoderLayer, [Tensor, Tensor, DecoderMasks?]> {
+  /** PyTorch's TransformerDecoder(decoder_layer, num_layers, norm). */
+  constructor(decoderLayer: Layer<TransformerDecoderLayer>, numLayers: number, ...args: StackArgs) { super(decoderLayer, numLayers, args); }
   forward(tgt: Tensor, memory: Tensor, m: DecoderMasks = {}): Tensor {
-    const steps = [...this.layers].map((l) => (x: Tensor) => l.forward(x, memory, m));
-    if (this.norm !== null) steps.push((x) => this.norm!.forward(x));
-    return chain(tgt, steps);
+    return this.run(tgt, (l, x) => l.forward(x, memory, m));
   }
 }
 
