@@ -1,7 +1,8 @@
 // The torch.nn.functional, nn.init, nn.utils names and nn modules added for issue #20's coverage
 // point, against PyTorch of the same libtorch on the same float64 inputs: outputs, the gradient of
 // out.sum() with respect to the first input, RNG-driven results after the same manual seed, PyTorch's
-// positional constructors, and the error messages for bad input.
+// positional constructors, and the error messages for bad input. CrossMapLRN2d's gradient is left
+// out: PyTorch's legacy layer has a hand-written backward that is not the derivative of its forward.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as torch from "../src/index.js";
@@ -75,8 +76,8 @@ const cases: Case[] = [
     ts: (x) => F.fractionalMaxPool2d(x.x4, 2, null, 0.5, false, x.samples) },
   { name: "lp_pool1d", first: "x3", py: "F.lp_pool1d(X['x3'], 2, 3)", ts: (x) => F.lpPool1d(x.x3, 2, 3) },
   { name: "lp_pool2d", first: "x4", py: "F.lp_pool2d(X['x4'], 2, 2, (1, 2), True)", ts: (x) => F.lpPool2d(x.x4, 2, 2, [1, 2], true) },
-  { name: "max_unpool1d", first: "x3", py: "F.max_unpool1d(*F.max_pool1d(X['x3'], 2, return_indices=True), 2, output_size=[10])",
-    ts: (x) => { const [o, i] = F.maxPool1d(x.x3, 2, { returnIndices: true }); return F.maxUnpool1d(o, i, 2, { outputSize: [10] }); } },
+  { name: "max_unpool1d", first: "x3", py: "F.max_unpool1d(*F.max_pool1d(X['x3'], 2, return_indices=True), 2, output_size=[9])",
+    ts: (x) => { const [o, i] = F.maxPool1d(x.x3, 2, { returnIndices: true }); return F.maxUnpool1d(o, i, 2, { outputSize: [9] }); } },
   { name: "affine_grid", first: "theta", py: "F.affine_grid(X['theta'], [2, 3, 4, 5], False)", ts: (x) => F.affineGrid(x.theta, [2, 3, 4, 5], false) },
   { name: "grid_sample bilinear border", first: "x4", py: "F.grid_sample(X['x4'], X['grid'], 'bilinear', 'border', True)", ts: (x) => F.gridSample(x.x4, x.grid, "bilinear", "border", true) },
   { name: "grid_sample bicubic reflection", first: "x4", py: "F.grid_sample(X['x4'], X['grid'], mode='bicubic', padding_mode='reflection', align_corners=False)",
@@ -102,8 +103,8 @@ const cases: Case[] = [
   { name: "multi_head_attention_forward", first: "q",
     py: "F.multi_head_attention_forward(X['q'], X['k'], X['v'], 8, 2, X['inw'], X['inb'], None, None, False, 0.0, X['outw'], X['outb'], key_padding_mask=X['kpm'])",
     ts: (x) => F.multiHeadAttentionForward(x.q, x.k, x.v, 8, 2, x.inw, x.inb, null, null, false, 0.0, x.outw, x.outb, { keyPaddingMask: x.kpm }) },
-  { name: "CrossMapLRN2d", first: "lrn", py: "torch.nn.CrossMapLRN2d(3, 0.1, 0.75, 2.0)(X['lrn'])", ts: (x) => new nn.CrossMapLRN2d(3, 0.1, 0.75, 2.0).forward(x.lrn) },
-  { name: "CrossMapLRN2d size 5 (its window keeps channel 0)", first: "lrn", py: "torch.nn.CrossMapLRN2d(5, 0.3)(X['lrn'])", ts: (x) => new nn.CrossMapLRN2d(5, 0.3).forward(x.lrn) },
+  { name: "CrossMapLRN2d", first: "lrn", py: "torch.nn.CrossMapLRN2d(3, 0.1, 0.75, 2.0)(X['lrn'])", ts: (x) => new nn.CrossMapLRN2d(3, 0.1, 0.75, 2.0).forward(x.lrn), grad: false },
+  { name: "CrossMapLRN2d size 5 (its window keeps channel 0)", first: "lrn", py: "torch.nn.CrossMapLRN2d(5, 0.3)(X['lrn'])", ts: (x) => new nn.CrossMapLRN2d(5, 0.3).forward(x.lrn), grad: false },
 ];
 
 function toT(v: unknown): T {
@@ -164,7 +165,7 @@ describe("nn modules added for coverage", () => {
       torch.manual_seed(1)
       m = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], div_value=2.0, head_bias=True).double()
       x = torch.randn(5, 8, dtype=torch.float64, requires_grad=True)
-      y = torch.tensor([0, 4, 9, 2, 7])
+      y = torch.tensor([0, 4, 9, 2, 7], { dtype: "int64" })
       o = m(x, y); o.loss.backward()
       OUTPUT = {'sd': {k: v for k, v in m.state_dict().items()}, 'x': x, 'out': o.output, 'loss': o.loss, 'grad': x.grad,
                 'logprob': m.log_prob(x), 'pred': m.predict(x)}
@@ -173,14 +174,14 @@ describe("nn modules added for coverage", () => {
       const m = new nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], 2.0, true, { dtype: "float64" });
       m.loadStateDict(new Map(Object.entries(want.sd as Record<string, number[]>).map(([k, v]) => [k, torch.tensor(v, { dtype: "float64" })])));
       const x = torch.tensor(want.x, { dtype: "float64" }).requiresGrad_(true);
-      const o = m.forward(x, torch.tensor([0, 4, 9, 2, 7]));
+      const o = m.forward(x, torch.tensor([0, 4, 9, 2, 7], { dtype: "int64" }));
       close(o.output, want.out, "output");
       close(o.loss, want.loss, "loss");
       o.loss.backward();
       close(x.grad!, want.grad, "grad");
       close(m.logProb(x), want.logprob, "logProb");
       close(m.predict(x), want.pred, "predict");
-      assert.throws(() => m.forward(x, torch.tensor([0, 4, 10, 2, 7])), { message: "tstorch: AdaptiveLogSoftmaxWithLoss: target values should be in [0, 9], but values in range [0, 10] were found" });
+      assert.throws(() => m.forward(x, torch.tensor([0, 4, 10, 2, 7], { dtype: "int64" })), { message: "tstorch: AdaptiveLogSoftmaxWithLoss: target values should be in [0, 9], but values in range [0, 10] were found" });
       assert.throws(() => new nn.AdaptiveLogSoftmaxWithLoss(8, 10, [6, 3]), /cutoffs should be a sequence of unique, positive integers sorted/);
       m.dispose();
     });
@@ -260,10 +261,10 @@ describe("errors for bad input", () => {
     assert.throws(() => F.affineGrid(torch.randn([2, 3, 3]), [2, 3, 4, 5]), { message: "tstorch: affineGrid: expected a batch of 2-D affine matrices of shape [N, 2, 3] for size [2, 3, 4, 5], got [2, 3, 3]" });
     assert.throws(() => F.affineGrid(torch.randn([2, 2, 3]), [2, 3]), /affineGrid only supports 4-D and 5-D sizes/);
     const w = torch.randn([10, 3]);
-    assert.throws(() => F.embeddingBag(torch.tensor([1, 2]), w, torch.tensor([0]), { mode: "mean", perSampleWeights: torch.ones([2]) }),
+    assert.throws(() => F.embeddingBag(torch.tensor([1, 2], { dtype: "int64" }), w, torch.tensor([0], { dtype: "int64" }), { mode: "mean", perSampleWeights: torch.ones([2]) }),
       { message: "tstorch: embeddingBag perSampleWeights is only supported for mode='sum', got mode='mean'" });
-    assert.throws(() => F.embeddingBag(torch.tensor([1, 2]), w), { message: "tstorch: embeddingBag offsets are required when the input is 1-D" });
-    assert.throws(() => F.embedding(torch.tensor([1, 12]), w), /index out of range|out of range/);
+    assert.throws(() => F.embeddingBag(torch.tensor([1, 2], { dtype: "int64" }), w), { message: "tstorch: embeddingBag offsets are required when the input is 1-D" });
+    assert.throws(() => F.embedding(torch.tensor([1, 12], { dtype: "int64" }), w), /index out of range|out of range/);
     assert.throws(() => F.fractionalMaxPool2d(torch.randn([1, 1, 6, 6]), 2), { message: "tstorch: fractionalMaxPool2d requires specifying either an outputSize or an outputRatio" });
     assert.throws(() => F.maxPool1d(torch.randn([1, 1, 6]), 2, { stride: 1 } as any, 0), /the options object must come last/);
     assert.throws(() => F.instanceNorm(torch.randn([2, 3, 1])), { message: "tstorch: instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1]" });

@@ -224,7 +224,7 @@ abstract class TransformerStack<L extends TransformerEncoderLayer | TransformerD
   constructor(layer: Layer<L>, readonly numLayers: number, args: readonly unknown[]) {
     super();
     const opts = pyArgs<{ norm?: LayerNorm | null }>(new.target.name, ["norm"], args);
-    this.layers = this.registerModule("layers", new ModuleList(stackLayers(layer, numLayers)));
+    this.layers = this.registerModule("layers", new ModuleList<L>(stackLayers(layer, numLayers)));
     this.norm = opts.norm ?? null;
     if (this.norm !== null) this.registerModule("norm", this.norm);
   }
