@@ -165,7 +165,7 @@ describe("nn modules added for coverage", () => {
       torch.manual_seed(1)
       m = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], div_value=2.0, head_bias=True).double()
       x = torch.randn(5, 8, dtype=torch.float64, requires_grad=True)
-      y = torch.tensor([0, 4, 9, 2, 7], { dtype: "int64" })
+      y = torch.tensor([0, 4, 9, 2, 7])
       o = m(x, y); o.loss.backward()
       OUTPUT = {'sd': {k: v for k, v in m.state_dict().items()}, 'x': x, 'out': o.output, 'loss': o.loss, 'grad': x.grad,
                 'logprob': m.log_prob(x), 'pred': m.predict(x)}
