@@ -12,8 +12,13 @@ const aten = ops.aten;
 
 /** F.local_response_norm(input, size, alpha = 1e-4, beta = 0.75, k = 1) over the channels (dim 1) of a 3-D or higher input. */
 export function localResponseNorm(x: Tensor, size: number, alpha = 1e-4, beta = 0.75, k = 1.0): Tensor {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`tstorch: localResponseNorm size must be a positive integer, got ${size}`);
-  if (x.ndim < 3) throw new Error(`tstorch: localResponseNorm: expected 3D or higher dimensionality input (got ${x.ndim} dimensions)`);
+  return lrn("localResponseNorm", x, size, alpha, beta, k);
+}
+
+/** The computation, `what` naming the caller (the function or the module) in errors. */
+function lrn(what: string, x: Tensor, size: number, alpha: number, beta: number, k: number): Tensor {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`tstorch: ${what} size must be a positive integer, got ${size}`);
+  if (x.ndim < 3) throw new Error(`tstorch: ${what}: expected 3D or higher dimensionality input (got ${x.ndim} dimensions)`);
   if (x.numel() === 0) return x;
   const before = Math.floor(size / 2);
   const after = Math.floor((size - 1) / 2);
@@ -38,7 +43,7 @@ export class LocalResponseNorm extends Module {
     if (!Number.isInteger(size) || size < 1) throw new Error(`tstorch: LocalResponseNorm size must be a positive integer, got ${size}`);
   }
   forward(x: Tensor): Tensor {
-    return localResponseNorm(x, this.size, this.alpha, this.beta, this.k);
+    return lrn("LocalResponseNorm", x, this.size, this.alpha, this.beta, this.k);
   }
   override extraRepr(): string {
     return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}, k=${pyFloat(this.k)}`;
