@@ -101,18 +101,22 @@ export interface GaussianNLLLossOptions {
 
 /** 0.5·(log var + (input − target)² / var) (F.gaussian_nll_loss); var may lack the last dimension or have it of size 1. */
 export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, ...args: PyArgs<[full: boolean, eps: number], GaussianNLLLossOptions>): Tensor {
-  const o = pyArgs<GaussianNLLLossOptions>("gaussianNllLoss", ["full", "eps"], args);
-  const r = checkReduction("gaussianNllLoss", o.reduction);
+  return gaussianNll("gaussianNllLoss", input, target, variance, pyArgs<GaussianNLLLossOptions>("gaussianNllLoss", ["full", "eps"], args));
+}
+
+/** gaussianNllLoss's computation, `what` naming the caller (the function or nn.GaussianNLLLoss) in errors. */
+export function gaussianNll(what: string, input: Tensor, target: Tensor, variance: Tensor, o: GaussianNLLLossOptions): Tensor {
+  const r = checkReduction(what, o.reduction);
   const lead = input.shape.slice(0, -1);
   return scope(() => {
     let v = variance;
     if (!sameShape(v.shape, input.shape)) {
       if (sameShape(lead, v.shape)) v = v.unsqueeze(-1);
       else if (!(sameShape(lead, v.shape.slice(0, -1)) && v.shape[v.ndim - 1] === 1)) {
-        throw new Error(`tstorch: gaussianNllLoss: var is of incorrect size ${shapeString(variance.shape)} for input ${shapeString(input.shape)}`);
+        throw new Error(`tstorch: ${what}: var is of incorrect size ${shapeString(variance.shape)} for input ${shapeString(input.shape)}`);
       }
     }
-    if (v.lt(0).any().item()) throw new Error("tstorch: gaussianNllLoss: var has negative entry/entries");
+    if (v.lt(0).any().item()) throw new Error(`tstorch: ${what}: var has negative entry/entries`);
     // PyTorch clamps a clone in place under no_grad: the clamp changes the value, not the gradient
     v = v.clone();
     noGrad(() => v.clampMin_(o.eps ?? 1e-6));

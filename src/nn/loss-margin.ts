@@ -8,7 +8,7 @@ import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { reductionCode, Reduction, Tensor } from "../core/tensor.js";
 import { PairwiseDistance } from "./distance.js";
 import {
-  checkReduction, cosineEmbeddingLoss, gaussianNllLoss, hingeEmbeddingLoss, marginRankingLoss, multilabelSoftMarginLoss, poissonNllLoss,
+  checkReduction, cosineEmbeddingLoss, gaussianNll, hingeEmbeddingLoss, marginRankingLoss, multilabelSoftMarginLoss, poissonNllLoss,
   tripletMarginLoss, tripletMarginWithDistanceLoss, type GaussianNLLLossOptions, type MarginOptions, type PoissonNLLLossOptions,
   type TripletMarginLossOptions, type TripletMarginWithDistanceLossOptions as FunctionalTripletOptions, type WeightedLossOptions,
 } from "./functional-losses.js";
@@ -185,6 +185,6 @@ export class GaussianNLLLoss extends LossBase<[Tensor, Tensor, Tensor]> {
     this.eps = o.eps ?? 1e-6;
   }
   forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
-    return gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
+    return gaussianNll("GaussianNLLLoss", input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }
