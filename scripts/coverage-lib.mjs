@@ -124,6 +124,16 @@ export const EXCLUSIONS = [
     ns: ["torch.nn", "torch.nn.functional"],
     test: (n) => ["factory_kwargs", "assert_int_or_pair", "Container"].includes(n),
   },
+  {
+    reason: "float8 scaled GEMMs (PyTorch 2.9+): their scaling-recipe and swizzle enums describe float8 tensors, and tstorch has no float8 dtypes",
+    ns: ["torch.nn.functional"],
+    test: (n) => n === "scaled_mm" || n === "scaled_grouped_mm",
+  },
+  {
+    reason: "a submodule, not a function: torch.nn.utils.stateless holds functional_call, which PyTorch deprecated for torch.func.functional_call",
+    ns: ["torch.nn.utils"],
+    test: (n) => n === "stateless",
+  },
 ];
 
 /** The reason `name` of namespace `ns` is left out, or null when it is counted. */

@@ -5,20 +5,18 @@
 // in_proj_bias, bias_k, bias_v, out_proj.*) and its mask conventions (a bool mask is true where
 // attention is NOT allowed; a float mask is added to the scores).
 import { full, zeros } from "../core/creation.js";
-import { linear } from "../core/functional.js";
 import { ops } from "../core/ops.js";
 import { scope } from "../core/scope.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { constant_, xavierNormal_, xavierUniform_ } from "./init.js";
 import { Linear, ParamOptions } from "./linear.js";
+import { mhaForward } from "./attention-forward.js";
 import { Module } from "./module.js";
 
 const aten = ops.aten;
 
-function shapeStr(s: readonly number[]): string {
-  return `[${s.join(", ")}]`;
-}
-function isFloat(t: Tensor): boolean {
+export function isFloat(t: Tensor): boolean {
   return t.dtype === "float32" || t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bfloat16";
 }
 
@@ -78,8 +76,8 @@ export interface MultiheadAttentionOptions extends Omit<ParamOptions, "init"> {
   bias?: boolean;
   addBiasKV?: boolean;
   addZeroAttn?: boolean;
-  kdim?: number;
-  vdim?: number;
+  kdim?: number | null;
+  vdim?: number | null;
   /** Inputs and outputs as [batch, seq, feature] (default false: [seq, batch, feature]). */
   batchFirst?: boolean;
 }
@@ -97,12 +95,10 @@ export interface MultiheadAttentionForwardOptions {
   isCausal?: boolean;
 }
 
-/** Converts a bool or float mask to an additive float mask, checking its dtype. */
-function additiveMask(mask: Tensor, what: string, dtype: Tensor["dtype"]): Tensor {
-  if (mask.dtype === "bool") return zeros(mask.shape, { dtype, device: mask.device }).maskedFill(mask, -Infinity);
-  if (!isFloat(mask)) throw new Error(`tstorch: MultiheadAttention: only bool and floating types of ${what} are supported, got ${mask.dtype}`);
-  return mask.dtype === dtype ? mask : mask.to(dtype);
-}
+export type MultiheadAttentionArgs = PyArgs<[
+  dropout: number, bias: boolean, addBiasKV: boolean, addZeroAttn: boolean, kdim: number | null, vdim: number | null, batchFirst: boolean,
+], MultiheadAttentionOptions>;
+const MHA_NAMES = ["dropout", "bias", "addBiasKV", "addZeroAttn", "kdim", "vdim", "batchFirst"];
 
 export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
   readonly kdim: number;
@@ -121,8 +117,10 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   declare biasK: Tensor | null;
   declare biasV: Tensor | null;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiheadAttentionOptions = {}) {
+  /** PyTorch's MultiheadAttention(embed_dim, num_heads, dropout, bias, add_bias_kv, add_zero_attn, kdim, vdim, batch_first). */
+  constructor(readonly embedDim: number, readonly numHeads: number, ...args: MultiheadAttentionArgs) {
     super();
+    const opts = pyArgs<MultiheadAttentionOptions>("MultiheadAttention", MHA_NAMES, args);
     if (!Number.isInteger(embedDim) || embedDim <= 0) throw new Error(`tstorch: MultiheadAttention embedDim must be a positive integer, got ${embedDim}`);
     if (!Number.isInteger(numHeads) || numHeads <= 0 || embedDim % numHeads !== 0) {
       throw new Error(`tstorch: MultiheadAttention embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
@@ -167,116 +165,19 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
 
   /** Returns [attention output, weights or null]: outputs [L, N, E] ([N, L, E] with batchFirst; [L, E] unbatched). */
   forward(query: Tensor, key: Tensor, value: Tensor, o: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
-    const batched = query.ndim === 3;
     if (query.ndim !== 2 && query.ndim !== 3) throw new Error(`tstorch: MultiheadAttention: query should be unbatched 2-D or batched 3-D, got ${query.ndim}-D`);
-    if (key.ndim !== query.ndim || value.ndim !== query.ndim) {
-      throw new Error(`tstorch: MultiheadAttention: key and value must be ${query.ndim}-D like the query, got ${key.ndim}-D and ${value.ndim}-D`);
-    }
-    const needWeights = o.needWeights ?? true;
-    const average = o.averageAttnWeights ?? true;
+    const bf = this.batchFirst && query.ndim === 3;
     return scope(() => {
-      // to [L, N, E]
-      let q = query;
-      let k = key;
-      let v = value;
-      if (batched && this.batchFirst) [q, k, v] = [q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)];
-      if (!batched) [q, k, v] = [q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1)];
-      const [L, N, E] = q.shape;
-      const S = k.shape[0];
-      const H = this.numHeads;
-      const hd = this.headDim;
-      if (E !== this.embedDim) throw new Error(`tstorch: MultiheadAttention: was expecting embedding dimension of ${this.embedDim}, but got ${E}`);
-      if (k.shape[1] !== N || v.shape[1] !== N) throw new Error("tstorch: MultiheadAttention: query, key and value must have the same batch size");
-      if (k.shape[0] !== v.shape[0]) throw new Error(`tstorch: MultiheadAttention: key's sequence length ${k.shape[0]} does not match value's ${v.shape[0]}`);
-      if (k.shape[2] !== this.kdim || v.shape[2] !== this.vdim) {
-        throw new Error(`tstorch: MultiheadAttention: expected key and value feature sizes ${this.kdim} and ${this.vdim}, got ${k.shape[2]} and ${v.shape[2]}`);
-      }
-      const dtype = q.dtype;
-      let attnMask = o.attnMask ?? null;
-      if (attnMask === null && o.isCausal === true) attnMask = generateSquareSubsequentMask(L, { dtype: dtype as "float32", device: String(q.device) });
-      if (attnMask !== null) {
-        if (!(attnMask instanceof Tensor)) throw new Error("tstorch: MultiheadAttention: attnMask must be a Tensor");
-        attnMask = additiveMask(attnMask, "attn_mask", dtype);
-        if (attnMask.ndim === 2) {
-          if (attnMask.shape[0] !== L || attnMask.shape[1] !== S) {
-            throw new Error(`tstorch: MultiheadAttention: the shape of the 2-D attnMask is ${shapeStr(attnMask.shape)}, but should be [${L}, ${S}] ([target length, source length])`);
-          }
-          attnMask = attnMask.unsqueeze(0);
-        } else if (attnMask.ndim === 3) {
-          if (attnMask.shape[0] !== N * H || attnMask.shape[1] !== L || attnMask.shape[2] !== S) {
-            throw new Error(`tstorch: MultiheadAttention: the shape of the 3-D attnMask is ${shapeStr(attnMask.shape)}, but should be [${N * H}, ${L}, ${S}] ([batch·numHeads, target length, source length])`);
-          }
-        } else {
-          throw new Error(`tstorch: MultiheadAttention: attnMask must be 2-D or 3-D, got ${attnMask.ndim}-D`);
-        }
-      }
-      let kpm = o.keyPaddingMask ?? null;
-      if (kpm !== null) {
-        if (!(kpm instanceof Tensor)) throw new Error("tstorch: MultiheadAttention: keyPaddingMask must be a Tensor");
-        const expected = batched ? [N, S] : [S];
-        if (kpm.ndim !== expected.length || kpm.shape.some((d, i) => d !== expected[i])) {
-          throw new Error(`tstorch: MultiheadAttention: expecting keyPaddingMask of shape ${shapeStr(expected)} ([batch, source length]), got ${shapeStr(kpm.shape)}`);
-        }
-        kpm = additiveMask(kpm, "key_padding_mask", dtype);
-        if (!batched) kpm = kpm.unsqueeze(0);
-      }
-
-      // input projections
-      let qp: Tensor;
-      let kp: Tensor;
-      let vp: Tensor;
-      const b = this.inProjBias;
-      const [bq, bk, bv] = b === null ? [null, null, null] : b.chunk(3);
-      if (this.inProjWeight !== null) {
-        if (q === k && k === v) {
-          [qp, kp, vp] = linear(q, this.inProjWeight, b).chunk(3, -1);
-        } else {
-          const [wq, wk, wv] = this.inProjWeight.chunk(3);
-          qp = linear(q, wq, bq);
-          kp = linear(k, wk, bk);
-          vp = linear(v, wv, bv);
-        }
-      } else {
-        qp = linear(q, this.qProjWeight!, bq);
-        kp = linear(k, this.kProjWeight!, bk);
-        vp = linear(v, this.vProjWeight!, bv);
-      }
-      if (this.biasK !== null && this.biasV !== null) {
-        kp = aten.cat([kp, this.biasK.repeat(1, N, 1)], 0) as Tensor;
-        vp = aten.cat([vp, this.biasV.repeat(1, N, 1)], 0) as Tensor;
-        if (attnMask !== null) attnMask = attnMask.pad([0, 1]);
-        if (kpm !== null) kpm = kpm.pad([0, 1]);
-      }
-      // heads: [N·H, len, hd]
-      qp = qp.reshape(L, N * H, hd).transpose(0, 1);
-      kp = kp.reshape(kp.shape[0], N * H, hd).transpose(0, 1);
-      vp = vp.reshape(vp.shape[0], N * H, hd).transpose(0, 1);
-      if (this.addZeroAttn) {
-        kp = aten.cat([kp, zeros([N * H, 1, hd], { dtype, device: kp.device })], 1) as Tensor;
-        vp = aten.cat([vp, zeros([N * H, 1, hd], { dtype, device: vp.device })], 1) as Tensor;
-        if (attnMask !== null) attnMask = attnMask.pad([0, 1]);
-        if (kpm !== null) kpm = kpm.pad([0, 1]);
-      }
-      const srcLen = kp.shape[1];
-      if (kpm !== null) {
-        const m = kpm.view(N, 1, 1, srcLen).expand(-1, H, -1, -1).reshape(N * H, 1, srcLen);
-        attnMask = attnMask === null ? m : attnMask.add(m);
-      }
-      const p = this.training ? this.dropout : 0;
-      let scores = qp.mul(1 / Math.sqrt(hd)).bmm(kp.transpose(-2, -1));
-      if (attnMask !== null) scores = scores.add(attnMask);
-      let w = scores.softmax(-1);
-      if (p > 0) w = w.dropout(p, true);
-      let out = w.bmm(vp); // [N·H, L, hd]
-      out = out.transpose(0, 1).contiguous().view(L * N, E);
-      out = linear(out, this.outProj.weight, this.outProj.bias).view(L, N, E);
-      if (batched && this.batchFirst) out = out.transpose(0, 1);
-      if (!batched) out = out.squeeze(1);
-      if (!needWeights) return [out, null];
-      let weights = w.view(N, H, L, srcLen);
-      if (average) weights = weights.mean(1);
-      if (!batched) weights = weights.squeeze(0);
-      return [out, weights];
+      // F.multi_head_attention_forward takes [L, N, E]
+      const [q, k, v] = bf ? [query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)] : [query, key, value];
+      const [out, w] = mhaForward("MultiheadAttention", q, k, v, this.embedDim, this.numHeads, {
+        inProjWeight: this.inProjWeight, inProjBias: this.inProjBias, biasK: this.biasK, biasV: this.biasV, addZeroAttn: this.addZeroAttn,
+        dropoutP: this.dropout, outProjWeight: this.outProj.weight, outProjBias: this.outProj.bias, training: this.training,
+        keyPaddingMask: o.keyPaddingMask, needWeights: o.needWeights, attnMask: o.attnMask, isCausal: o.isCausal,
+        useSeparateProjWeight: !this.qkvSameEmbedDim, qProjWeight: this.qProjWeight, kProjWeight: this.kProjWeight, vProjWeight: this.vProjWeight,
+        averageAttnWeights: o.averageAttnWeights,
+      });
+      return [bf ? out.transpose(0, 1) : out, w];
     }) as [Tensor, Tensor | null];
   }
 

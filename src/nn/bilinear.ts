@@ -2,6 +2,7 @@
 import { empty } from "../core/creation.js";
 import { noGrad } from "../core/autograd.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import type { ParamOptions } from "./linear.js";
 import { Module } from "./module.js";
@@ -13,8 +14,10 @@ export interface BilinearOptions extends Omit<ParamOptions, "init"> {
 export class Bilinear extends Module<[Tensor, Tensor], Tensor> {
   declare weight: Tensor;
   declare bias: Tensor | null;
-  constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, opts: BilinearOptions = {}) {
+  /** PyTorch's Bilinear(in1_features, in2_features, out_features, bias). */
+  constructor(readonly in1Features: number, readonly in2Features: number, readonly outFeatures: number, ...args: PyArgs<[bias: boolean], BilinearOptions>) {
     super();
+    const opts = pyArgs<BilinearOptions>("Bilinear", ["bias"], args);
     for (const [k, v] of [["in1Features", in1Features], ["in2Features", in2Features], ["outFeatures", outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`tstorch: Bilinear ${k} must be a non-negative integer, got ${v}`);
     }

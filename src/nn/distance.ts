@@ -1,5 +1,6 @@
 // nn.CosineSimilarity and nn.PairwiseDistance: forward(x1, x2) over libtorch's own kernels.
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { Module } from "./module.js";
 
@@ -19,9 +20,10 @@ export interface PairwiseDistanceOptions {
 /** ‖x1 − x2 + eps‖_p over the last dimension. */
 export class PairwiseDistance extends Module<[Tensor, Tensor], Tensor> {
   readonly keepdim: boolean;
-  constructor(readonly p = 2.0, readonly eps = 1e-6, o: PairwiseDistanceOptions = {}) {
+  /** PyTorch's PairwiseDistance(p, eps, keepdim). */
+  constructor(readonly p = 2.0, readonly eps = 1e-6, ...args: PyArgs<[keepdim: boolean], PairwiseDistanceOptions>) {
     super();
-    this.keepdim = o.keepdim ?? false;
+    this.keepdim = pyArgs<PairwiseDistanceOptions>("PairwiseDistance", ["keepdim"], args).keepdim ?? false;
   }
   forward(x1: Tensor, x2: Tensor): Tensor { return aten.pairwise_distance(x1, x2, this.p, this.eps, this.keepdim); }
 }

@@ -6,6 +6,8 @@ import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
+import { scope } from "../core/scope.js";
+import { sameShape, shapeString } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { normal_ } from "./init.js";
 import { Module } from "./module.js";
@@ -30,10 +32,10 @@ export interface EmbeddingOptions {
   device?: DeviceLike;
 }
 
-function checkPaddingIdx(paddingIdx: number | null | undefined, num: number): number | null {
+function checkPaddingIdx(paddingIdx: number | null | undefined, num: number, what = "Embedding"): number | null {
   if (paddingIdx === null || paddingIdx === undefined) return null;
   if (!Number.isInteger(paddingIdx) || paddingIdx >= num || paddingIdx < -num) {
-    throw new Error(`tstorch: Embedding paddingIdx must be within the number of embeddings [${-num}, ${num}), got ${paddingIdx}`);
+    throw new Error(`tstorch: ${what} paddingIdx must be within the number of embeddings [${-num}, ${num}), got ${paddingIdx}`);
   }
   return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
 }
@@ -70,6 +72,50 @@ export function withIndexCheck<T>(what: string, input: Tensor, num: number, fn: 
     if (e instanceof Error && /index out of range|out of bounds/i.test(e.message)) rangeCheck(what, input, num);
     throw e;
   }
+}
+
+/** The lookup options F.embedding takes after (input, weight), in its positional order. */
+export interface EmbeddingLookupOptions {
+  paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  sparse?: boolean;
+}
+const LOOKUP_NAMES = ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"];
+
+/** F.embedding(input, weight, paddingIdx?, maxNorm?, normType?, scaleGradByFreq?, sparse?): rows of weight at the indices. */
+export function embedding(
+  input: Tensor, weight: Tensor,
+  ...args: PyArgs<[paddingIdx: number | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, sparse: boolean], EmbeddingLookupOptions>
+): Tensor {
+  return lookup("embedding", input, weight, pyArgs<EmbeddingLookupOptions>("embedding", LOOKUP_NAMES, args));
+}
+
+/** maxNorm renormalises the looked-up rows of weight in place, outside autograd (PyTorch's _no_grad_embedding_renorm_). */
+function renorm(weight: Tensor, input: Tensor, maxNorm: number | null | undefined, normType: number | undefined): void {
+  if (maxNorm !== null && maxNorm !== undefined) noGrad(() => aten.embedding_renorm_(weight, input, maxNorm, normType ?? 2));
+}
+
+function lookup(what: string, input: Tensor, weight: Tensor, o: EmbeddingLookupOptions): Tensor {
+  const num = weight.shape[0];
+  const paddingIdx = checkPaddingIdx(o.paddingIdx, num, what);
+  checkIndices(what, input, num);
+  return withIndexCheck(what, input, num, () => {
+    renorm(weight, input, o.maxNorm, o.normType);
+    return aten.embedding(weight, input, paddingIdx ?? -1, o.scaleGradByFreq ?? false, o.sparse ?? false) as Tensor;
+  });
+}
+
+/** N(0, 1) rows, the padding row zeroed (PyTorch's reset_parameters of Embedding and EmbeddingBag). */
+function initRows(weight: Tensor, paddingIdx: number | null): void {
+  normal_(weight);
+  if (paddingIdx === null) return;
+  noGrad(() => {
+    const r = weight.select(0, paddingIdx);
+    r.fill_(0);
+    r.dispose();
+  });
 }
 
 /** What follows (numEmbeddings, embeddingDim) in PyTorch's Embedding: padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse. */
@@ -119,28 +165,11 @@ export class Embedding extends Module {
   }
 
   resetParameters(scheme: "torch" | "tch" = "torch"): void {
-    normal_(this.weight);
-    if (scheme === "torch" && this.paddingIdx !== null) {
-      const w = this.weight;
-      const row = this.paddingIdx;
-      noGrad(() => {
-        const r = w.select(0, row);
-        r.fill_(0);
-        r.dispose();
-      });
-    }
+    initRows(this.weight, scheme === "torch" ? this.paddingIdx : null);
   }
 
   forward(input: Tensor): Tensor {
-    checkIndices("Embedding", input, this.numEmbeddings);
-    return withIndexCheck("Embedding", input, this.numEmbeddings, () => {
-      if (this.maxNorm !== null) {
-        const w = this.weight;
-        const max = this.maxNorm;
-        noGrad(() => aten.embedding_renorm_(w, input, max, this.normType));
-      }
-      return aten.embedding(this.weight, input, this.paddingIdx ?? -1, this.scaleGradByFreq, this.sparse) as Tensor;
-    });
+    return lookup("Embedding", input, this.weight, this);
   }
 
   override extraRepr(): string {
@@ -162,6 +191,71 @@ export interface EmbeddingBagOptions extends Omit<EmbeddingOptions, "init"> {
   includeLastOffset?: boolean;
 }
 
+/** The options F.embedding_bag takes after (input, weight). */
+export interface EmbeddingBagLookupOptions extends Omit<EmbeddingLookupOptions, "paddingIdx"> {
+  offsets?: Tensor | null;
+  mode?: EmbeddingBagMode;
+  perSampleWeights?: Tensor | null;
+  includeLastOffset?: boolean;
+  paddingIdx?: number | null;
+}
+type BagArgs = PyArgs<[
+  offsets: Tensor | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, mode: EmbeddingBagMode, sparse: boolean,
+  perSampleWeights: Tensor | null, includeLastOffset: boolean, paddingIdx: number | null,
+], EmbeddingBagLookupOptions>;
+const BAG_NAMES = ["offsets", "maxNorm", "normType", "scaleGradByFreq", "mode", "sparse", "perSampleWeights", "includeLastOffset", "paddingIdx"];
+
+/**
+ * F.embedding_bag(input, weight, offsets?, maxNorm?, normType?, scaleGradByFreq?, mode?, sparse?,
+ * perSampleWeights?, includeLastOffset?, paddingIdx?): the sums, means or maxima of the rows of each
+ * bag; bags are the rows of a 2-D input or given by offsets into a 1-D one.
+ */
+export function embeddingBag(input: Tensor, weight: Tensor, ...args: BagArgs): Tensor {
+  return bagLookup("embeddingBag", input, weight, pyArgs<EmbeddingBagLookupOptions>("embeddingBag", BAG_NAMES, args));
+}
+
+function bagLookup(what: string, input: Tensor, weight: Tensor, o: EmbeddingBagLookupOptions): Tensor {
+  const num = weight.shape[0];
+  const mode = o.mode ?? "mean";
+  if (!(mode in MODES)) throw new Error(`tstorch: ${what} mode must be 'sum', 'mean' or 'max', got '${mode}'`);
+  if (mode === "max" && (o.scaleGradByFreq ?? false)) throw new Error(`tstorch: ${what}: max mode does not support scaling the gradient by the frequency`);
+  const paddingIdx = checkPaddingIdx(o.paddingIdx, num, what);
+  checkIndices(what, input, num);
+  const offsets = o.offsets ?? null;
+  let psw = o.perSampleWeights ?? null;
+  if (psw !== null && mode !== "sum") throw new Error(`tstorch: ${what} perSampleWeights is only supported for mode='sum', got mode='${mode}'`);
+  if (psw !== null && !sameShape(psw.shape, input.shape)) {
+    throw new Error(`tstorch: ${what}: perSampleWeights ${shapeString(psw.shape)} must have the same shape as the input ${shapeString(input.shape)}`);
+  }
+  return withIndexCheck(what, input, num, () => scope(() => {
+    let flat = input;
+    let off = offsets;
+    if (input.ndim === 2) {
+      if (offsets !== null) throw new Error(`tstorch: ${what} offsets must be null when the input is 2-D (each row is a bag)`);
+      const [b, n] = input.shape;
+      off = arange(0, b * n, n, { dtype: input.dtype, device: input.device });
+      flat = input.reshape(-1);
+      if (psw !== null) psw = psw.reshape(-1);
+    } else if (input.ndim === 1) {
+      if (offsets === null) throw new Error(`tstorch: ${what} offsets are required when the input is 1-D`);
+      if (offsets.ndim !== 1) throw new Error(`tstorch: ${what} offsets must be 1-D, got ${offsets.ndim}-D`);
+    } else {
+      throw new Error(`tstorch: ${what} input must be 1-D or 2-D, got ${input.ndim}-D`);
+    }
+    renorm(weight, flat, o.maxNorm, o.normType);
+    const outs = aten.embedding_bag.padding_idx(
+      weight, flat, off!, o.scaleGradByFreq ?? false, MODES[mode], o.sparse ?? false, psw, o.includeLastOffset ?? false, paddingIdx,
+    ) as Tensor[];
+    return outs[0];
+  }));
+}
+
+/** What follows (numEmbeddings, embeddingDim) in PyTorch's EmbeddingBag: max_norm, norm_type, scale_grad_by_freq, mode, sparse, _weight, include_last_offset, padding_idx. */
+export type EmbeddingBagArgs = PyArgs<[
+  maxNorm: number | null, normType: number, scaleGradByFreq: boolean, mode: EmbeddingBagMode, sparse: boolean, weight: Tensor | undefined,
+  includeLastOffset: boolean, paddingIdx: number | null,
+], EmbeddingBagOptions>;
+
 /** Sums, averages or maxes the embeddings of each bag; bags are rows of a 2-D input or given by offsets into a 1-D one. */
 export class EmbeddingBag extends Module<[Tensor, (Tensor | null)?, (Tensor | null)?], Tensor> {
   declare weight: Tensor;
@@ -173,8 +267,9 @@ export class EmbeddingBag extends Module<[Tensor, (Tensor | null)?, (Tensor | nu
   readonly sparse: boolean;
   readonly includeLastOffset: boolean;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingBagOptions = {}) {
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, ...args: EmbeddingBagArgs) {
     super();
+    const opts = pyArgs<EmbeddingBagOptions>("EmbeddingBag", ["maxNorm", "normType", "scaleGradByFreq", "mode", "sparse", "weight", "includeLastOffset", "paddingIdx"], args);
     this.mode = opts.mode ?? "mean";
     if (!(this.mode in MODES)) throw new Error(`tstorch: EmbeddingBag mode must be 'sum', 'mean' or 'max', got '${this.mode}'`);
     this.paddingIdx = checkPaddingIdx(opts.paddingIdx, numEmbeddings);
@@ -187,53 +282,13 @@ export class EmbeddingBag extends Module<[Tensor, (Tensor | null)?, (Tensor | nu
       this.weight = this.registerParameter("weight", new Parameter(opts.weight));
     } else {
       this.weight = this.registerParameter("weight", empty([numEmbeddings, embeddingDim], { dtype: opts.dtype ?? "float32", device: opts.device }));
-      normal_(this.weight);
-      if (this.paddingIdx !== null) {
-        const w = this.weight;
-        const row = this.paddingIdx;
-        noGrad(() => { const r = w.select(0, row); r.fill_(0); r.dispose(); });
-      }
+      initRows(this.weight, this.paddingIdx);
     }
   }
 
   forward(input: Tensor, offsets: Tensor | null = null, perSampleWeights: Tensor | null = null): Tensor {
-    checkIndices("EmbeddingBag", input, this.numEmbeddings);
-    if (perSampleWeights !== null && this.mode !== "sum") {
-      throw new Error(`tstorch: EmbeddingBag perSampleWeights is only supported for mode='sum', got mode='${this.mode}'`);
-    }
-    return withIndexCheck("EmbeddingBag", input, this.numEmbeddings, () => {
-      let flatInput = input;
-      let off = offsets;
-      let psw = perSampleWeights;
-      const temps: Tensor[] = [];
-      try {
-        if (input.ndim === 2) {
-          if (offsets !== null) throw new Error("tstorch: EmbeddingBag offsets must be null when the input is 2-D (each row is a bag)");
-          const [b, n] = input.shape;
-          off = arange(0, b * n, n, { dtype: input.dtype, device: input.device });
-          flatInput = input.reshape(-1);
-          temps.push(off, flatInput);
-          if (psw !== null) { psw = psw.reshape(-1); temps.push(psw); }
-        } else if (input.ndim === 1) {
-          if (offsets === null) throw new Error("tstorch: EmbeddingBag offsets are required when the input is 1-D");
-          if (offsets.ndim !== 1) throw new Error(`tstorch: EmbeddingBag offsets must be 1-D, got ${offsets.ndim}-D`);
-        } else {
-          throw new Error(`tstorch: EmbeddingBag input must be 1-D or 2-D, got ${input.ndim}-D`);
-        }
-        if (this.maxNorm !== null) {
-          const w = this.weight;
-          const max = this.maxNorm;
-          noGrad(() => aten.embedding_renorm_(w, flatInput, max, this.normType));
-        }
-        const outs = aten.embedding_bag.padding_idx(
-          this.weight, flatInput, off!, this.scaleGradByFreq, MODES[this.mode], this.sparse, psw, this.includeLastOffset, this.paddingIdx,
-        ) as Tensor[];
-        for (let i = 1; i < outs.length; i++) outs[i].dispose();
-        return outs[0];
-      } finally {
-        for (const t of temps) t.dispose();
-      }
-    });
+    const { maxNorm, normType, scaleGradByFreq, mode, sparse, includeLastOffset, paddingIdx } = this;
+    return bagLookup("EmbeddingBag", input, this.weight, { offsets, perSampleWeights, maxNorm, normType, scaleGradByFreq, mode, sparse, includeLastOffset, paddingIdx });
   }
 
   override extraRepr(): string {

@@ -1,14 +1,11 @@
 // nn.FractionalMaxPool2d and nn.FractionalMaxPool3d (Graham's fractional max pooling) over
 // aten::fractional_max_pool2d/3d: pseudo-random pooling regions drawn from `randomSamples`, uniform
 // [N, C, d] in [0, 1) drawn per call unless fixed at construction (PyTorch's _random_samples).
-import { rand } from "../core/creation.js";
-import { ops } from "../core/ops.js";
-import { scope } from "../core/scope.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { IntN, tuple } from "./conv.js";
+import { fractionalMaxPool } from "./functional-pooling.js";
 import { Module } from "./module.js";
-
-const aten = ops.aten;
 
 export interface FractionalMaxPoolOptions<R extends boolean = boolean> {
   /** The output's spatial size; give this or outputRatio. */
@@ -47,26 +44,24 @@ abstract class FractionalMaxPoolNd<R extends boolean> extends Module<[Tensor], P
     }
   }
   forward(x: Tensor): PoolOut<R> {
-    const name = this.constructor.name;
-    const n = this.spatial;
-    if (x.ndim !== n + 1 && x.ndim !== n + 2) throw new Error(`tstorch: ${name}: expected ${n + 1}-D or ${n + 2}-D input, got ${x.ndim}-D input`);
-    const size = this.outputSize ?? this.outputRatio!.map((r, d) => Math.trunc(x.shape[x.ndim - n + d] * r));
-    const [out, indices] = scope(() => {
-      const samples = this.randomSamples
-        ?? rand([x.ndim === n + 1 ? 1 : x.shape[0], x.shape[x.ndim - n - 1], n], { dtype: x.dtype, device: x.device });
-      return n === 2
-        ? aten.fractional_max_pool2d(x, this.kernelSize, size, samples)
-        : aten.fractional_max_pool3d(x, this.kernelSize, size, samples);
-    });
+    const o = { outputSize: this.outputSize, outputRatio: this.outputRatio, randomSamples: this.randomSamples };
+    const [out, indices] = fractionalMaxPool(this.constructor.name, this.spatial, x, this.kernelSize, o);
     if (this.returnIndices) return [out, indices] as PoolOut<R>;
     indices.dispose();
     return out as PoolOut<R>;
   }
 }
 
+/** What follows kernelSize in PyTorch's FractionalMaxPool2d/3d: output_size, output_ratio, return_indices, _random_samples. */
+type FractionalArgs<R extends boolean> = PyArgs<
+  [outputSize: IntN | null, outputRatio: number | readonly number[] | null, returnIndices: R, randomSamples: Tensor | null],
+  FractionalMaxPoolOptions<R>
+>;
+const NAMES = ["outputSize", "outputRatio", "returnIndices", "randomSamples"];
+
 export class FractionalMaxPool2d<R extends boolean = false> extends FractionalMaxPoolNd<R> {
-  constructor(kernelSize: IntN, o: FractionalMaxPoolOptions<R> = {}) { super(2, kernelSize, o); }
+  constructor(kernelSize: IntN, ...args: FractionalArgs<R>) { super(2, kernelSize, pyArgs("FractionalMaxPool2d", NAMES, args)); }
 }
 export class FractionalMaxPool3d<R extends boolean = false> extends FractionalMaxPoolNd<R> {
-  constructor(kernelSize: IntN, o: FractionalMaxPoolOptions<R> = {}) { super(3, kernelSize, o); }
+  constructor(kernelSize: IntN, ...args: FractionalArgs<R>) { super(3, kernelSize, pyArgs("FractionalMaxPool3d", NAMES, args)); }
 }

@@ -147,3 +147,4 @@ export function dirac_(t: Tensor, groups = 1): Tensor {
 
 // torchvision-style truncated normal (its own file: it follows the linked PyTorch's sampler)
 export { truncNormal_ } from "./init-trunc-normal.js";
+export { eye_, orthogonal_, sparse_ } from "./init-extra.js";

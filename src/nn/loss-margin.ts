@@ -1,73 +1,60 @@
 // The margin, embedding and likelihood losses of torch.nn (MarginRankingLoss ... GaussianNLLLoss):
-// PyTorch's constructor options as one trailing object, forward(input, target[, ...]). Each calls
-// libtorch's loss kernel (aten::margin_ranking_loss, aten::multi_margin_loss, ...); the ones PyTorch
-// itself writes in Python (MultiLabelSoftMarginLoss, GaussianNLLLoss, TripletMarginWithDistanceLoss)
-// compose the same ATen ops in the same order. Class weights are a buffer named "weight".
-import { noGrad } from "../core/autograd.js";
+// PyTorch's constructor arguments (its positional order, then one trailing options object),
+// forward(input, target[, ...]). Each forward is the torch.nn.functional loss of functional-losses.ts
+// (one home per loss) or libtorch's kernel where PyTorch's module calls that directly. Class weights
+// are a buffer named "weight".
 import { ops } from "../core/ops.js";
-import { scope } from "../core/scope.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { reductionCode, Reduction, Tensor } from "../core/tensor.js";
 import { PairwiseDistance } from "./distance.js";
+import {
+  checkReduction, cosineEmbeddingLoss, gaussianNll, hingeEmbeddingLoss, marginRankingLoss, multilabelSoftMarginLoss, poissonNllLoss,
+  tripletMarginLoss, tripletMarginWithDistanceLoss, type GaussianNLLLossOptions, type MarginOptions, type PoissonNLLLossOptions,
+  type TripletMarginLossOptions, type TripletMarginWithDistanceLossOptions as FunctionalTripletOptions, type WeightedLossOptions,
+} from "./functional-losses.js";
 import { Module } from "./module.js";
 
+export type { GaussianNLLLossOptions, PoissonNLLLossOptions, TripletMarginLossOptions };
 const aten = ops.aten;
-
-function checkReduction(name: string, r: string): Reduction {
-  if (r !== "mean" && r !== "sum" && r !== "none") throw new Error(`tstorch: ${name}: ${r} is not a valid value for reduction`);
-  return r;
-}
-
-function reduce(loss: Tensor, r: Reduction): Tensor {
-  return r === "none" ? loss : r === "mean" ? loss.mean() : loss.sum();
-}
 
 abstract class LossBase<In extends unknown[] = [Tensor, Tensor]> extends Module<In, Tensor> {
   readonly reduction: Reduction;
   constructor(reduction: Reduction | undefined) {
     super();
-    this.reduction = checkReduction(this.constructor.name, reduction ?? "mean");
+    this.reduction = checkReduction(this.constructor.name, reduction);
   }
 }
 
-export interface MarginLossOptions {
-  margin?: number;
-  reduction?: Reduction;
+export type MarginLossOptions = MarginOptions;
+type MarginArgs = PyArgs<[margin: number], MarginLossOptions>;
+
+/** A loss whose only option besides the reduction is a margin (PyTorch's positional first argument). */
+abstract class MarginLossBase<In extends unknown[]> extends LossBase<In> {
+  readonly margin: number;
+  constructor(args: readonly unknown[], dflt: number) {
+    const o = pyArgs<MarginLossOptions>(new.target.name, ["margin"], args);
+    super(o.reduction);
+    this.margin = o.margin ?? dflt;
+  }
+  protected get opts(): MarginLossOptions { return { margin: this.margin, reduction: this.reduction }; }
 }
 
 /** max(0, −y·(x1 − x2) + margin) with y ∈ {1, −1}: forward(x1, x2, y). */
-export class MarginRankingLoss extends LossBase<[Tensor, Tensor, Tensor]> {
-  readonly margin: number;
-  constructor(o: MarginLossOptions = {}) {
-    super(o.reduction);
-    this.margin = o.margin ?? 0;
-  }
-  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor {
-    return aten.margin_ranking_loss(x1, x2, y, this.margin, reductionCode(this.reduction));
-  }
+export class MarginRankingLoss extends MarginLossBase<[Tensor, Tensor, Tensor]> {
+  constructor(...args: MarginArgs) { super(args, 0); }
+  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return marginRankingLoss(x1, x2, y, this.opts); }
 }
 
 /** x where y = 1, max(0, margin − x) where y = −1. */
-export class HingeEmbeddingLoss extends LossBase {
-  readonly margin: number;
-  constructor(o: MarginLossOptions = {}) {
-    super(o.reduction);
-    this.margin = o.margin ?? 1.0;
-  }
-  forward(input: Tensor, target: Tensor): Tensor {
-    return aten.hinge_embedding_loss(input, target, this.margin, reductionCode(this.reduction));
-  }
+export class HingeEmbeddingLoss extends MarginLossBase<[Tensor, Tensor]> {
+  constructor(...args: MarginArgs) { super(args, 1.0); }
+  forward(input: Tensor, target: Tensor): Tensor { return hingeEmbeddingLoss(input, target, this.opts); }
 }
 
 /** 1 − cos(x1, x2) where y = 1, max(0, cos(x1, x2) − margin) where y = −1: forward(x1, x2, y). */
-export class CosineEmbeddingLoss extends LossBase<[Tensor, Tensor, Tensor]> {
-  readonly margin: number;
-  constructor(o: MarginLossOptions = {}) {
-    super(o.reduction);
-    this.margin = o.margin ?? 0;
-  }
-  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor {
-    return aten.cosine_embedding_loss(x1, x2, y, this.margin, reductionCode(this.reduction));
-  }
+export class CosineEmbeddingLoss extends MarginLossBase<[Tensor, Tensor, Tensor]> {
+  constructor(...args: MarginArgs) { super(args, 0); }
+  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return cosineEmbeddingLoss(x1, x2, y, this.opts); }
 }
 
 /** Two-class logistic loss log(1 + exp(−y·x)). */
@@ -81,18 +68,13 @@ export class SoftMarginLoss extends LossBase {
 /** Multi-label one-versus-all logistic loss over [N, C] (targets 0 or 1), averaged over the classes. */
 export class MultiLabelSoftMarginLoss extends LossBase {
   declare weight: Tensor | null;
-  constructor(o: { weight?: Tensor | null; reduction?: Reduction } = {}) {
+  constructor(...args: PyArgs<[weight: Tensor | null], WeightedLossOptions>) {
+    const o = pyArgs<WeightedLossOptions>("MultiLabelSoftMarginLoss", ["weight"], args);
     super(o.reduction);
     this.weight = this.registerBuffer("weight", o.weight ?? null);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return scope(() => {
-      let loss = target.mul(aten.log_sigmoid(input)).add(target.neg().add(1).mul(aten.log_sigmoid(input.neg()))).neg();
-      if (this.weight !== null) loss = loss.mul(this.weight);
-      const classDim = input.ndim - 1;
-      loss = loss.sum(classDim).div(input.shape[classDim]);
-      return reduce(loss, this.reduction);
-    });
+    return multilabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
 
@@ -117,7 +99,8 @@ export class MultiMarginLoss extends LossBase {
   readonly p: number;
   readonly margin: number;
   declare weight: Tensor | null;
-  constructor(o: MultiMarginLossOptions = {}) {
+  constructor(...args: PyArgs<[p: number, margin: number, weight: Tensor | null], MultiMarginLossOptions>) {
+    const o = pyArgs<MultiMarginLossOptions>("MultiMarginLoss", ["p", "margin", "weight"], args);
     super(o.reduction);
     this.p = o.p ?? 1;
     if (this.p !== 1 && this.p !== 2) throw new Error(`tstorch: MultiMarginLoss: only p == 1 and p == 2 supported, got ${this.p}`);
@@ -130,23 +113,14 @@ export class MultiMarginLoss extends LossBase {
   }
 }
 
-export interface TripletMarginLossOptions {
-  margin?: number;
-  /** The norm of the pairwise distance (default 2). */
-  p?: number;
-  eps?: number;
-  /** Use the distance positive–negative when smaller (the "distance swap"). */
-  swap?: boolean;
-  reduction?: Reduction;
-}
-
 /** max(d(a, p) − d(a, n) + margin, 0) with d the p-norm distance: forward(anchor, positive, negative). */
 export class TripletMarginLoss extends LossBase<[Tensor, Tensor, Tensor]> {
   readonly margin: number;
   readonly p: number;
   readonly eps: number;
   readonly swap: boolean;
-  constructor(o: TripletMarginLossOptions = {}) {
+  constructor(...args: PyArgs<[margin: number, p: number, eps: number, swap: boolean], TripletMarginLossOptions>) {
+    const o = pyArgs<TripletMarginLossOptions>("TripletMarginLoss", ["margin", "p", "eps", "swap"], args);
     super(o.reduction);
     this.margin = o.margin ?? 1.0;
     this.p = o.p ?? 2.0;
@@ -154,19 +128,16 @@ export class TripletMarginLoss extends LossBase<[Tensor, Tensor, Tensor]> {
     this.swap = o.swap ?? false;
   }
   forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
-    return aten.triplet_margin_loss(anchor, positive, negative, this.margin, this.p, this.eps, this.swap, reductionCode(this.reduction));
+    return tripletMarginLoss(anchor, positive, negative, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
   }
 }
 
-export interface TripletMarginWithDistanceLossOptions {
+export interface TripletMarginWithDistanceLossOptions extends Omit<FunctionalTripletOptions, "distanceFunction"> {
   /** Defaults to PairwiseDistance() (the Euclidean distance). */
   distanceFunction?: ((a: Tensor, b: Tensor) => Tensor) | Module<[Tensor, Tensor], Tensor> | null;
-  margin?: number;
-  swap?: boolean;
-  reduction?: Reduction;
 }
 
-/** TripletMarginLoss with any distance function. */
+/** TripletMarginLoss with any distance function (keyword-only options, as in PyTorch). */
 export class TripletMarginWithDistanceLoss extends LossBase<[Tensor, Tensor, Tensor]> {
   readonly distanceFunction: ((a: Tensor, b: Tensor) => Tensor) | Module<[Tensor, Tensor], Tensor>;
   readonly margin: number;
@@ -180,27 +151,11 @@ export class TripletMarginWithDistanceLoss extends LossBase<[Tensor, Tensor, Ten
     // a module distance is a child (PyTorch's repr shows it as "(distance_function): ...")
     this.distanceFunction = d instanceof Module ? this.registerModule("distance_function", d) : d;
   }
-  private dist(a: Tensor, b: Tensor): Tensor {
-    const d = this.distanceFunction;
-    return d instanceof Module ? d.forward(a, b) : d(a, b);
-  }
   forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
-    return scope(() => {
-      const dPos = this.dist(anchor, positive);
-      let dNeg = this.dist(anchor, negative);
-      if (this.swap) dNeg = dNeg.minimum(this.dist(positive, negative));
-      return reduce(dPos.sub(dNeg).add(this.margin).clampMin(0), this.reduction);
-    });
+    const d = this.distanceFunction;
+    const distanceFunction = d instanceof Module ? (a: Tensor, b: Tensor) => d.forward(a, b) : d;
+    return tripletMarginWithDistanceLoss(anchor, positive, negative, { distanceFunction, margin: this.margin, swap: this.swap, reduction: this.reduction });
   }
-}
-
-export interface PoissonNLLLossOptions {
-  /** The input is the log of the rate (default true). */
-  logInput?: boolean;
-  /** Add the Stirling approximation term (default false). */
-  full?: boolean;
-  eps?: number;
-  reduction?: Reduction;
 }
 
 /** Negative log likelihood of a Poisson target. */
@@ -208,23 +163,16 @@ export class PoissonNLLLoss extends LossBase {
   readonly logInput: boolean;
   readonly full: boolean;
   readonly eps: number;
-  constructor(o: PoissonNLLLossOptions = {}) {
+  constructor(...args: PyArgs<[logInput: boolean, full: boolean], PoissonNLLLossOptions>) {
+    const o = pyArgs<PoissonNLLLossOptions>("PoissonNLLLoss", ["logInput", "full"], args);
     super(o.reduction);
     this.logInput = o.logInput ?? true;
     this.full = o.full ?? false;
     this.eps = o.eps ?? 1e-8;
   }
   forward(logInput: Tensor, target: Tensor): Tensor {
-    return aten.poisson_nll_loss(logInput, target, this.logInput, this.full, this.eps, reductionCode(this.reduction));
+    return poissonNllLoss(logInput, target, { logInput: this.logInput, full: this.full, eps: this.eps, reduction: this.reduction });
   }
-}
-
-export interface GaussianNLLLossOptions {
-  /** Add the constant 0.5·log(2π) (default false). */
-  full?: boolean;
-  /** The variance is clamped to at least eps (without stopping its gradient, as in PyTorch). */
-  eps?: number;
-  reduction?: Reduction;
 }
 
 /** Negative log likelihood of a Gaussian target: 0.5·(log var + (input − target)² / var). forward(input, target, var). */
@@ -237,22 +185,6 @@ export class GaussianNLLLoss extends LossBase<[Tensor, Tensor, Tensor]> {
     this.eps = o.eps ?? 1e-6;
   }
   forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
-    const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
-    return scope(() => {
-      let v = variance;
-      if (!same(v.shape, input.shape)) {
-        if (same(input.shape.slice(0, -1), v.shape)) v = v.unsqueeze(-1);
-        else if (!(same(input.shape.slice(0, -1), v.shape.slice(0, -1)) && v.shape[v.ndim - 1] === 1)) {
-          throw new Error(`tstorch: GaussianNLLLoss: var is of incorrect size [${variance.shape.join(", ")}] for input [${input.shape.join(", ")}]`);
-        }
-      }
-      if (v.lt(0).any().item()) throw new Error("tstorch: GaussianNLLLoss: var has negative entry/entries");
-      // PyTorch clamps a clone in place under no_grad: the clamp changes the value, not the gradient
-      v = v.clone();
-      noGrad(() => v.clampMin_(this.eps));
-      let loss = v.log().add(input.sub(target).pow(2).div(v)).mul(0.5);
-      if (this.full) loss = loss.add(0.5 * Math.log(2 * Math.PI));
-      return reduce(loss, this.reduction);
-    });
+    return gaussianNll("GaussianNLLLoss", input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
   }
 }

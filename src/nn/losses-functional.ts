@@ -3,15 +3,14 @@
 // operator with PyTorch's reductions.
 import { ops } from "../core/ops.js";
 import { isFloatingDType } from "../core/dtype.js";
+import { sameShape, shapeString } from "../core/shape.js";
 import { reductionCode, Reduction, Tensor } from "../core/tensor.js";
 
 const aten = ops.aten;
 
 function checkSameShape(what: string, input: Tensor, target: Tensor): void {
-  const a = input.shape;
-  const b = target.shape;
-  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
-    throw new Error(`tstorch: ${what}: target size [${b.join(", ")}] must be the same as input size [${a.join(", ")}]`);
+  if (!sameShape(input.shape, target.shape)) {
+    throw new Error(`tstorch: ${what}: target size ${shapeString(target.shape)} must be the same as input size ${shapeString(input.shape)}`);
   }
 }
 

@@ -124,3 +124,4 @@ export function weightNorm<M extends AnyModule>(module: M, name = "weight", dim:
   registerParametrization(module, name, new WeightNormParametrization(dim), { unsafe: true });
   return module;
 }
+export { orthogonal, OrthogonalParametrization } from "./parametrization-orthogonal.js";

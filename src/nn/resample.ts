@@ -2,6 +2,7 @@
 // pixel_shuffle kernels (F.interpolate's choices: the mode picks the kernel, the input's rank its
 // 1-, 2- or 3-d form).
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { torchAtLeast } from "../core/runtime.js";
 import { Module } from "./module.js";
@@ -21,8 +22,16 @@ export interface InterpolateOptions {
 
 const RANK: Record<UpsampleMode, number | null> = { nearest: null, linear: 3, bilinear: 4, bicubic: 4, trilinear: 5 };
 
-/** F.interpolate for the upsampling modes (what nn.Upsample computes). */
-export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
+/** What follows the input in F.interpolate and nn.Upsample: size, scale_factor, mode, align_corners. */
+export type InterpolateArgs = PyArgs<
+  [size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: UpsampleMode, alignCorners: boolean | null],
+  InterpolateOptions
+>;
+const INTERPOLATE_NAMES = ["size", "scaleFactor", "mode", "alignCorners"];
+
+/** F.interpolate(input, size?, scaleFactor?, mode?, alignCorners?) for the upsampling modes (what nn.Upsample computes). */
+export function interpolate(x: Tensor, ...args: InterpolateArgs): Tensor {
+  const o = pyArgs<InterpolateOptions>("interpolate", INTERPOLATE_NAMES, args);
   const mode = o.mode ?? "nearest";
   if (!(mode in RANK)) throw new Error(`tstorch: interpolate: unknown mode '${mode}' (expected nearest, linear, bilinear, bicubic or trilinear)`);
   const spatial = x.ndim - 2;
@@ -51,8 +60,12 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
 }
 
 export class Upsample extends Module {
-  constructor(readonly options: InterpolateOptions) {
+  readonly options: InterpolateOptions;
+  /** PyTorch's Upsample(size, scale_factor, mode, align_corners): `new nn.Upsample(null, 2)` or `new nn.Upsample({ scaleFactor: 2 })`. */
+  constructor(...args: InterpolateArgs) {
     super();
+    const options = pyArgs<InterpolateOptions>("Upsample", INTERPOLATE_NAMES, args);
+    this.options = options;
     const hasSize = options.size !== undefined && options.size !== null;
     const hasScale = options.scaleFactor !== undefined && options.scaleFactor !== null;
     if (hasSize === hasScale) throw new Error("tstorch: Upsample: give exactly one of size and scaleFactor");

@@ -5,6 +5,7 @@ import { ones } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { Module, pyFloat } from "./module.js";
 
@@ -25,13 +26,21 @@ export function hasRMSNorm(): boolean {
   return "rms_norm" in untyped;
 }
 
+/** F.rms_norm(input, normalizedShape, weight?, eps?) (PyTorch 2.4+; an error naming the missing operator on older libtorch). */
+export function rmsNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, eps: number | null = null): Tensor {
+  if (!hasRMSNorm()) throw new Error("tstorch: rmsNorm needs aten::rms_norm, which the linked libtorch lacks (PyTorch 2.4 or newer has it)");
+  return untyped.rms_norm(input, [...normalizedShape], weight, eps);
+}
+
 export class RMSNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number | null;
   readonly elementwiseAffine: boolean;
   declare weight: Tensor | null;
-  constructor(normalizedShape: number | readonly number[], o: RMSNormOptions = {}) {
+  /** PyTorch's RMSNorm(normalized_shape, eps, elementwise_affine). */
+  constructor(normalizedShape: number | readonly number[], ...args: PyArgs<[eps: number | null, elementwiseAffine: boolean], RMSNormOptions>) {
     super();
+    const o = pyArgs<RMSNormOptions>("RMSNorm", ["eps", "elementwiseAffine"], args);
     if (!hasRMSNorm()) throw new Error("tstorch: RMSNorm needs aten::rms_norm, which the linked libtorch lacks (PyTorch 2.4 or newer has it)");
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`tstorch: RMSNorm normalizedShape must be non-negative integers, got ${JSON.stringify(normalizedShape)}`);
@@ -40,7 +49,7 @@ export class RMSNorm extends Module {
     this.weight = this.registerParameter("weight", this.elementwiseAffine ? ones(this.normalizedShape, { dtype: o.dtype ?? "float32", device: o.device }) : null);
   }
   forward(x: Tensor): Tensor {
-    return untyped.rms_norm(x, this.normalizedShape, this.weight, this.eps);
+    return rmsNorm(x, this.normalizedShape, this.weight, this.eps);
   }
   override extraRepr(): string {
     const shape = `(${this.normalizedShape.join(", ")}${this.normalizedShape.length === 1 ? "," : ""})`;

@@ -2,6 +2,7 @@
 // nn.TransformerDecoder and nn.Transformer as PyTorch composes them (post-norm by default,
 // pre-norm with normFirst), with PyTorch's child names so that state_dict keys match
 // (self_attn.in_proj_weight, linear1.weight, norm1.bias, layers.0...., encoder.norm.weight).
+import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
 import { Dropout } from "./activation.js";
 import { generateSquareSubsequentMask, MultiheadAttention } from "./attention.js";
@@ -100,7 +101,19 @@ function cloneLayer<L extends AnyModule>(layer: L, fresh: L): L {
   return fresh;
 }
 
-export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Tensor> {
+/** What follows (dModel, nhead) in PyTorch's TransformerEncoderLayer / TransformerDecoderLayer, in its order. */
+export type TransformerLayerArgs = PyArgs<[
+  dimFeedforward: number, dropout: number, activation: Activation, layerNormEps: number, batchFirst: boolean, normFirst: boolean,
+], TransformerLayerOptions>;
+const LAYER_NAMES = ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"];
+
+/**
+ * The modules both layer kinds share, registered in PyTorch's order (state_dict keys): self_attn,
+ * [multihead_attn], linear1, dropout, linear2, norm1, norm2, [norm3], dropout1, dropout2, [dropout3];
+ * the bracketed ones only in a decoder layer (`cross`).
+ */
+abstract class TransformerLayerBase<In extends unknown[]> extends Module<In, Tensor> {
+  readonly options: TransformerLayerOptions;
   readonly selfAttn: MultiheadAttention;
   readonly linear1: Linear;
   readonly dropout: Dropout;
@@ -111,18 +124,34 @@ export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Ten
   readonly dropout1: Dropout;
   readonly dropout2: Dropout;
   readonly activation: Activation;
+  protected readonly crossAttn: MultiheadAttention | null = null;
+  protected readonly lastNorm: LayerNorm | null = null;
+  protected readonly lastDropout: Dropout | null = null;
 
-  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
+  constructor(readonly dModel: number, readonly nhead: number, args: readonly unknown[], cross: boolean) {
     super();
-    const d = layerDefaults(options);
-    this.selfAttn = this.registerModule("self_attn", new MultiheadAttention(dModel, nhead, { dropout: d.dropout, batchFirst: d.batchFirst, ...d.t }));
+    this.options = pyArgs<TransformerLayerOptions>(new.target.name, LAYER_NAMES, args);
+    const d = layerDefaults(this.options);
+    const mha = () => new MultiheadAttention(dModel, nhead, { dropout: d.dropout, batchFirst: d.batchFirst, ...d.t });
+    this.selfAttn = this.registerModule("self_attn", mha());
+    if (cross) this.crossAttn = this.registerModule("multihead_attn", mha());
     [this.linear1, this.dropout, this.linear2] = feedForwardModules((n, m) => this.registerModule(n, m), dModel, d);
     this.normFirst = d.normFirst;
-    this.norm1 = this.registerModule("norm1", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
-    this.norm2 = this.registerModule("norm2", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
+    const norm = (name: string) => this.registerModule(name, new LayerNorm(dModel, { eps: d.eps, ...d.t }));
+    this.norm1 = norm("norm1");
+    this.norm2 = norm("norm2");
+    if (cross) this.lastNorm = norm("norm3");
     this.dropout1 = this.registerModule("dropout1", new Dropout(d.dropout));
     this.dropout2 = this.registerModule("dropout2", new Dropout(d.dropout));
+    if (cross) this.lastDropout = this.registerModule("dropout3", new Dropout(d.dropout));
     this.activation = d.activation;
+  }
+}
+
+export class TransformerEncoderLayer extends TransformerLayerBase<[Tensor, EncoderMasks?]> {
+  /** PyTorch's TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first). */
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
+    super(dModel, nhead, args, false);
   }
 
   /** A new layer with the same options and a copy of this one's weights (what PyTorch's deepcopy gives TransformerEncoder). */
@@ -146,37 +175,14 @@ export class TransformerEncoderLayer extends Module<[Tensor, EncoderMasks?], Ten
   }
 }
 
-export class TransformerDecoderLayer extends Module<[Tensor, Tensor, DecoderMasks?], Tensor> {
-  readonly selfAttn: MultiheadAttention;
-  readonly multiheadAttn: MultiheadAttention;
-  readonly linear1: Linear;
-  readonly dropout: Dropout;
-  readonly linear2: Linear;
-  readonly normFirst: boolean;
-  readonly norm1: LayerNorm;
-  readonly norm2: LayerNorm;
-  readonly norm3: LayerNorm;
-  readonly dropout1: Dropout;
-  readonly dropout2: Dropout;
-  readonly dropout3: Dropout;
-  readonly activation: Activation;
-
-  constructor(readonly dModel: number, readonly nhead: number, readonly options: TransformerLayerOptions = {}) {
-    super();
-    const d = layerDefaults(options);
-    const mha = () => new MultiheadAttention(dModel, nhead, { dropout: d.dropout, batchFirst: d.batchFirst, ...d.t });
-    this.selfAttn = this.registerModule("self_attn", mha());
-    this.multiheadAttn = this.registerModule("multihead_attn", mha());
-    [this.linear1, this.dropout, this.linear2] = feedForwardModules((n, m) => this.registerModule(n, m), dModel, d);
-    this.normFirst = d.normFirst;
-    this.norm1 = this.registerModule("norm1", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
-    this.norm2 = this.registerModule("norm2", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
-    this.norm3 = this.registerModule("norm3", new LayerNorm(dModel, { eps: d.eps, ...d.t }));
-    this.dropout1 = this.registerModule("dropout1", new Dropout(d.dropout));
-    this.dropout2 = this.registerModule("dropout2", new Dropout(d.dropout));
-    this.dropout3 = this.registerModule("dropout3", new Dropout(d.dropout));
-    this.activation = d.activation;
+export class TransformerDecoderLayer extends TransformerLayerBase<[Tensor, Tensor, DecoderMasks?]> {
+  /** PyTorch's TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first). */
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
+    super(dModel, nhead, args, true);
   }
+  get multiheadAttn(): MultiheadAttention { return this.crossAttn!; }
+  get norm3(): LayerNorm { return this.lastNorm!; }
+  get dropout3(): Dropout { return this.lastDropout!; }
 
   clone(): TransformerDecoderLayer {
     return cloneLayer(this, new TransformerDecoderLayer(this.dModel, this.nhead, this.options));
@@ -209,37 +215,41 @@ function stackLayers<L extends TransformerEncoderLayer | TransformerDecoderLayer
   return Array.from({ length: n }, () => layer.clone() as L);
 }
 
-/** numLayers copies of an encoder layer (each with its own weights, copied from `layer`, as PyTorch's deepcopy), plus an optional final norm. */
-export class TransformerEncoder extends Module<[Tensor, EncoderMasks?], Tensor> {
-  readonly layers: ModuleList<TransformerEncoderLayer>;
+type StackArgs = PyArgs<[norm: LayerNorm | null], { norm?: LayerNorm | null }>;
+
+/** numLayers copies of a layer (each with its own weights, as PyTorch's deepcopy) and an optional final norm: PyTorch's "layers" and "norm". */
+abstract class TransformerStack<L extends TransformerEncoderLayer | TransformerDecoderLayer, In extends unknown[]> extends Module<In, Tensor> {
+  readonly layers: ModuleList<L>;
   readonly norm: LayerNorm | null;
-  constructor(encoderLayer: Layer<TransformerEncoderLayer>, readonly numLayers: number, opts: { norm?: LayerNorm | null } = {}) {
+  constructor(layer: Layer<L>, readonly numLayers: number, args: readonly unknown[]) {
     super();
-    this.layers = this.registerModule("layers", new ModuleList(stackLayers(encoderLayer, numLayers)));
+    const opts = pyArgs<{ norm?: LayerNorm | null }>(new.target.name, ["norm"], args);
+    this.layers = this.registerModule("layers", new ModuleList<L>(stackLayers(layer, numLayers)));
     this.norm = opts.norm ?? null;
     if (this.norm !== null) this.registerModule("norm", this.norm);
   }
-  forward(src: Tensor, m: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
-    const masks: EncoderMasks = { srcMask: m.mask ?? null, srcKeyPaddingMask: m.srcKeyPaddingMask ?? null, isCausal: m.isCausal };
-    const steps = [...this.layers].map((l) => (x: Tensor) => l.forward(x, masks));
-    if (this.norm !== null) steps.push((x) => this.norm!.forward(x));
-    return chain(src, steps);
+  /** x through every layer (`step`), then the norm. */
+  protected run(x: Tensor, step: (l: L, x: Tensor) => Tensor): Tensor {
+    const steps = [...this.layers].map((l) => (h: Tensor) => step(l, h));
+    if (this.norm !== null) steps.push((h) => this.norm!.forward(h));
+    return chain(x, steps);
   }
 }
 
-export class TransformerDecoder extends Module<[Tensor, Tensor, DecoderMasks?], Tensor> {
-  readonly layers: ModuleList<TransformerDecoderLayer>;
-  readonly norm: LayerNorm | null;
-  constructor(decoderLayer: Layer<TransformerDecoderLayer>, readonly numLayers: number, opts: { norm?: LayerNorm | null } = {}) {
-    super();
-    this.layers = this.registerModule("layers", new ModuleList(stackLayers(decoderLayer, numLayers)));
-    this.norm = opts.norm ?? null;
-    if (this.norm !== null) this.registerModule("norm", this.norm);
+export class TransformerEncoder extends TransformerStack<TransformerEncoderLayer, [Tensor, EncoderMasks?]> {
+  /** PyTorch's TransformerEncoder(encoder_layer, num_layers, norm). */
+  constructor(encoderLayer: Layer<TransformerEncoderLayer>, numLayers: number, ...args: StackArgs) { super(encoderLayer, numLayers, args); }
+  forward(src: Tensor, m: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    const masks: EncoderMasks = { srcMask: m.mask ?? null, srcKeyPaddingMask: m.srcKeyPaddingMask ?? null, isCausal: m.isCausal };
+    return this.run(src, (l, x) => l.forward(x, masks));
   }
+}
+
+export class TransformerDecoder extends TransformerStack<TransformerDecoderLayer, [Tensor, Tensor, DecoderMasks?]> {
+  /** PyTorch's TransformerDecoder(decoder_layer, num_layers, norm). */
+  constructor(decoderLayer: Layer<TransformerDecoderLayer>, numLayers: number, ...args: StackArgs) { super(decoderLayer, numLayers, args); }
   forward(tgt: Tensor, memory: Tensor, m: DecoderMasks = {}): Tensor {
-    const steps = [...this.layers].map((l) => (x: Tensor) => l.forward(x, memory, m));
-    if (this.norm !== null) steps.push((x) => this.norm!.forward(x));
-    return chain(tgt, steps);
+    return this.run(tgt, (l, x) => l.forward(x, memory, m));
   }
 }
 
@@ -248,7 +258,19 @@ export interface TransformerOptions extends TransformerLayerOptions {
   nhead?: number;
   numEncoderLayers?: number;
   numDecoderLayers?: number;
+  /** Used instead of the default encoder stack (PyTorch's custom_encoder). */
+  customEncoder?: TransformerEncoder | null;
+  customDecoder?: TransformerDecoder | null;
 }
+type TransformerArgs = PyArgs<[
+  dModel: number, nhead: number, numEncoderLayers: number, numDecoderLayers: number, dimFeedforward: number, dropout: number,
+  activation: Activation, customEncoder: TransformerEncoder | null, customDecoder: TransformerDecoder | null, layerNormEps: number,
+  batchFirst: boolean, normFirst: boolean,
+], TransformerOptions>;
+const TRANSFORMER_NAMES = [
+  "dModel", "nhead", "numEncoderLayers", "numDecoderLayers", "dimFeedforward", "dropout", "activation", "customEncoder", "customDecoder",
+  "layerNormEps", "batchFirst", "normFirst",
+];
 
 export interface TransformerMasks {
   srcMask?: Tensor | null;
@@ -266,16 +288,23 @@ export class Transformer extends Module<[Tensor, Tensor, TransformerMasks?], Ten
   readonly dModel: number;
   readonly nhead: number;
   readonly batchFirst: boolean;
-  constructor(opts: TransformerOptions = {}) {
+  /**
+   * PyTorch's Transformer(d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward,
+   * dropout, activation, custom_encoder, custom_decoder, layer_norm_eps, batch_first, norm_first).
+   */
+  constructor(...args: TransformerArgs) {
     super();
+    const opts = pyArgs<TransformerOptions>("Transformer", TRANSFORMER_NAMES, args);
     this.dModel = opts.dModel ?? 512;
     this.nhead = opts.nhead ?? 8;
     this.batchFirst = opts.batchFirst ?? false;
     const eps = opts.layerNormEps ?? 1e-5;
     const t = { dtype: opts.dtype, device: opts.device };
-    this.encoder = this.registerModule("encoder", new TransformerEncoder(() => new TransformerEncoderLayer(this.dModel, this.nhead, opts),
+    const { dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, dtype, device } = opts;
+    const layerOpts: TransformerLayerOptions = { dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, dtype, device };
+    this.encoder = this.registerModule("encoder", opts.customEncoder ?? new TransformerEncoder(() => new TransformerEncoderLayer(this.dModel, this.nhead, layerOpts),
       opts.numEncoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...t }) }));
-    this.decoder = this.registerModule("decoder", new TransformerDecoder(() => new TransformerDecoderLayer(this.dModel, this.nhead, opts),
+    this.decoder = this.registerModule("decoder", opts.customDecoder ?? new TransformerDecoder(() => new TransformerDecoderLayer(this.dModel, this.nhead, layerOpts),
       opts.numDecoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...t }) }));
     for (const p of this.parameters()) if (p.ndim > 1) xavierUniform_(p);
   }

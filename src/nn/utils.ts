@@ -13,9 +13,10 @@ export * as rnn from "./packed-sequence.js";
 export * as parametrize from "./parametrize.js";
 export * as parametrizations from "./parametrizations.js";
 export * as fusion from "./fusion.js";
-export { fuseConvBnEval, fuseConvBnWeights } from "./fusion.js";
+export { fuseConvBnEval, fuseConvBnWeights, fuseLinearBnEval, fuseLinearBnWeights } from "./fusion.js";
 export { parametersToVector, vectorToParameters } from "./convert-parameters.js";
 export { weightNorm, removeWeightNorm, spectralNorm, removeSpectralNorm } from "./norm-hooks.js";
+export { skipInit, convertConv2dWeightMemoryFormat, convertConv3dWeightMemoryFormat } from "./skip-init.js";
 
 export interface ClipGradNormOptions {
   /** Order of the norm (default 2; Infinity for the max-norm). */
