@@ -5,12 +5,16 @@ import { Tensor } from "../core/tensor.js";
 import { Pair, pair } from "./conv.js";
 import { Module } from "./module.js";
 
-export interface MaxPool2dOptions {
+/** What max and average pooling share: the window's step and padding, and ceil mode for the output size. */
+interface Pool2dOptions {
   /** Defaults to the kernel size, as in PyTorch. */
   stride?: Pair;
   padding?: Pair;
-  dilation?: Pair;
   ceilMode?: boolean;
+}
+
+export interface MaxPool2dOptions extends Pool2dOptions {
+  dilation?: Pair;
 }
 
 export class MaxPool2d extends Module {
@@ -45,10 +49,7 @@ export class MaxPool2d extends Module {
   }
 }
 
-export interface AvgPool2dOptions {
-  stride?: Pair;
-  padding?: Pair;
-  ceilMode?: boolean;
+export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
 }
 
