@@ -161,7 +161,8 @@ function lazyClass<C extends EagerClass, M = InstanceType<C>>(Eager: C, recipe: 
     }
     override forward(...args: any[]): any {
       this.initializeParameters(args[0]);
-      return super.forward(...args);
+      // the eager class's forward (Module's is abstract, so TypeScript does not let super name it)
+      return (Eager.prototype as { forward(...a: unknown[]): unknown }).forward.apply(this, args);
     }
   };
   return Lazy as unknown as LazyClass<C>;

@@ -1,13 +1,13 @@
 // Reading the storages a loaded tree refers to and putting its tensors together: each storage once,
 // read (or memory-mapped) straight into a tensor by the addon, placed where mapLocation says, and
 // the saved tensors as views of it (tensors that shared a storage in PyTorch share one here too).
-import { Device, cuda } from "../core/device.js";
+import { Device, cuda, type DeviceLike } from "../core/device.js";
 import { DType, dtypeCode } from "../core/dtype.js";
 import { native, Handle } from "../core/native.js";
 import { Tensor, wrap } from "../core/tensor.js";
 import { noGrad } from "../core/autograd.js";
 import { asStrided } from "../generated/functions.js";
-import { PyGlobal } from "./pickle.js";
+import { PickleError, PyGlobal } from "./pickle.js";
 import { LoadError, type LoadOptions, type MapLocation } from "./load-options.js";
 import { DTYPE_VALUE, type DTypeValue, PendingTensor, StorageRef, StorageView } from "./load-tree.js";
 
