@@ -80,6 +80,16 @@ describe("lazy modules: behaviour and errors", () => {
     assert.equal(m.inFeatures, 3);
     assert.match(m.toString(), /^Linear\(in_features=3, out_features=2, bias=True\)/);
   });
+  it("takes PyTorch's positional arguments after the inferred size (LazyConv2d(16, 3, 2), LazyInstanceNorm1d(1e-3))", () => {
+    const c = new nn.LazyConv2d(16, 3, 2);
+    assert.deepEqual(c.stride, [2, 2]);
+    assert.deepEqual(c.forward(torch.ones([1, 3, 8, 8])).shape, [1, 16, 3, 3]);
+    assert.equal(c.inChannels, 3);
+    const n = new nn.LazyInstanceNorm1d(1e-3);
+    assert.equal(n.eps, 1e-3);
+    assert.equal(n.affine, true, "the lazy default stays affine");
+    assert.throws(() => new nn.LazyInstanceNorm1d(1e-5, 0.1, false, { affine: true }), /LazyInstanceNorm1d: 'affine' is given twice/);
+  });
   it("errors: wrong rank, channels not divisible by groups", () => {
     assert.throws(() => new nn.LazyConv2d(4, 3).forward(torch.ones([3, 5])), /Expected 3D \(unbatched\) or 4D \(batched\) input to LazyConv2d, but got input of size: \[3,5\]/);
     assert.throws(() => new nn.LazyConv2d(4, 3, { groups: 2 }).forward(torch.ones([1, 3, 5, 5])), /in_channels must be divisible by groups/);

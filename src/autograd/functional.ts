@@ -173,34 +173,35 @@ export function hessian(func: (...xs: Tensor[]) => Tensor, inputs: In, opts: Fun
   return singleIn ? r[0][0] : r;
 }
 
-/** vᵀ·H of a scalar function: `[output, vhp]`. */
-export function vhp(func: (...xs: Tensor[]) => Tensor, inputs: In, v?: In | null, opts: FunctionalOptions = {}): [Tensor, In] {
+/** The gradient `jac` of a scalar function at `ins` (made with a graph) to vhp's or hvp's product with `vs`. */
+type SecondOrderProduct = (jac: Tensor[], ins: Tensor[], vs: Tensor[] | null, createGraph: boolean, strict: boolean) => Tensor[];
+
+/** vhp and hvp: their checks of the function and v, the first backward, and the result's shape; `product` is what differs. */
+function scalarSecondOrder(fn: "vhp" | "hvp", func: (...xs: Tensor[]) => Tensor, inputs: In, v: In | null | undefined, opts: FunctionalOptions, product: SecondOrderProduct): [Tensor, In] {
   const cg = opts.createGraph ?? false;
+  const strict = opts.strict ?? false;
   const single = inputs instanceof Tensor;
-  const ins = preprocess(asList(inputs, "inputs", "vhp"), cg);
+  const ins = preprocess(asList(inputs, "inputs", fn), cg);
   return enableGrad(() => {
-    const out = scalarOut(func(...ins), "vhp");
-    const vs = v === null || v === undefined ? null : checkV(v, ins, "vhp", "input");
-    if (vs === null && (ins.length !== 1 || ins[0].numel() !== 1)) throw new Error("tstorch: torch.autograd.functional.vhp: The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.");
-    const jac = fillZeros(autogradGrad([out], ins, null, true), ins, opts.strict ?? false, "vhp", "back");
-    const r = fillZeros(autogradGrad(jac, ins, vs, cg), ins, opts.strict ?? false, "vhp", "double");
+    const out = scalarOut(func(...ins), fn);
+    const vs = v === null || v === undefined ? null : checkV(v, ins, fn, "input");
+    if (vs === null && (ins.length !== 1 || ins[0].numel() !== 1)) throw new Error(`tstorch: torch.autograd.functional.${fn}: The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.`);
+    const jac = fillZeros(autogradGrad([out], ins, null, true), ins, strict, fn, "back");
+    const r = product(jac, ins, vs, cg, strict);
     return [postprocess([out], cg)[0], shaped(postprocess(r, cg), single)] as [Tensor, In];
   });
 }
 
+/** vᵀ·H of a scalar function: `[output, vhp]`. */
+export function vhp(func: (...xs: Tensor[]) => Tensor, inputs: In, v?: In | null, opts: FunctionalOptions = {}): [Tensor, In] {
+  return scalarSecondOrder("vhp", func, inputs, v, opts, (jac, ins, vs, cg, strict) => fillZeros(autogradGrad(jac, ins, vs, cg), ins, strict, "vhp", "double"));
+}
+
 /** H·v of a scalar function (through double backward, as PyTorch): `[output, hvp]`. */
 export function hvp(func: (...xs: Tensor[]) => Tensor, inputs: In, v?: In | null, opts: FunctionalOptions = {}): [Tensor, In] {
-  const cg = opts.createGraph ?? false;
-  const single = inputs instanceof Tensor;
-  const ins = preprocess(asList(inputs, "inputs", "hvp"), cg);
-  return enableGrad(() => {
-    const out = scalarOut(func(...ins), "hvp");
-    const vs = v === null || v === undefined ? null : checkV(v, ins, "hvp", "input");
-    if (vs === null && (ins.length !== 1 || ins[0].numel() !== 1)) throw new Error("tstorch: torch.autograd.functional.hvp: The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.");
-    const jac = fillZeros(autogradGrad([out], ins, null, true), ins, opts.strict ?? false, "hvp", "back");
+  return scalarSecondOrder("hvp", func, inputs, v, opts, (jac, ins, vs, cg, strict) => {
     const gradJac = ins.map((x) => zerosLike(x).requiresGrad_(true));
-    const doubleBack = fillZeros(autogradGrad(jac, ins, gradJac, true), ins, opts.strict ?? false, "hvp", "double");
-    const r = fillZeros(autogradGrad(doubleBack, gradJac, vs, cg), ins, opts.strict ?? false, "hvp", "double");
-    return [postprocess([out], cg)[0], shaped(postprocess(r, cg), single)] as [Tensor, In];
+    const doubleBack = fillZeros(autogradGrad(jac, ins, gradJac, true), ins, strict, "hvp", "double");
+    return fillZeros(autogradGrad(doubleBack, gradJac, vs, cg), ins, strict, "hvp", "double");
   });
 }

@@ -7,7 +7,7 @@ import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Tensor } from "../core/tensor.js";
-import type { InplaceOptions } from "./activation.js";
+import { InplaceActivation, type InplaceOptions } from "./activation.js";
 import { inPlace, inplaceRepr } from "./inplace.js";
 import { Module, pyFloat } from "./module.js";
 
@@ -17,31 +17,22 @@ export interface AlphaOptions extends InplaceOptions {
   alpha?: number;
 }
 
-export class ELU extends Module {
+/** ELU and CELU: PyTorch's (alpha=1.0, inplace=False). */
+abstract class AlphaActivation extends InplaceActivation {
   readonly alpha: number;
-  readonly inplace: boolean;
-  /** PyTorch's ELU(alpha=1.0, inplace=False). */
-  constructor(...args: PyArgs<[alpha: number, inplace: boolean], AlphaOptions>) {
-    super();
-    const o = pyArgs<AlphaOptions>("ELU", ["alpha", "inplace"], args);
+  constructor(args: readonly unknown[]) {
+    const o = pyArgs<AlphaOptions>(new.target.name, ["alpha", "inplace"], args);
+    super([o]);
     this.alpha = o.alpha ?? 1.0;
-    this.inplace = o.inplace ?? false;
   }
-  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.elu_(x, this.alpha)) : aten.elu(x, this.alpha); }
   override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace)}`; }
 }
 
-/** An activation whose only argument is PyTorch's `inplace`: `new nn.SELU(true)`. */
-abstract class InplaceActivation extends Module {
-  readonly inplace: boolean;
-  constructor(args: readonly unknown[]) {
-    super();
-    this.inplace = pyArgs<InplaceOptions>(this.constructor.name, ["inplace"], args).inplace ?? false;
-  }
-  protected abstract op(x: Tensor): Tensor;
-  protected abstract opInPlace(x: Tensor): unknown;
-  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => this.opInPlace(x)) : this.op(x); }
-  override extraRepr(): string { return inplaceRepr(this.inplace, ""); }
+export class ELU extends AlphaActivation {
+  /** PyTorch's ELU(alpha=1.0, inplace=False). */
+  constructor(...args: PyArgs<[alpha: number, inplace: boolean], AlphaOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return aten.elu(x, this.alpha); }
+  protected opInPlace(x: Tensor): unknown { return aten.elu_(x, this.alpha); }
 }
 
 /** ELU with PyTorch's fixed scale 1.0507… and alpha 1.6732… (self-normalising networks). */
@@ -51,18 +42,11 @@ export class SELU extends InplaceActivation {
   protected opInPlace(x: Tensor): unknown { return aten.selu_(x); }
 }
 
-export class CELU extends Module {
-  readonly alpha: number;
-  readonly inplace: boolean;
+export class CELU extends AlphaActivation {
   /** PyTorch's CELU(alpha=1.0, inplace=False). */
-  constructor(...args: PyArgs<[alpha: number, inplace: boolean], AlphaOptions>) {
-    super();
-    const o = pyArgs<AlphaOptions>("CELU", ["alpha", "inplace"], args);
-    this.alpha = o.alpha ?? 1.0;
-    this.inplace = o.inplace ?? false;
-  }
-  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.celu_(x, this.alpha)) : aten.celu(x, this.alpha); }
-  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace)}`; }
+  constructor(...args: PyArgs<[alpha: number, inplace: boolean], AlphaOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return aten.celu(x, this.alpha); }
+  protected opInPlace(x: Tensor): unknown { return aten.celu_(x, this.alpha); }
 }
 
 export interface PReLUOptions {

@@ -13,14 +13,23 @@ export interface InplaceOptions {
   inplace?: boolean;
 }
 
-export class ReLU extends Module {
+/** @internal An activation whose last argument is PyTorch's `inplace` (`new nn.ReLU(true)`): forward runs op, or opInPlace on x and returns x. */
+export abstract class InplaceActivation extends Module {
   readonly inplace: boolean;
-  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) {
+  constructor(args: readonly unknown[]) {
     super();
-    this.inplace = pyArgs<InplaceOptions>("ReLU", ["inplace"], args).inplace ?? false;
+    this.inplace = pyArgs<InplaceOptions>(this.constructor.name, ["inplace"], args).inplace ?? false;
   }
-  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.relu_(x)) : x.relu(); }
+  protected abstract op(x: Tensor): Tensor;
+  protected abstract opInPlace(x: Tensor): unknown;
+  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => this.opInPlace(x)) : this.op(x); }
   override extraRepr(): string { return inplaceRepr(this.inplace, ""); }
+}
+
+export class ReLU extends InplaceActivation {
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return x.relu(); }
+  protected opInPlace(x: Tensor): unknown { return aten.relu_(x); }
 }
 export class GELU extends Module {
   constructor(readonly approximate: "none" | "tanh" = "none") { super(); }
@@ -33,31 +42,24 @@ export class Sigmoid extends Module {
 export class Tanh extends Module {
   forward(x: Tensor): Tensor { return x.tanh(); }
 }
-export class SiLU extends Module {
-  readonly inplace: boolean;
-  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) {
-    super();
-    this.inplace = pyArgs<InplaceOptions>("SiLU", ["inplace"], args).inplace ?? false;
-  }
-  forward(x: Tensor): Tensor { return this.inplace ? inPlace(x, () => aten.silu_(x)) : x.silu(); }
-  override extraRepr(): string { return inplaceRepr(this.inplace, ""); }
+export class SiLU extends InplaceActivation {
+  constructor(...args: PyArgs<[inplace: boolean], InplaceOptions>) { super(args); }
+  protected op(x: Tensor): Tensor { return x.silu(); }
+  protected opInPlace(x: Tensor): unknown { return aten.silu_(x); }
 }
 export interface LeakyReLUOptions extends InplaceOptions {
   negativeSlope?: number;
 }
-export class LeakyReLU extends Module {
+export class LeakyReLU extends InplaceActivation {
   readonly negativeSlope: number;
-  readonly inplace: boolean;
   /** PyTorch's LeakyReLU(negative_slope=0.01, inplace=False). */
   constructor(...args: PyArgs<[negativeSlope: number, inplace: boolean], LeakyReLUOptions>) {
-    super();
     const o = pyArgs<LeakyReLUOptions>("LeakyReLU", ["negativeSlope", "inplace"], args);
+    super([o]);
     this.negativeSlope = o.negativeSlope ?? 0.01;
-    this.inplace = o.inplace ?? false;
   }
-  forward(x: Tensor): Tensor {
-    return this.inplace ? inPlace(x, () => aten.leaky_relu_(x, this.negativeSlope)) : x.leakyRelu(this.negativeSlope);
-  }
+  protected op(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
+  protected opInPlace(x: Tensor): unknown { return aten.leaky_relu_(x, this.negativeSlope); }
   override extraRepr(): string { return `negative_slope=${this.negativeSlope}${inplaceRepr(this.inplace)}`; }
 }
 export class Softmax extends Module {

@@ -38,14 +38,17 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
   }
 }
 
+/** @internal The pairs of what a dict container is built from: an object's entries, or an iterable of [key, value] (PyTorch's dict or list of pairs). */
+export function dictEntries<V>(x: Record<string, V> | Iterable<[string, V]>): [string, V][] {
+  return Symbol.iterator in Object(x) ? [...(x as Iterable<[string, V]>)] : Object.entries(x);
+}
+
 /** Modules by string key, in insertion order (PyTorch's ModuleDict). */
 export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[], never> {
   constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
     super();
-    const entries = Symbol.iterator in Object(modules) ? [...(modules as Iterable<[string, M]>)] : Object.entries(modules);
-    for (const [k, m] of entries) this.set(k, m);
+    for (const [k, m] of dictEntries(modules)) this.set(k, m);
   }
-
   forward(): never {
     throw new Error("tstorch: ModuleDict has no forward(); look its modules up by key instead");
   }

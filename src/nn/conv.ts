@@ -239,14 +239,10 @@ export function convTransposeOptions(what: string, args: readonly unknown[]): Co
 
 /** Over [N, C, H, W] (or unbatched [C, H, W]) inputs. `new nn.Conv2d(1, 32, 3, 1)` or `new nn.Conv2d(1, 32, 3, { stride: 1 })`. */
 export class Conv2d extends ConvBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntN, ...args: ConvArgs) {
-    super(2, false, inChannels, outChannels, kernelSize, convOptions("Conv2d", args));
-  }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntN, ...args: ConvArgs) { super(2, false, inChannels, outChannels, kernelSize, convOptions("Conv2d", args)); }
 }
 
 /** The gradient of Conv2d with respect to its input, as a layer. */
 export class ConvTranspose2d extends ConvTransposeBase {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntN, ...args: ConvTransposeArgs) {
-    super(2, true, inChannels, outChannels, kernelSize, convTransposeOptions("ConvTranspose2d", args));
-  }
+  constructor(inChannels: number, outChannels: number, kernelSize: IntN, ...args: ConvTransposeArgs) { super(2, true, inChannels, outChannels, kernelSize, convTransposeOptions("ConvTranspose2d", args)); }
 }

@@ -3,23 +3,26 @@
 // their parameters are UninitializedParameters (empty); the first forward materializes them in place
 // (same objects, so an optimiser built earlier stays valid), initialises them as the eager layer does
 // (the same random draws in the same order as PyTorch's), and the module becomes the eager class
-// (PyTorch's cls_to_become): a LazyLinear is a Linear from then on.
+// (PyTorch's cls_to_become): a LazyLinear is a Linear from then on. One generic class (lazyClass) does
+// all of that; what differs per layer (where the size comes from, the placeholders' shapes, the reset)
+// is a recipe, and each lazy class is one row: a new one is a row plus its export line in index.ts.
 import { empty } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
 import { noGrad } from "../core/autograd.js";
 import { DEAD } from "../core/handle-pool.js";
 import { native } from "../core/native.js";
+import { isOptionsObject } from "../core/py-args.js";
 import { persist } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
-import { Conv2d, ConvTranspose2d, type IntN } from "./conv.js";
-import { Conv1d, Conv3d, ConvTranspose1d, ConvTranspose3d, type ConvNdOptions, type ConvTransposeNdOptions } from "./conv-nd.js";
-import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type InstanceNormOptions } from "./group-norm.js";
+import { Conv2d, ConvTranspose2d, type ConvBase } from "./conv.js";
+import { Conv1d, Conv3d, ConvTranspose1d, ConvTranspose3d } from "./conv-nd.js";
+import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from "./group-norm.js";
 import type { InitScheme } from "./init.js";
-import { Linear, type LinearOptions } from "./linear.js";
+import { Linear } from "./linear.js";
 import { replaceTensor } from "./module-attr.js";
 import type { AnyModule } from "./module.js";
-import { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from "./normalization.js";
+import { BatchNorm1d, BatchNorm2d, BatchNorm3d, normOptions, type NormBase } from "./normalization.js";
 import { Parameter } from "./parameter.js";
 
 /** Gives `t` the storage of a new uninitialised tensor of `shape` (same dtype, device, requires_grad), keeping the object. */
@@ -95,314 +98,158 @@ function setField(m: object, name: string, value: unknown): void {
   Object.defineProperty(m, name, { value, writable: true, configurable: true, enumerable: true });
 }
 
-// ---------------------------------------------------------------- Linear
+// ---------------------------------------------------------------- one lazy class, many recipes
 
-/** Linear whose inFeatures is the last dimension of the first input (torch.nn.LazyLinear). */
-export class LazyLinear extends Linear {
-  private readonly lazyInit: InitScheme;
-  constructor(outFeatures: number, opts: LinearOptions = {}) {
-    super(0, outFeatures, opts);
-    this.lazyInit = opts.init ?? "torch";
-    uninit(this, ["weight", "bias"]);
-  }
-  override resetParameters(scheme: InitScheme = "torch"): void {
-    if (!hasUninitializedParams(this) && this.inFeatures !== 0) super.resetParameters(scheme);
-  }
-  /** Materializes the parameters for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    if (!hasUninitializedParams(this)) return;
-    if (input.ndim < 1) throw new Error("tstorch: LazyLinear: the input needs at least one dimension (its last is in_features)");
-    const inF = input.shape[input.ndim - 1];
-    noGrad(() => {
-      setField(this, "inFeatures", inF);
-      materialize(this, "weight", [this.outFeatures, inF]);
-      materialize(this, "bias", [this.outFeatures]);
-    });
-    Object.setPrototypeOf(this, Linear.prototype);
-    this.resetParameters(this.lazyInit);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
+/** What a lazy class needs to know about its eager layer: how the first input sizes it (PyTorch's LazyModuleMixin). */
+interface LazyRecipe<M> {
+  /** The field the size read from the first input goes into (in_features, in_channels, num_features). */
+  sizeField: "inFeatures" | "inChannels" | "numFeatures";
+  /** The tensors the eager constructor registered as placeholders, in PyTorch's materialization order. */
+  tensors: readonly string[];
+  /** The eager constructor's optional arguments, for lazy classes whose PyTorch defaults differ from the eager one's. */
+  args?: (name: string, args: unknown[]) => unknown[];
+  /** The size the first input gives; throws naming the module on an input it cannot size from. */
+  sizeOf(m: M, x: Tensor, name: string): number;
+  /** The shape of each placeholder for that size. */
+  shape(m: M, tensor: string, size: number): number[];
+  /** PyTorch's reset_parameters on the materialized module (the same random draws in the same order). */
+  reset(m: M, init: InitScheme): void;
 }
 
-// ---------------------------------------------------------------- convolutions
-
-type ConvClass = typeof Conv1d | typeof Conv2d | typeof Conv3d | typeof ConvTranspose1d | typeof ConvTranspose2d | typeof ConvTranspose3d;
-
-/** The shared first-call logic of the lazy convolutions (PyTorch's _LazyConvXdMixin). */
-function initConv(m: (Conv1d | Conv2d | Conv3d) & { lazyInit: InitScheme }, input: Tensor, n: number, transposed: boolean, become: ConvClass): void {
-  if (!hasUninitializedParams(m)) return;
-  const name = `Lazy${transposed ? "ConvTranspose" : "Conv"}${n}d`;
-  if (input.ndim !== n + 1 && input.ndim !== n + 2) {
-    throw new Error(`tstorch: Expected ${n + 1}D (unbatched) or ${n + 2}D (batched) input to ${name}, but got input of size: [${input.shape}]`);
-  }
-  const inC = input.ndim === n + 2 ? input.shape[1] : input.shape[0];
-  if (inC % m.groups !== 0) throw new Error("tstorch: in_channels must be divisible by groups");
-  const shape = transposed ? [inC, m.outChannels / m.groups, ...m.kernelSize] : [m.outChannels, inC / m.groups, ...m.kernelSize];
-  noGrad(() => {
-    setField(m, "inChannels", inC);
-    materialize(m, "weight", shape);
-    materialize(m, "bias", [m.outChannels]);
-  });
-  Object.setPrototypeOf(m, become.prototype);
-  m.resetParameters(m.lazyInit);
-}
-
-/** Conv1d whose inChannels comes from the first input (torch.nn.LazyConv1d(out_channels, kernel_size, ...)). */
-export class LazyConv1d extends Conv1d {
+type EagerClass = new (size: number, ...rest: any[]) => AnyModule & { resetParameters?(...a: unknown[]): void };
+type Tail<P> = P extends [unknown, ...infer R] ? R : never;
+/** What a lazy module adds to its eager class until its first call. */
+export interface LazyMembers {
+  /** The initialisation scheme the first call uses ("torch" unless the options say otherwise). */
   readonly lazyInit: InitScheme;
-  constructor(outChannels: number, kernelSize: IntN, opts: ConvNdOptions = {}) {
-    super(0, outChannels, kernelSize, opts);
-    this.lazyInit = opts.init ?? "torch";
-    uninit(this, ["weight", "bias"]);
-  }
-  override resetParameters(scheme: InitScheme = "torch"): void {
-    if (!hasUninitializedParams(this) && this.inChannels !== 0) super.resetParameters(scheme);
-  }
   /** Materializes the parameters for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initConv(this, input, 1, false, Conv1d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
+  initializeParameters(input: Tensor): void;
+}
+/** A lazy class: the eager class's constructor less its first argument, the size the first input gives. */
+export type LazyClass<C extends EagerClass> = new (...args: Tail<ConstructorParameters<C>>) => InstanceType<C> & LazyMembers;
+
+/**
+ * The lazy twin of `Eager` ("Lazy" + its name): constructed with the eager arguments less the first (in
+ * PyTorch's positional order or as options), its placeholders uninitialized; the first forward sizes and
+ * materializes them, resets them as the eager layer does, and the module becomes an `Eager` (PyTorch's cls_to_become).
+ */
+function lazyClass<C extends EagerClass, M = InstanceType<C>>(Eager: C, recipe: LazyRecipe<M>): LazyClass<C> {
+  const name = `Lazy${Eager.name}`;
+  const size = (m: object): number => (m as Record<string, number>)[recipe.sizeField];
+  const Lazy = class extends (Eager as EagerClass) {
+    readonly lazyInit: InitScheme;
+    constructor(...args: unknown[]) {
+      const rest = recipe.args ? recipe.args(name, args) : args;
+      super(0, ...rest);
+      const opts = rest.filter(isOptionsObject).pop() as { init?: InitScheme } | undefined;
+      this.lazyInit = opts?.init ?? "torch";
+      uninit(this, [...recipe.tensors]);
+    }
+    override resetParameters(...a: unknown[]): void {
+      if (!hasUninitializedParams(this) && size(this) !== 0) super.resetParameters?.(...a);
+    }
+    initializeParameters(input: Tensor): void {
+      if (!hasUninitializedParams(this) && size(this) !== 0) return;
+      const m = this as unknown as M;
+      const c = recipe.sizeOf(m, input, name);
+      noGrad(() => {
+        setField(this, recipe.sizeField, c);
+        for (const t of recipe.tensors) materialize(this, t, recipe.shape(m, t, c));
+      });
+      Object.setPrototypeOf(this, Eager.prototype);
+      recipe.reset(m, this.lazyInit);
+    }
+    override forward(...args: any[]): any {
+      this.initializeParameters(args[0]);
+      // the eager class's forward (Module's is abstract, so TypeScript does not let super name it)
+      return (Eager.prototype as { forward(...a: unknown[]): unknown }).forward.apply(this, args);
+    }
+  };
+  return Lazy as unknown as LazyClass<C>;
 }
 
-/** Conv2d whose inChannels comes from the first input (torch.nn.LazyConv2d(out_channels, kernel_size, ...)). */
-export class LazyConv2d extends Conv2d {
-  readonly lazyInit: InitScheme;
-  constructor(outChannels: number, kernelSize: IntN, opts: ConvNdOptions = {}) {
-    super(0, outChannels, kernelSize, opts);
-    this.lazyInit = opts.init ?? "torch";
-    uninit(this, ["weight", "bias"]);
-  }
-  override resetParameters(scheme: InitScheme = "torch"): void {
-    if (!hasUninitializedParams(this) && this.inChannels !== 0) super.resetParameters(scheme);
-  }
-  /** Materializes the parameters for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initConv(this, input, 2, false, Conv2d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
-
-/** Conv3d whose inChannels comes from the first input (torch.nn.LazyConv3d(out_channels, kernel_size, ...)). */
-export class LazyConv3d extends Conv3d {
-  readonly lazyInit: InitScheme;
-  constructor(outChannels: number, kernelSize: IntN, opts: ConvNdOptions = {}) {
-    super(0, outChannels, kernelSize, opts);
-    this.lazyInit = opts.init ?? "torch";
-    uninit(this, ["weight", "bias"]);
-  }
-  override resetParameters(scheme: InitScheme = "torch"): void {
-    if (!hasUninitializedParams(this) && this.inChannels !== 0) super.resetParameters(scheme);
-  }
-  /** Materializes the parameters for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initConv(this, input, 3, false, Conv3d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
-
-/** ConvTranspose1d whose inChannels comes from the first input (torch.nn.LazyConvTranspose1d(out_channels, kernel_size, ...)). */
-export class LazyConvTranspose1d extends ConvTranspose1d {
-  readonly lazyInit: InitScheme;
-  constructor(outChannels: number, kernelSize: IntN, opts: ConvTransposeNdOptions = {}) {
-    super(0, outChannels, kernelSize, opts);
-    this.lazyInit = opts.init ?? "torch";
-    uninit(this, ["weight", "bias"]);
-  }
-  override resetParameters(scheme: InitScheme = "torch"): void {
-    if (!hasUninitializedParams(this) && this.inChannels !== 0) super.resetParameters(scheme);
-  }
-  /** Materializes the parameters for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initConv(this, input, 1, true, ConvTranspose1d);
-  }
-  override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x, outputSize);
-  }
-}
-
-/** ConvTranspose2d whose inChannels comes from the first input (torch.nn.LazyConvTranspose2d(out_channels, kernel_size, ...)). */
-export class LazyConvTranspose2d extends ConvTranspose2d {
-  readonly lazyInit: InitScheme;
-  constructor(outChannels: number, kernelSize: IntN, opts: ConvTransposeNdOptions = {}) {
-    super(0, outChannels, kernelSize, opts);
-    this.lazyInit = opts.init ?? "torch";
-    uninit(this, ["weight", "bias"]);
-  }
-  override resetParameters(scheme: InitScheme = "torch"): void {
-    if (!hasUninitializedParams(this) && this.inChannels !== 0) super.resetParameters(scheme);
-  }
-  /** Materializes the parameters for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initConv(this, input, 2, true, ConvTranspose2d);
-  }
-  override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x, outputSize);
-  }
-}
-
-/** ConvTranspose3d whose inChannels comes from the first input (torch.nn.LazyConvTranspose3d(out_channels, kernel_size, ...)). */
-export class LazyConvTranspose3d extends ConvTranspose3d {
-  readonly lazyInit: InitScheme;
-  constructor(outChannels: number, kernelSize: IntN, opts: ConvTransposeNdOptions = {}) {
-    super(0, outChannels, kernelSize, opts);
-    this.lazyInit = opts.init ?? "torch";
-    uninit(this, ["weight", "bias"]);
-  }
-  override resetParameters(scheme: InitScheme = "torch"): void {
-    if (!hasUninitializedParams(this) && this.inChannels !== 0) super.resetParameters(scheme);
-  }
-  /** Materializes the parameters for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initConv(this, input, 3, true, ConvTranspose3d);
-  }
-  override forward(x: Tensor, outputSize?: readonly number[]): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x, outputSize);
-  }
-}
-
-// ---------------------------------------------------------------- normalization
-
-type NormClass = typeof BatchNorm1d | typeof BatchNorm2d | typeof BatchNorm3d | typeof InstanceNorm1d | typeof InstanceNorm2d | typeof InstanceNorm3d;
-const NORM_TENSORS = ["weight", "bias", "running_mean", "running_var"];
-
-const rank = (name: string, ranks: number[]) => (x: Tensor) => {
-  if (!(x instanceof Tensor) || !ranks.includes(x.ndim)) {
-    throw new Error(`tstorch: ${name} expected ${ranks.map((r) => `${r}D`).join(" or ")} input (got ${x instanceof Tensor ? `${x.ndim}D` : typeof x} input)`);
-  }
+const LINEAR: LazyRecipe<Linear> = {
+  sizeField: "inFeatures",
+  tensors: ["weight", "bias"],
+  sizeOf(_m, x, name) {
+    if (x.ndim < 1) throw new Error(`tstorch: ${name}: the input needs at least one dimension (its last is in_features)`);
+    return x.shape[x.ndim - 1];
+  },
+  shape: (m, t, c) => (t === "weight" ? [m.outFeatures, c] : [m.outFeatures]),
+  reset: (m, init) => m.resetParameters(init),
 };
-const bnC = (x: Tensor) => x.shape[1];
-/** InstanceNorm: channels are dim 0 of an unbatched input. */
-const inC = (spatial: number) => (x: Tensor) => x.shape[x.ndim === spatial + 1 ? 0 : 1];
 
-function initNorm(m: AnyModule & { readonly numFeatures: number }, input: Tensor, featureDim: (x: Tensor) => number, checkRank: (x: Tensor) => void, become: NormClass): void {
-  if (!hasUninitializedParams(m) && m.numFeatures !== 0) return;
-  checkRank(input);
-  const c = featureDim(input);
-  noGrad(() => {
-    setField(m, "numFeatures", c);
-    for (const n of NORM_TENSORS) materialize(m, n, [c]);
+/** PyTorch's _LazyConvXdMixin: in_channels is dim 1 of a batched input, dim 0 of an unbatched one. */
+const CONV: LazyRecipe<ConvBase> = {
+  sizeField: "inChannels",
+  tensors: ["weight", "bias"],
+  sizeOf(m, x, name) {
+    const n = m.n;
+    if (x.ndim !== n + 1 && x.ndim !== n + 2) {
+      throw new Error(`tstorch: Expected ${n + 1}D (unbatched) or ${n + 2}D (batched) input to ${name}, but got input of size: [${x.shape}]`);
+    }
+    const c = x.ndim === n + 2 ? x.shape[1] : x.shape[0];
+    if (c % m.groups !== 0) throw new Error("tstorch: in_channels must be divisible by groups");
+    return c;
+  },
+  shape(m, t, c) {
+    if (t === "bias") return [m.outChannels];
+    return m.transposed ? [c, m.outChannels / m.groups, ...m.kernelSize] : [m.outChannels, c / m.groups, ...m.kernelSize];
+  },
+  reset: (m, init) => m.resetParameters(init),
+};
+
+/** PyTorch's _LazyNormBase for inputs of `ranks` dimensions; channels are dim 0 of an `unbatched`-rank input, else dim 1. */
+function norm(ranks: number[], unbatched = 0, defaults?: object): LazyRecipe<NormBase> {
+  return {
+    sizeField: "numFeatures",
+    tensors: ["weight", "bias", "running_mean", "running_var"],
+    args: defaults && ((name, args) => [{ ...defaults, ...normOptions<object>(name, args) }]),
+    sizeOf(_m, x, name) {
+      if (!(x instanceof Tensor) || !ranks.includes(x.ndim)) {
+        throw new Error(`tstorch: ${name} expected ${ranks.map((r) => `${r}D`).join(" or ")} input (got ${x instanceof Tensor ? `${x.ndim}D` : typeof x} input)`);
+      }
+      return x.shape[x.ndim === unbatched ? 0 : 1];
+    },
+    shape: (_m, _t, c) => [c],
     // PyTorch's reset_parameters: running stats 0 / 1, weight 1, bias 0
-    m._parameters.get("weight")?.fill_(1);
-    m._parameters.get("bias")?.zero_();
-    m._buffers.get("running_mean")?.zero_();
-    m._buffers.get("running_var")?.fill_(1);
-    m._buffers.get("num_batches_tracked")?.zero_();
-  });
-  Object.setPrototypeOf(m, become.prototype);
+    reset: (m) => noGrad(() => {
+      m._parameters.get("weight")?.fill_(1);
+      m._parameters.get("bias")?.zero_();
+      m._buffers.get("running_mean")?.zero_();
+      m._buffers.get("running_var")?.fill_(1);
+      m._buffers.get("num_batches_tracked")?.zero_();
+    }),
+  };
 }
+/** PyTorch's lazy instance norms default to affine and tracked running statistics (the eager ones do not). */
+const instanceNorm = (spatial: number) => norm([spatial + 1, spatial + 2], spatial + 1, { affine: true, trackRunningStats: true });
 
-/** BatchNorm1d whose numFeatures comes from the first input (torch.nn.LazyBatchNorm1d). */
-export class LazyBatchNorm1d extends BatchNorm1d {
-  constructor(opts: BatchNormOptions = {}) {
-    super(0, opts);
-    uninit(this, NORM_TENSORS);
-  }
-  /** Materializes weight, bias and running statistics for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initNorm(this, input, bnC, rank("LazyBatchNorm1d", [2, 3]), BatchNorm1d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
+// ---------------------------------------------------------------- the lazy classes: one row each
 
-/** BatchNorm2d whose numFeatures comes from the first input (torch.nn.LazyBatchNorm2d). */
-export class LazyBatchNorm2d extends BatchNorm2d {
-  constructor(opts: BatchNormOptions = {}) {
-    super(0, opts);
-    uninit(this, NORM_TENSORS);
-  }
-  /** Materializes weight, bias and running statistics for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initNorm(this, input, bnC, rank("LazyBatchNorm2d", [4]), BatchNorm2d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
-
-/** BatchNorm3d whose numFeatures comes from the first input (torch.nn.LazyBatchNorm3d). */
-export class LazyBatchNorm3d extends BatchNorm3d {
-  constructor(opts: BatchNormOptions = {}) {
-    super(0, opts);
-    uninit(this, NORM_TENSORS);
-  }
-  /** Materializes weight, bias and running statistics for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initNorm(this, input, bnC, rank("LazyBatchNorm3d", [5]), BatchNorm3d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
-
-/** InstanceNorm1d whose numFeatures comes from the first input (torch.nn.LazyInstanceNorm1d). */
-export class LazyInstanceNorm1d extends InstanceNorm1d {
-  /** PyTorch's lazy instance norms default to affine and tracked running statistics (the eager ones do not). */
-  constructor(opts: InstanceNormOptions = {}) {
-    super(0, { affine: true, trackRunningStats: true, ...opts });
-    uninit(this, NORM_TENSORS);
-  }
-  /** Materializes weight, bias and running statistics for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initNorm(this, input, inC(1), rank("LazyInstanceNorm1d", [2, 3]), InstanceNorm1d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
-
-/** InstanceNorm2d whose numFeatures comes from the first input (torch.nn.LazyInstanceNorm2d). */
-export class LazyInstanceNorm2d extends InstanceNorm2d {
-  /** PyTorch's lazy instance norms default to affine and tracked running statistics (the eager ones do not). */
-  constructor(opts: InstanceNormOptions = {}) {
-    super(0, { affine: true, trackRunningStats: true, ...opts });
-    uninit(this, NORM_TENSORS);
-  }
-  /** Materializes weight, bias and running statistics for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initNorm(this, input, inC(2), rank("LazyInstanceNorm2d", [3, 4]), InstanceNorm2d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
-
-/** InstanceNorm3d whose numFeatures comes from the first input (torch.nn.LazyInstanceNorm3d). */
-export class LazyInstanceNorm3d extends InstanceNorm3d {
-  /** PyTorch's lazy instance norms default to affine and tracked running statistics (the eager ones do not). */
-  constructor(opts: InstanceNormOptions = {}) {
-    super(0, { affine: true, trackRunningStats: true, ...opts });
-    uninit(this, NORM_TENSORS);
-  }
-  /** Materializes weight, bias and running statistics for `input` (called by the first forward). */
-  initializeParameters(input: Tensor): void {
-    initNorm(this, input, inC(3), rank("LazyInstanceNorm3d", [4, 5]), InstanceNorm3d);
-  }
-  override forward(x: Tensor): Tensor {
-    this.initializeParameters(x);
-    return super.forward(x);
-  }
-}
-
+/** Linear whose inFeatures is the last dimension of the first input: `new nn.LazyLinear(10)`. */
+export class LazyLinear extends lazyClass(Linear, LINEAR) {}
+/** Conv1d whose inChannels comes from the first input: `new nn.LazyConv1d(16, 3)`. */
+export class LazyConv1d extends lazyClass(Conv1d, CONV) {}
+/** Conv2d whose inChannels comes from the first input: `new nn.LazyConv2d(16, 3)`. */
+export class LazyConv2d extends lazyClass(Conv2d, CONV) {}
+/** Conv3d whose inChannels comes from the first input. */
+export class LazyConv3d extends lazyClass(Conv3d, CONV) {}
+/** ConvTranspose1d whose inChannels comes from the first input. */
+export class LazyConvTranspose1d extends lazyClass(ConvTranspose1d, CONV) {}
+/** ConvTranspose2d whose inChannels comes from the first input. */
+export class LazyConvTranspose2d extends lazyClass(ConvTranspose2d, CONV) {}
+/** ConvTranspose3d whose inChannels comes from the first input. */
+export class LazyConvTranspose3d extends lazyClass(ConvTranspose3d, CONV) {}
+/** BatchNorm1d whose numFeatures comes from the first input ([N, C] or [N, C, L]). */
+export class LazyBatchNorm1d extends lazyClass(BatchNorm1d, norm([2, 3])) {}
+/** BatchNorm2d whose numFeatures comes from the first input. */
+export class LazyBatchNorm2d extends lazyClass(BatchNorm2d, norm([4])) {}
+/** BatchNorm3d whose numFeatures comes from the first input. */
+export class LazyBatchNorm3d extends lazyClass(BatchNorm3d, norm([5])) {}
+/** InstanceNorm1d whose numFeatures comes from the first input. */
+export class LazyInstanceNorm1d extends lazyClass(InstanceNorm1d, instanceNorm(1)) {}
+/** InstanceNorm2d whose numFeatures comes from the first input. */
+export class LazyInstanceNorm2d extends lazyClass(InstanceNorm2d, instanceNorm(2)) {}
+/** InstanceNorm3d whose numFeatures comes from the first input. */
+export class LazyInstanceNorm3d extends lazyClass(InstanceNorm3d, instanceNorm(3)) {}

@@ -1,32 +1,17 @@
 // nn.Module: a tree of named parameters, buffers and child modules, with PyTorch's names and
 // traversal order (state_dict keys such as "0.weight" or "layer1.bias" come out identical).
 import { inspect } from "node:util";
-import { noGrad } from "../core/autograd.js";
-import { Device, DeviceLike } from "../core/device.js";
-import { DType, isDTypeName, isFloatingDType } from "../core/dtype.js";
-import { native } from "../core/native.js";
-import { MemoryFormat, Tensor } from "../core/tensor.js";
+import type { DeviceLike } from "../core/device.js";
+import { isFloatingDType } from "../core/dtype.js";
+import { Tensor } from "../core/tensor.js";
 import { Parameter } from "./parameter.js";
 import { persist } from "./persist.js";
 import { callWithHooks, hasHooks, registerForwardHook, registerForwardPreHook, registerFullBackwardHook, type BackwardHook, type ForwardHook, type ForwardPreHook } from "./hooks.js";
 import type { RemovableHandle } from "../autograd/hooks.js";
+import { loadStateDict, stateEntries, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from "./module-state.js";
+import { moveModule, type ModuleTarget } from "./module-to.js";
 
-export type StateDict = Map<string, Tensor> | Record<string, Tensor>;
-
-export interface LoadStateDictOptions {
-  /** Missing and unexpected keys are errors (default true). Shape mismatches always are, as in PyTorch. */
-  strict?: boolean;
-}
-export interface LoadStateDictResult {
-  missingKeys: string[];
-  unexpectedKeys: string[];
-}
-
-/**
- * What Module.to() accepts: a device, a floating dtype, or an object with either and/or a memory
- * format for the 4-D parameters (PyTorch's `model.to(memory_format=torch.channels_last)`).
- */
-export type ModuleTarget = DeviceLike | DType | { device?: DeviceLike; dtype?: DType; memoryFormat?: MemoryFormat };
+export type { LoadStateDictOptions, LoadStateDictResult, ModuleTarget, StateDict };
 
 /**
  * A module of any arity: `In` is the tuple of forward's arguments, `Out` what it returns. The
@@ -188,16 +173,6 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   // ---------------------------------------------------------------- state
-  /** Live parameters and persistent buffers in state_dict order: per module (pre-order) its parameters, then its buffers. */
-  private stateEntries(): Map<string, Tensor> {
-    const out = new Map<string, Tensor>();
-    for (const [p, m] of this.namedModules()) {
-      const pre = p === "" ? "" : `${p}.`;
-      for (const [n, t] of m._parameters) if (t !== null) out.set(pre + n, t);
-      for (const [n, t] of m._buffers) if (t !== null && !m._nonPersistent.has(n)) out.set(pre + n, t);
-    }
-    return out;
-  }
 
   /**
    * Parameters and persistent buffers by PyTorch's state_dict names. The values are detached new
@@ -206,7 +181,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    */
   stateDict(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    for (const [k, t] of this.stateEntries()) out.set(k, t.detach());
+    for (const [k, t] of stateEntries(this as unknown as AnyModule)) out.set(k, t.detach());
     return out;
   }
 
@@ -216,38 +191,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * mismatch, and with strict (the default) a missing or unexpected key, throws an Error naming the keys.
    */
   loadStateDict(sd: StateDict, opts: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = opts.strict ?? true;
-    const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
-    const own = this.stateEntries();
-    const missingKeys = [...own.keys()].filter((k) => !src.has(k));
-    const unexpectedKeys = [...src.keys()].filter((k) => !own.has(k));
-    const errors: string[] = [];
-    // PyTorch's order and wording (Module.load_state_dict): missing, unexpected, then per-key errors
-    if (strict && missingKeys.length > 0) errors.push(`Missing key(s) in state_dict: ${quote(missingKeys)}. `);
-    if (strict && unexpectedKeys.length > 0) errors.push(`Unexpected key(s) in state_dict: ${quote(unexpectedKeys)}. `);
-    for (const [k, dst] of own) {
-      const s = src.get(k);
-      if (s === undefined) continue;
-      if (!(s instanceof Tensor)) {
-        errors.push(`While copying the parameter named "${k}", expected a Tensor, got ${typeof s}.`);
-        continue;
-      }
-      const a = s.shape;
-      const b = dst.shape;
-      if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
-        errors.push(`size mismatch for ${k}: copying a param with shape [${a.join(", ")}] from checkpoint, the shape in current model is [${b.join(", ")}].`);
-      }
-    }
-    if (errors.length > 0) {
-      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join("\n\t")}`);
-    }
-    noGrad(() => {
-      for (const [k, dst] of own) {
-        const s = src.get(k);
-        if (s !== undefined) dst.copy_(s);
-      }
-    });
-    return { missingKeys, unexpectedKeys };
+    return loadStateDict(this as unknown as AnyModule, sd, opts);
   }
 
   // ---------------------------------------------------------------- modes, devices
@@ -265,33 +209,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * swapped), so optimisers and references taken before stay valid. Gradients move along.
    */
   to(target: ModuleTarget): this {
-    let device: Device | undefined;
-    let dtype: DType | undefined;
-    let memoryFormat: MemoryFormat | undefined;
-    if (typeof target === "string" && isDTypeName(target)) dtype = target as DType;
-    else if (typeof target === "string" || target instanceof Device) device = Device.parse(target);
-    else {
-      device = target.device === undefined ? undefined : Device.parse(target.device);
-      dtype = target.dtype;
-      memoryFormat = target.memoryFormat;
-    }
-    const seen = new Set<Tensor>();
-    const visit = (m: AnyModule): void => {
-      // a child with its own to() (a TorchScript module, whose tensors the script holds) moves itself
-      if (m !== (this as unknown as AnyModule) && m.to !== Module.prototype.to) {
-        m.to(target);
-        return;
-      }
-      for (const slots of [m._parameters, m._buffers]) {
-        for (const t of slots.values()) {
-          if (t === null || seen.has(t)) continue;
-          seen.add(t);
-          moveInPlace(t, device, isFloatingDType(t.dtype) ? dtype : undefined, t.dim() === 4 ? memoryFormat : undefined);
-        }
-      }
-      for (const c of m.children()) visit(c);
-    };
-    noGrad(() => visit(this as unknown as AnyModule));
+    moveModule(this as unknown as AnyModule, target, Module.prototype.to);
     return this;
   }
 
@@ -423,34 +341,6 @@ function bindSlot(m: AnyModule, name: string, kind: "_parameters" | "_buffers"):
       else this.registerBuffer(name, v, !this._nonPersistent.has(name));
     };
     Object.defineProperty(m, key, { get, set, enumerable: key === name || !keys.has(name), configurable: true });
-  }
-}
-
-function quote(keys: string[]): string {
-  return keys.map((k) => `"${k}"`).join(", ");
-}
-
-/** Converts t in place by giving its JS object the converted tensor's native handle. */
-function moveInPlace(t: Tensor, device: Device | undefined, dtype: DType | undefined, memoryFormat?: MemoryFormat): void {
-  const cur = t.device;
-  const needDevice = device !== undefined && (device.type !== cur.type || (device.index !== null && device.index !== (cur.index ?? 0)));
-  const needDtype = dtype !== undefined && dtype !== t.dtype;
-  if (!needDevice && !needDtype && memoryFormat === undefined) return;
-  const opts = { device: needDevice ? device : undefined, dtype: needDtype ? dtype : undefined, memoryFormat };
-  const requiresGrad = t.requiresGrad;
-  const grad = t.grad;
-  const moved = t.to(opts);
-  // swap: t takes the new storage, `moved` takes the old handle and frees it
-  const old = t._h;
-  t._h = moved._h;
-  moved._h = old;
-  moved.dispose();
-  if (requiresGrad) native.setRequiresGrad(t._h, true);
-  if (grad !== null) {
-    const g = grad.to(opts);
-    t.grad = g;
-    g.dispose();
-    grad.dispose();
   }
 }
 

@@ -9,6 +9,10 @@ import { Module } from "./module.js";
 const aten = ops.aten;
 
 type PadMode = "reflect" | "replicate" | "constant" | "circular";
+/** One int for every side, or (left, right[, top, bottom[, front, back]]) for 1, 2, 3 spatial dimensions. */
+type Pad1 = number | readonly [number, number];
+type Pad2 = number | readonly [number, number, number, number];
+type Pad3 = number | readonly [number, number, number, number, number, number];
 
 abstract class PadNd extends Module {
   readonly padding: number[];
@@ -34,60 +38,44 @@ abstract class PadNd extends Module {
   }
 }
 
-export class ReflectionPad1d extends PadNd {
-  constructor(padding: number | readonly [number, number]) { super(1, padding, "reflect"); }
-}
-export class ReflectionPad2d extends PadNd {
-  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "reflect"); }
-}
-export class ReflectionPad3d extends PadNd {
-  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "reflect"); }
-}
-export class ReplicationPad1d extends PadNd {
-  constructor(padding: number | readonly [number, number]) { super(1, padding, "replicate"); }
-}
-export class ReplicationPad2d extends PadNd {
-  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "replicate"); }
-}
-export class ReplicationPad3d extends PadNd {
-  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "replicate"); }
-}
-/** Wraps around: the left padding comes from the right end (PyTorch 2.1's nn.CircularPad*d). */
-export class CircularPad1d extends PadNd {
-  constructor(padding: number | readonly [number, number]) { super(1, padding, "circular"); }
-}
-export class CircularPad2d extends PadNd {
-  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "circular"); }
-}
-export class CircularPad3d extends PadNd {
-  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "circular"); }
-}
+/** Over 1 spatial dimension: mirrors the input at its edges (without repeating the edge). */
+export class ReflectionPad1d extends PadNd { constructor(padding: Pad1) { super(1, padding, "reflect"); } }
+/** Over 2 spatial dimensions: mirrors the input at its edges (without repeating the edge). */
+export class ReflectionPad2d extends PadNd { constructor(padding: Pad2) { super(2, padding, "reflect"); } }
+/** Over 3 spatial dimensions: mirrors the input at its edges (without repeating the edge). */
+export class ReflectionPad3d extends PadNd { constructor(padding: Pad3) { super(3, padding, "reflect"); } }
+/** Over 1 spatial dimension: repeats the edge values. */
+export class ReplicationPad1d extends PadNd { constructor(padding: Pad1) { super(1, padding, "replicate"); } }
+/** Over 2 spatial dimensions: repeats the edge values. */
+export class ReplicationPad2d extends PadNd { constructor(padding: Pad2) { super(2, padding, "replicate"); } }
+/** Over 3 spatial dimensions: repeats the edge values. */
+export class ReplicationPad3d extends PadNd { constructor(padding: Pad3) { super(3, padding, "replicate"); } }
+/** Over 1 spatial dimension: wraps around: the left padding comes from the right end (PyTorch 2.1). */
+export class CircularPad1d extends PadNd { constructor(padding: Pad1) { super(1, padding, "circular"); } }
+/** Over 2 spatial dimensions: wraps around: the left padding comes from the right end (PyTorch 2.1). */
+export class CircularPad2d extends PadNd { constructor(padding: Pad2) { super(2, padding, "circular"); } }
+/** Over 3 spatial dimensions: wraps around: the left padding comes from the right end (PyTorch 2.1). */
+export class CircularPad3d extends PadNd { constructor(padding: Pad3) { super(3, padding, "circular"); } }
 
 abstract class ConstantPadNd extends PadNd {
   override extraRepr(): string {
     return `padding=(${this.padding.join(", ")}), value=${this.value}`;
   }
 }
-export class ConstantPad1d extends ConstantPadNd {
-  constructor(padding: number | readonly [number, number], value: number) { super(1, padding, "constant", value); }
-}
-export class ConstantPad2d extends ConstantPadNd {
-  constructor(padding: number | readonly [number, number, number, number], value: number) { super(2, padding, "constant", value); }
-}
-export class ConstantPad3d extends ConstantPadNd {
-  constructor(padding: number | readonly [number, number, number, number, number, number], value: number) { super(3, padding, "constant", value); }
-}
-/** Zero padding (PyTorch's ZeroPad1d and ZeroPad3d came with 2.1; ZeroPad2d is older). */
-export class ZeroPad1d extends ConstantPadNd {
-  constructor(padding: number | readonly [number, number]) { super(1, padding, "constant", 0); }
-  override extraRepr(): string { return `(${this.padding.join(", ")})`; }
-}
-export class ZeroPad2d extends ConstantPadNd {
-  constructor(padding: number | readonly [number, number, number, number]) { super(2, padding, "constant", 0); }
-  override extraRepr(): string { return `(${this.padding.join(", ")})`; }
-}
-export class ZeroPad3d extends ConstantPadNd {
-  constructor(padding: number | readonly [number, number, number, number, number, number]) { super(3, padding, "constant", 0); }
-  override extraRepr(): string { return `(${this.padding.join(", ")})`; }
-}
+/** Over 1 spatial dimension: pads with `value`. */
+export class ConstantPad1d extends ConstantPadNd { constructor(padding: Pad1, value: number) { super(1, padding, "constant", value); } }
+/** Over 2 spatial dimensions: pads with `value`. */
+export class ConstantPad2d extends ConstantPadNd { constructor(padding: Pad2, value: number) { super(2, padding, "constant", value); } }
+/** Over 3 spatial dimensions: pads with `value`. */
+export class ConstantPad3d extends ConstantPadNd { constructor(padding: Pad3, value: number) { super(3, padding, "constant", value); } }
 
+/** Zero padding (PyTorch's ZeroPad1d and ZeroPad3d came with 2.1; ZeroPad2d is older): the repr shows the padding only. */
+abstract class ZeroPadNd extends ConstantPadNd {
+  override extraRepr(): string { return `(${this.padding.join(", ")})`; }
+}
+/** Zeros over 1 spatial dimension. */
+export class ZeroPad1d extends ZeroPadNd { constructor(padding: Pad1) { super(1, padding, "constant", 0); } }
+/** Zeros over 2 spatial dimensions. */
+export class ZeroPad2d extends ZeroPadNd { constructor(padding: Pad2) { super(2, padding, "constant", 0); } }
+/** Zeros over 3 spatial dimensions. */
+export class ZeroPad3d extends ZeroPadNd { constructor(padding: Pad3) { super(3, padding, "constant", 0); } }

@@ -3,6 +3,7 @@
 // a Parameter sharing its storage (PyTorch wraps it the same way). Neither has a forward.
 import { isFloatingDType } from "../core/dtype.js";
 import type { Tensor } from "../core/tensor.js";
+import { dictEntries } from "./container.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 
@@ -65,8 +66,7 @@ export class ParameterList extends Module<never[], never> {
 export class ParameterDict extends Module<never[], never> {
   constructor(values: Record<string, Tensor> | Iterable<[string, Tensor]> = {}) {
     super();
-    const entries = Symbol.iterator in Object(values) ? [...(values as Iterable<[string, Tensor]>)] : Object.entries(values);
-    for (const [k, v] of entries) this.set(k, v);
+    for (const [k, v] of dictEntries(values)) this.set(k, v);
   }
   forward(): never {
     throw new Error("tstorch: ParameterDict has no forward(); look its parameters up by key instead");

@@ -4,6 +4,7 @@ import { empty, zeros } from "../core/creation.js";
 import { ops } from "../core/ops.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { scope } from "../core/scope.js";
+import { sameShape, shapeString } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { uniform_, zeros_ } from "./init.js";
 import { Module } from "./module.js";
@@ -59,10 +60,21 @@ export abstract class RNNCellBase<In extends unknown[], Out> extends Module<In, 
   protected checkHidden(h: Tensor, input: Tensor, what: string): void {
     if (!(h instanceof Tensor)) throw new Error(`tstorch: ${this.constructor.name}: ${what} must be a Tensor, got ${typeof h}`);
     const expected = input.ndim === 1 ? [this.hiddenSize] : [input.shape[0], this.hiddenSize];
-    const s = h.shape;
-    if (s.length !== expected.length || s.some((d, i) => d !== expected[i])) {
-      throw new Error(`tstorch: ${this.constructor.name}: expected ${what} size [${expected.join(", ")}], got [${s.join(", ")}]`);
+    if (!sameShape(h.shape, expected)) {
+      throw new Error(`tstorch: ${this.constructor.name}: expected ${what} size ${shapeString(expected)}, got ${shapeString(h.shape)}`);
     }
+  }
+
+  /** One step of a cell whose state is one tensor (RNNCell, GRUCell): an unbatched input and state get a batch dimension for `op`. */
+  protected stepOneState(input: Tensor, hx: Tensor | null, op: typeof aten.gru_cell): Tensor {
+    const unbatched = this.checkInput(input);
+    if (hx !== null) this.checkHidden(hx, input, "hidden");
+    return scope(() => {
+      const x = unbatched ? input.unsqueeze(0) : input;
+      const h = hx === null ? this.zeroState(input) : unbatched ? hx.unsqueeze(0) : hx;
+      const out = op(x, h, this.weightIh, this.weightHh, this.biasIh, this.biasHh) as Tensor;
+      return unbatched ? out.squeeze(0) : out;
+    });
   }
 
   protected zeroState(input: Tensor): Tensor {
@@ -89,15 +101,8 @@ export class RNNCell extends RNNCellBase<[Tensor, (Tensor | null)?], Tensor> {
     if (this.nonlinearity !== "tanh" && this.nonlinearity !== "relu") throw new Error(`tstorch: RNNCell unknown nonlinearity '${this.nonlinearity}'`);
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
-    const unbatched = this.checkInput(input);
-    if (hx !== null) this.checkHidden(hx, input, "hidden");
-    return scope(() => {
-      const x = unbatched ? input.unsqueeze(0) : input;
-      const h = hx === null ? this.zeroState(input) : unbatched ? hx.unsqueeze(0) : hx;
-      const op = this.nonlinearity === "tanh" ? aten.rnn_tanh_cell : aten.rnn_relu_cell;
-      const out = op(x, h, this.weightIh, this.weightHh, this.biasIh, this.biasHh) as Tensor;
-      return unbatched ? out.squeeze(0) : out;
-    });
+    const op = this.nonlinearity === "tanh" ? aten.rnn_tanh_cell : aten.rnn_relu_cell;
+    return this.stepOneState(input, hx, op);
   }
   override extraRepr(): string {
     return super.extraRepr() + (this.nonlinearity === "tanh" ? "" : ", nonlinearity=relu");
@@ -133,13 +138,6 @@ export class GRUCell extends RNNCellBase<[Tensor, (Tensor | null)?], Tensor> {
     super(inputSize, hiddenSize, 3, pyArgs<CellOptions>("GRUCell", ["bias"], args));
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
-    const unbatched = this.checkInput(input);
-    if (hx !== null) this.checkHidden(hx, input, "hidden");
-    return scope(() => {
-      const x = unbatched ? input.unsqueeze(0) : input;
-      const h = hx === null ? this.zeroState(input) : unbatched ? hx.unsqueeze(0) : hx;
-      const out = aten.gru_cell(x, h, this.weightIh, this.weightHh, this.biasIh, this.biasHh) as Tensor;
-      return unbatched ? out.squeeze(0) : out;
-    });
+    return this.stepOneState(input, hx, aten.gru_cell);
   }
 }

@@ -9,6 +9,7 @@ import type { DType } from "../core/dtype.js";
 import { ops } from "../core/ops.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { scope } from "../core/scope.js";
+import { sameShape, shapeString } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { uniform_, zeros_ } from "./init.js";
 import { Module } from "./module.js";
@@ -67,9 +68,6 @@ function gateCount(mode: RNNMode): number {
   return mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1;
 }
 
-function shapeStr(s: readonly number[]): string {
-  return `[${s.join(", ")}]`;
-}
 
 export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
   readonly numLayers: number;
@@ -154,7 +152,7 @@ export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out>
   protected checkInput(input: Tensor): boolean {
     if (!(input instanceof Tensor)) throw new Error(`tstorch: ${this.constructor.name} expects a Tensor input, got ${typeof input}`);
     if (input.ndim !== 2 && input.ndim !== 3) {
-      throw new Error(`tstorch: ${this.constructor.name}: expected input to be 2-D (unbatched) or 3-D (batched), got ${input.ndim}-D input of shape ${shapeStr(input.shape)}`);
+      throw new Error(`tstorch: ${this.constructor.name}: expected input to be 2-D (unbatched) or 3-D (batched), got ${input.ndim}-D input of shape ${shapeString(input.shape)}`);
     }
     const last = input.shape[input.ndim - 1];
     if (last !== this.inputSize) {
@@ -173,8 +171,8 @@ export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out>
   protected checkHidden(h: Tensor, expected: number[], what: string): void {
     if (!(h instanceof Tensor)) throw new Error(`tstorch: ${this.constructor.name}: ${what} must be a Tensor, got ${typeof h}`);
     const s = h.shape;
-    if (s.length !== expected.length || s.some((d, i) => d !== expected[i])) {
-      throw new Error(`tstorch: ${this.constructor.name}: expected ${what} size ${shapeStr(expected)}, got ${shapeStr(s)}`);
+    if (!sameShape(s, expected)) {
+      throw new Error(`tstorch: ${this.constructor.name}: expected ${what} size ${shapeString(expected)}, got ${shapeString(s)}`);
     }
   }
 
@@ -259,21 +257,8 @@ export abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out>
   }
 }
 
-/** Elman RNN (tanh or ReLU). forward(input, h0?) returns [output, h_n]. */
-export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
-  readonly nonlinearity: "tanh" | "relu";
-  /** PyTorch's RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False, dropout=0.0, bidirectional=False). */
-  constructor(
-    inputSize: number,
-    hiddenSize: number,
-    ...args: PyArgs<[numLayers: number, nonlinearity: "tanh" | "relu", bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RNNTanhOptions>
-  ) {
-    const opts = pyArgs<RNNTanhOptions>("RNN", ["numLayers", "nonlinearity", "bias", "batchFirst", "dropout", "bidirectional"], args);
-    const nl = opts.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") throw new Error(`tstorch: RNN unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
-    this.nonlinearity = nl;
-  }
+/** The recurrent layers whose state is one tensor h (RNN, GRU): forward(input, h0?) returns [output, h_n]. */
+export abstract class SingleStateRNNBase extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   /** A PackedSequence in gives a PackedSequence out (nn.utils.rnn.packPaddedSequence). */
   forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
@@ -291,26 +276,28 @@ export class RNN extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
   }
 }
 
+/** Elman RNN (tanh or ReLU). forward(input, h0?) returns [output, h_n]. */
+export class RNN extends SingleStateRNNBase {
+  readonly nonlinearity: "tanh" | "relu";
+  /** PyTorch's RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False, dropout=0.0, bidirectional=False). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...args: PyArgs<[numLayers: number, nonlinearity: "tanh" | "relu", bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], RNNTanhOptions>
+  ) {
+    const opts = pyArgs<RNNTanhOptions>("RNN", ["numLayers", "nonlinearity", "bias", "batchFirst", "dropout", "bidirectional"], args);
+    const nl = opts.nonlinearity ?? "tanh";
+    if (nl !== "tanh" && nl !== "relu") throw new Error(`tstorch: RNN unknown nonlinearity '${nl}' (expected 'tanh' or 'relu')`);
+    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
+    this.nonlinearity = nl;
+  }
+}
+
 /** Gated recurrent unit. forward(input, h0?) returns [output, h_n]. */
-export class GRU extends RNNBase<[Tensor, (Tensor | null)?], [Tensor, Tensor]> {
+export class GRU extends SingleStateRNNBase {
   /** PyTorch's GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False). */
   constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNOptions>) {
     super("GRU", inputSize, hiddenSize, pyArgs<RNNOptions>("GRU", RNN_NAMES, args));
-  }
-  /** A PackedSequence in gives a PackedSequence out (nn.utils.rnn.packPaddedSequence). */
-  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
-  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
-  forward(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
-    if (input instanceof PackedSequence) {
-      const [out, [h]] = this.forwardPacked(input, hx === null || hx === undefined ? null : [hx]);
-      return [out, h];
-    }
-    return this.forwardSingle(input, hx);
-  }
-  override call(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
-  override call(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
-  override call(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
-    return this.forward(input as Tensor, hx);
   }
 }
 

@@ -2,8 +2,12 @@
 // children are named "0" (the conv), "1" (the norm), "2" (the activation) and a torchvision state
 // dict's "features.0.0.weight", "features.0.1.running_mean" land on the same tensors. Also
 // torchvision's _make_divisible, which the MobileNet and EfficientNet widths go through.
+import type { Tensor } from "../../core/tensor.js";
 import { Conv2d } from "../../nn/conv.js";
 import { ReLU } from "../../nn/activation.js";
+import { GroupNorm } from "../../nn/group-norm.js";
+import { kaimingNormal_, ones_, zeros_ } from "../../nn/init.js";
+import { Linear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import { BatchNorm2d } from "../../nn/normalization.js";
 import { Sequential } from "../../nn/sequential.js";
@@ -55,4 +59,24 @@ export function makeDivisible(v: number, divisor: number, minValue?: number): nu
   let out = Math.max(min, Math.floor(Math.trunc(v + divisor / 2) / divisor) * divisor);
   if (out < 0.9 * v) out += divisor;
   return out;
+}
+
+/**
+ * torchvision's weight initialisation of its MobileNets and EfficientNets, in module order (the same
+ * random draws as torchvision's): convolutions kaiming-normal over fan_out with zero bias, norms one
+ * and zero, linears as `initLinear` draws them with zero bias (the one thing the models differ in).
+ */
+export function initConvNetWeights_(root: Module, initLinear: (weight: Tensor, m: Linear) => void): void {
+  for (const m of root.modules()) {
+    if (m instanceof Conv2d) {
+      kaimingNormal_(m.weight, { mode: "fanOut" });
+      if (m.bias !== null) zeros_(m.bias);
+    } else if (m instanceof BatchNorm2d || m instanceof GroupNorm) {
+      ones_(m.weight!);
+      zeros_(m.bias!);
+    } else if (m instanceof Linear) {
+      initLinear(m.weight, m);
+      zeros_(m.bias!);
+    }
+  }
 }

@@ -6,15 +6,13 @@
 import { scope } from "../../core/scope.js";
 import type { Tensor } from "../../core/tensor.js";
 import { Dropout, SiLU } from "../../nn/activation.js";
-import { Conv2d } from "../../nn/conv.js";
-import { GroupNorm } from "../../nn/group-norm.js";
-import { kaimingNormal_, ones_, uniform_, zeros_ } from "../../nn/init.js";
+import { uniform_ } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
 import { BatchNorm2d } from "../../nn/normalization.js";
 import { AdaptiveAvgPool2d } from "../../nn/pooling.js";
 import { Sequential } from "../../nn/sequential.js";
-import { Conv2dNormActivation, makeDivisible, NormLayer } from "./conv-norm-activation.js";
+import { Conv2dNormActivation, initConvNetWeights_, makeDivisible, NormLayer } from "./conv-norm-activation.js";
 import { SqueezeExcitation } from "./squeeze-excitation.js";
 import { StochasticDepth } from "./stochastic-depth.js";
 import { ClassifierOptions, loadWeights } from "./weights.js";
@@ -108,19 +106,10 @@ export class EfficientNet extends Module {
     this.registerModule("avgpool", this.avgpool);
     this.classifier = this.registerModule("classifier", new Sequential(new Dropout(dropout), new Linear(lastOut, o.numClasses ?? 1000)));
 
-    for (const m of this.modules()) {
-      if (m instanceof Conv2d) {
-        kaimingNormal_(m.weight, { mode: "fanOut" });
-        if (m.bias !== null) zeros_(m.bias);
-      } else if (m instanceof BatchNorm2d || m instanceof GroupNorm) {
-        ones_(m.weight!);
-        zeros_(m.bias!);
-      } else if (m instanceof Linear) {
-        const r = 1.0 / Math.sqrt(m.outFeatures);
-        uniform_(m.weight, -r, r);
-        zeros_(m.bias!);
-      }
-    }
+    initConvNetWeights_(this, (w, m) => {
+      const r = 1.0 / Math.sqrt(m.outFeatures);
+      uniform_(w, -r, r);
+    });
   }
   forward(x: Tensor): Tensor {
     return scope(() => this.classifier.forward(this.avgpool.forward(this.features.forward(x)).flatten(1)));

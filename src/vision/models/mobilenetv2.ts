@@ -8,13 +8,12 @@ import type { Tensor } from "../../core/tensor.js";
 import { Dropout } from "../../nn/activation.js";
 import { ReLU6 } from "../../nn/activation-more.js";
 import { Conv2d } from "../../nn/conv.js";
-import { kaimingNormal_, normal_, ones_, zeros_ } from "../../nn/init.js";
+import { normal_ } from "../../nn/init.js";
 import { Linear } from "../../nn/linear.js";
 import { Module } from "../../nn/module.js";
 import { BatchNorm2d } from "../../nn/normalization.js";
 import { Sequential } from "../../nn/sequential.js";
-import { GroupNorm } from "../../nn/group-norm.js";
-import { Conv2dNormActivation, makeDivisible, NormLayer } from "./conv-norm-activation.js";
+import { Conv2dNormActivation, initConvNetWeights_, makeDivisible, NormLayer } from "./conv-norm-activation.js";
 import { ClassifierOptions, loadWeights } from "./weights.js";
 
 /** Python's round(): halves go to the even neighbour. */
@@ -93,18 +92,7 @@ export class MobileNetV2 extends Module {
     this.registerModule("features", this.features);
     this.classifier = this.registerModule("classifier", new Sequential(new Dropout(o.dropout ?? 0.2), new Linear(this.lastChannel, o.numClasses ?? 1000)));
 
-    for (const m of this.modules()) {
-      if (m instanceof Conv2d) {
-        kaimingNormal_(m.weight, { mode: "fanOut" });
-        if (m.bias !== null) zeros_(m.bias);
-      } else if (m instanceof BatchNorm2d || m instanceof GroupNorm) {
-        ones_(m.weight!);
-        zeros_(m.bias!);
-      } else if (m instanceof Linear) {
-        normal_(m.weight, 0, 0.01);
-        zeros_(m.bias!);
-      }
-    }
+    initConvNetWeights_(this, (w) => normal_(w, 0, 0.01));
   }
   forward(x: Tensor): Tensor {
     return scope(() => this.classifier.forward(adaptiveAvgPool2d(this.features.forward(x), [1, 1]).flatten(1)));
