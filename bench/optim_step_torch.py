@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """PyTorch side of bench/optim-step.ts (the driver starts it with /usr/bin/python3).
 
-Argument: a JSON object {threads, steps, reps, sizes: [[rows, cols], ...], cases: [name, ...]}.
+Argument: a JSON object {threads, steps, reps, sizes: [shape, ...], cases: [name, ...]}.
 For each repetition and case: fresh parameters and fixed gradients (normal, seed 0), 3 warm-up
 steps, then `steps` timed optimiser steps; prints one JSON line per measurement:
 {"case": name, "rep": r, "ms_per_step": t}. Optimisers are built with PyTorch's defaults for the
-device (the CPU's single-tensor path unless the case says foreach).
+device ("X single": foreach=False, PyTorch's CPU default; "X foreach": foreach=True).
 """
 import json
 import sys
@@ -15,18 +15,22 @@ import torch
 
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(cfg["threads"])
-MAKERS = {
-    "Adam": lambda P: torch.optim.Adam(P, lr=1e-3),
-    "AdamW": lambda P: torch.optim.AdamW(P, lr=1e-3),
-    "SGD momentum": lambda P: torch.optim.SGD(P, lr=1e-2, momentum=0.9),
-    "Adam foreach": lambda P: torch.optim.Adam(P, lr=1e-3, foreach=True),
+BASE = {
+    "Adam": lambda P, fe: torch.optim.Adam(P, lr=1e-3, foreach=fe),
+    "AdamW": lambda P, fe: torch.optim.AdamW(P, lr=1e-3, foreach=fe),
+    "SGD momentum": lambda P, fe: torch.optim.SGD(P, lr=1e-2, momentum=0.9, foreach=fe),
 }
+# "<optimiser> single" (foreach=False, the CPU default) and "<optimiser> foreach" (foreach=True)
+MAKERS = {}
+for _name, _make in BASE.items():
+    MAKERS[_name + " single"] = lambda P, m=_make: m(P, False)
+    MAKERS[_name + " foreach"] = lambda P, m=_make: m(P, True)
 for rep in range(cfg["reps"]):
     for name in cfg["cases"]:
         if name not in MAKERS:
             continue
         g = torch.Generator().manual_seed(0)
-        P = [torch.randn(r, c, generator=g).requires_grad_(True) for r, c in cfg["sizes"]]
+        P = [torch.randn(*s, generator=g).requires_grad_(True) for s in cfg["sizes"]]
         for p in P:
             p.grad = torch.randn(p.shape, generator=g)
         opt = MAKERS[name](P)

@@ -2,7 +2,6 @@
 // under noGrad.
 import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 
@@ -40,13 +39,8 @@ export class Adadelta extends Optimizer<AdadeltaGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     this.eachGrad("Adadelta", (p, grad, g) => {
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.square_avg = persist(zerosLike(p));
-        state.acc_delta = persist(zerosLike(p));
-      }
-      state.step = (state.step as number) + 1;
+      const state = this.lazyState(p, () => ({ square_avg: zerosLike(p), acc_delta: zerosLike(p) }));
+      this.countStep(state);
       adadeltaUpdate(p, grad, state.square_avg as Tensor, state.acc_delta as Tensor, g);
     });
     return loss;

@@ -4,7 +4,7 @@
 import { emptyLike, fullLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { sparseCooTensor } from "../generated/functions.js";
-import { persist } from "../nn/persist.js";
+import { persist } from "../core/scope.js";
 import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 

@@ -8,10 +8,10 @@ import { full, zerosLike } from "../core/creation.js";
 import { Handle, native } from "../core/native.js";
 import { K } from "../core/op-ids.js";
 import { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
+import { persist, scope } from "../core/scope.js";
 import { Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
-import { firstMoment } from "./adamax.js";
+import { checkAdamLike, firstMoment } from "./adamax.js";
 import { pyPow, usesLerp } from "./scalar-math.js";
 
 /** sqrt(bias_correction2) as the linked PyTorch computes it (math.sqrt in 1.13, `** 0.5` in 2). */
@@ -56,6 +56,22 @@ function maximumInto(a: Tensor, b: Tensor): void {
   native.callInPlace(K.maximum_out, a._h, b._h, a._h);
 }
 
+/**
+ * What the update functions take, gathered by the class from one group's parameters that have a
+ * gradient (PyTorch's params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps); steps
+ * are already counted. states: the per-parameter state (capturable keeps its beta powers there).
+ */
+interface AdamTensors {
+  params: Tensor[];
+  grads: Tensor[];
+  expAvgs: Tensor[];
+  expAvgSqs: Tensor[];
+  maxExpAvgSqs: Tensor[];
+  steps: number[];
+  states: ParamState[];
+}
+type AdamHyper = AdamGroup & { decoupled: boolean };
+
 abstract class AdamBase extends Optimizer<AdamGroup> {
   /** AdamW decays the weights directly instead of adding weightDecay·param to the gradient. */
   protected abstract readonly decoupled: boolean;
@@ -77,141 +93,130 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
 
   protected override validateGroup(g: AdamGroup): void {
     super.validateGroup(g);
-    if (!(g.eps >= 0)) throw new Error(`tstorch: invalid epsilon value: ${g.eps}`);
-    if (!(g.betas[0] >= 0 && g.betas[0] < 1)) throw new Error(`tstorch: invalid beta parameter at index 0: ${g.betas[0]}`);
-    if (!(g.betas[1] >= 0 && g.betas[1] < 1)) throw new Error(`tstorch: invalid beta parameter at index 1: ${g.betas[1]}`);
-    if (!(g.weightDecay >= 0)) throw new Error(`tstorch: invalid weight_decay value: ${g.weightDecay}`);
+    checkAdamLike(g);
   }
 
-  /** The parameter's state, created at its first step (PyTorch's lazy initialisation). */
-  private initState(p: Tensor): ParamState {
-    const state = this.stateOf(p);
-    if (state.step === undefined) {
-      state.step = 0;
-      state.exp_avg = persist(zerosLike(p));
-      state.exp_avg_sq = persist(zerosLike(p));
-    }
-    return state;
-  }
-
-  private foreachStep(g: AdamGroup): void {
-    // handles by step count (one batch unless parameters joined the optimiser at different steps)
-    const batches = new Map<number, { P: Handle[]; G: Handle[]; M: Handle[]; V: Handle[] }>();
-    const grads: Tensor[] = [];
-    try {
-      for (const p of g.params) {
-        const grad = p.grad;
-        if (grad === null) continue;
-        grads.push(grad);
-        const state = this.initState(p);
-        const step = (state.step as number) + 1;
-        state.step = step;
-        let b = batches.get(step);
-        if (b === undefined) batches.set(step, (b = { P: [], G: [], M: [], V: [] }));
-        b.P.push(p._h);
-        b.G.push(grad._h);
-        b.M.push((state.exp_avg as Tensor)._h);
-        b.V.push((state.exp_avg_sq as Tensor)._h);
-      }
-      for (const [step, b] of batches) foreachUpdate(b.P, b.G, b.M, b.V, step, g, this.decoupled);
-    } finally {
-      for (const t of grads) t.dispose();
-    }
-  }
-
+  /** Gathers each group's tensors and state, then updates them with the group's form (PyTorch's Adam.step). */
   step(): void {
-    noGrad(() => {
-      for (const g of this.paramGroups) {
-        if (g.foreach && !g.amsgrad && !g.maximize && !g.capturable) {
-          this.foreachStep(g);
-          continue;
-        }
-        const [beta1, beta2] = g.betas;
-        const { lr, eps, weightDecay, amsgrad } = g;
-        for (const p of g.params) {
-          const grad = p.grad;
-          if (grad === null) continue;
-          const temps: Tensor[] = [grad];
-          try {
-            const state = this.initState(p);
-            if (amsgrad && state.max_exp_avg_sq == null) state.max_exp_avg_sq = persist(zerosLike(p));
-            const expAvg = state.exp_avg as Tensor;
-            const expAvgSq = state.exp_avg_sq as Tensor;
-            let gr = grad;
-            if (g.maximize) temps.push((gr = gr.neg()));
-            const step = (state.step as number) + 1;
-            state.step = step;
-            if (this.decoupled) {
-              if (weightDecay !== 0) p.mul_(1 - lr * weightDecay);
-            } else if (weightDecay !== 0) {
-              temps.push((gr = gr.add(p, weightDecay)));
-            }
-            firstMoment(expAvg, gr, beta1);
-            expAvgSq.mul_(beta2).addcmul_(gr, gr, 1 - beta2);
-            if (g.capturable) {
-              capturableUpdate(p, state, expAvg, expAvgSq, beta1, beta2, lr, eps, amsgrad, temps);
-              continue;
-            }
-            const biasCorrection1 = 1 - pyPow(beta1, step);
-            const biasCorrection2 = 1 - pyPow(beta2, step);
-            const stepSize = lr / biasCorrection1;
-            const denom = sqrtSecondMoment(state, expAvgSq, amsgrad);
-            temps.push(denom);
-            denom.div_(biasCorrection2Sqrt(biasCorrection2)).add_(eps);
-            p.addcdiv_(expAvg, denom, -stepSize);
-          } finally {
-            for (const t of temps) t.dispose();
+    noGrad(() =>
+      scope(() => {
+        for (const g of this.paramGroups) {
+          const t: AdamTensors = { params: [], grads: [], expAvgs: [], expAvgSqs: [], maxExpAvgSqs: [], steps: [], states: [] };
+          for (const p of g.params) {
+            const grad = p.grad;
+            if (grad === null) continue;
+            const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
+            if (g.amsgrad && state.max_exp_avg_sq == null) state.max_exp_avg_sq = persist(zerosLike(p));
+            t.params.push(p);
+            t.grads.push(grad);
+            t.expAvgs.push(state.exp_avg as Tensor);
+            t.expAvgSqs.push(state.exp_avg_sq as Tensor);
+            if (g.amsgrad) t.maxExpAvgSqs.push(state.max_exp_avg_sq as Tensor);
+            t.steps.push(this.countStep(state));
+            t.states.push(state);
           }
+          const hyper = { ...g, decoupled: this.decoupled };
+          // capturable keeps its beta powers per parameter: the single-tensor form only
+          if (g.foreach && !g.capturable) multiTensorAdam(t, hyper);
+          else singleTensorAdam(t, hyper);
         }
-      }
-    });
+      }),
+    );
   }
 }
 
+/** PyTorch's _single_tensor_adam / _single_tensor_adamw: one parameter at a time, its temporaries freed after it. */
+function singleTensorAdam(t: AdamTensors, g: AdamHyper): void {
+  const [beta1, beta2] = g.betas;
+  const { lr, eps, weightDecay, amsgrad } = g;
+  t.params.forEach((p, i) =>
+    scope(() => {
+      const expAvg = t.expAvgs[i];
+      const expAvgSq = t.expAvgSqs[i];
+      let grad = g.maximize ? t.grads[i].neg() : t.grads[i];
+      if (weightDecay !== 0) {
+        if (g.decoupled) p.mul_(1 - lr * weightDecay);
+        else grad = grad.add(p, weightDecay);
+      }
+      firstMoment(expAvg, grad, beta1);
+      expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+      if (g.capturable) {
+        capturableUpdate(p, t.states[i], expAvg, expAvgSq, beta1, beta2, lr, eps, amsgrad);
+        return;
+      }
+      const step = t.steps[i];
+      const biasCorrection1 = 1 - pyPow(beta1, step);
+      const biasCorrection2 = 1 - pyPow(beta2, step);
+      const stepSize = lr / biasCorrection1;
+      const denom = sqrtSecondMoment(expAvgSq, amsgrad ? t.maxExpAvgSqs[i] : null);
+      denom.div_(biasCorrection2Sqrt(biasCorrection2)).add_(eps);
+      p.addcdiv_(expAvg, denom, -stepSize);
+    }),
+  );
+}
+
 /** sqrt(v), or with amsgrad sqrt of the running maximum of v (updated first); a new tensor. */
-function sqrtSecondMoment(state: Record<string, unknown>, expAvgSq: Tensor, amsgrad: boolean): Tensor {
-  if (!amsgrad) return expAvgSq.sqrt();
-  const maxSq = state.max_exp_avg_sq as Tensor;
+function sqrtSecondMoment(expAvgSq: Tensor, maxSq: Tensor | null): Tensor {
+  if (maxSq === null) return expAvgSq.sqrt();
   maximumInto(maxSq, expAvgSq);
   return maxSq.sqrt();
 }
 
 let foreachLerpId: number | undefined;
+let foreachNegId: number | undefined;
+let foreachMaximumId: number | undefined;
 
-/** One group's update with multi-tensor ops; parameters are batched by step count (usually one batch). */
-function foreachUpdate(
-  P: Handle[], grads: Handle[], M: Handle[], V: Handle[], step: number,
-  g: { betas: [number, number]; lr: number; eps: number; weightDecay: number }, decoupled: boolean,
+const handles = (ts: Tensor[], idx: number[]): Handle[] => idx.map((i) => ts[i]._h);
+
+/**
+ * PyTorch's _multi_tensor_adam / _multi_tensor_adamw: one multi-tensor (_foreach_*) op per step
+ * of the algorithm for all of a group's parameters, batched by step count (one batch unless
+ * parameters joined the optimiser at different steps). The same kernels as the single-tensor form.
+ */
+function multiTensorAdam(t: AdamTensors, g: AdamHyper): void {
+  const batches = new Map<number, number[]>();
+  t.steps.forEach((s, i) => void (batches.get(s) ?? batches.set(s, []).get(s)!).push(i));
+  for (const [step, idx] of batches) {
+    const temps: Handle[] = [];
+    try {
+      const fresh = (hs: Handle[]): Handle[] => (temps.push(...hs), hs);
+      foreachAdamBatch(handles(t.params, idx), handles(t.grads, idx), handles(t.expAvgs, idx), handles(t.expAvgSqs, idx),
+        g.amsgrad ? handles(t.maxExpAvgSqs, idx) : null, step, g, fresh);
+    } finally {
+      native.disposeMany(...temps);
+    }
+  }
+}
+
+function foreachAdamBatch(
+  P: Handle[], grads: Handle[], M: Handle[], V: Handle[], maxV: Handle[] | null, step: number, g: AdamHyper,
+  fresh: (hs: Handle[]) => Handle[],
 ): void {
   const [beta1, beta2] = g.betas;
   const { lr, eps, weightDecay } = g;
   let G = grads;
-  const temps: Handle[] = [];
-  try {
-    if (weightDecay !== 0) {
-      if (decoupled) native.callInPlace(K._foreach_mul__Scalar, P, 1 - lr * weightDecay);
-      else temps.push(...(G = native.call(K._foreach_add_List, G, P, weightDecay)));
-    }
-    if (usesLerp()) {
-      foreachLerpId ??= native.opId("_foreach_lerp_", "Scalar");
-      native.callInPlace(foreachLerpId, M, G, 1 - beta1);
-    } else {
-      native.callInPlace(K._foreach_mul__Scalar, M, beta1);
-      native.callInPlace(K._foreach_add__List, M, G, 1 - beta1);
-    }
-    native.callInPlace(K._foreach_mul__Scalar, V, beta2);
-    native.callInPlace(K._foreach_addcmul__Scalar, V, G, G, 1 - beta2);
-    const biasCorrection1 = 1 - pyPow(beta1, step);
-    const biasCorrection2 = 1 - pyPow(beta2, step);
-    const stepSize = lr / biasCorrection1;
-    const D: Handle[] = native.call(K._foreach_sqrt, V);
-    temps.push(...D);
-    native.callInPlace(K._foreach_div__Scalar, D, biasCorrection2Sqrt(biasCorrection2));
-    native.callInPlace(K._foreach_add__Scalar, D, eps);
-    native.callInPlace(K._foreach_addcdiv__Scalar, P, M, D, -stepSize);
-  } finally {
-    native.disposeMany(...temps);
+  if (g.maximize) G = fresh(native.call((foreachNegId ??= native.opId("_foreach_neg", "")), G));
+  if (weightDecay !== 0) {
+    if (g.decoupled) native.callInPlace(K._foreach_mul__Scalar, P, 1 - lr * weightDecay);
+    else G = fresh(native.call(K._foreach_add_List, G, P, weightDecay));
   }
+  if (usesLerp()) {
+    foreachLerpId ??= native.opId("_foreach_lerp_", "Scalar");
+    native.callInPlace(foreachLerpId, M, G, 1 - beta1);
+  } else {
+    native.callInPlace(K._foreach_mul__Scalar, M, beta1);
+    native.callInPlace(K._foreach_add__List, M, G, 1 - beta1);
+  }
+  native.callInPlace(K._foreach_mul__Scalar, V, beta2);
+  native.callInPlace(K._foreach_addcmul__Scalar, V, G, G, 1 - beta2);
+  const biasCorrection1 = 1 - pyPow(beta1, step);
+  const biasCorrection2 = 1 - pyPow(beta2, step);
+  const stepSize = lr / biasCorrection1;
+  if (maxV !== null) native.callInPlace((foreachMaximumId ??= native.opId("_foreach_maximum_", "List")), maxV, V);
+  const D = fresh(native.call(K._foreach_sqrt, maxV ?? V));
+  native.callInPlace(K._foreach_div__Scalar, D, biasCorrection2Sqrt(biasCorrection2));
+  native.callInPlace(K._foreach_add__Scalar, D, eps);
+  native.callInPlace(K._foreach_addcdiv__Scalar, P, M, D, -stepSize);
 }
 
 /**
@@ -219,8 +224,8 @@ function foreachUpdate(
  * _single_tensor_adam): beta1^step and beta2^step are running products kept in the state.
  */
 function capturableUpdate(
-  p: Tensor, state: Record<string, unknown>, expAvg: Tensor, expAvgSq: Tensor,
-  beta1: number, beta2: number, lr: number, eps: number, amsgrad: boolean, temps: Tensor[],
+  p: Tensor, state: ParamState, expAvg: Tensor, expAvgSq: Tensor,
+  beta1: number, beta2: number, lr: number, eps: number, amsgrad: boolean,
 ): void {
   if (state.beta1_power == null) {
     // beta^(step-1): the products so far, also when resuming a run that was not capturable
@@ -231,19 +236,14 @@ function capturableUpdate(
   const b1p = (state.beta1_power as Tensor).mul_(beta1);
   const b2p = (state.beta2_power as Tensor).mul_(beta2);
   const biasCorrection1 = b1p.neg();
-  temps.push(biasCorrection1);
   biasCorrection1.add_(1); // 1 - beta1^step
   const stepSizeNeg = biasCorrection1.reciprocal();
-  temps.push(stepSizeNeg);
   stepSizeNeg.mul_(-lr); // -lr / (1 - beta1^step)
   const bc2Sqrt = b2p.neg();
-  temps.push(bc2Sqrt);
   bc2Sqrt.add_(1).sqrt_();
-  const denom = sqrtSecondMoment(state, expAvgSq, amsgrad);
-  temps.push(denom);
+  const denom = sqrtSecondMoment(expAvgSq, amsgrad ? (state.max_exp_avg_sq as Tensor) : null);
   const scale = bc2Sqrt.mul(stepSizeNeg);
   const epsTerm = stepSizeNeg.reciprocal();
-  temps.push(scale, epsTerm);
   epsTerm.mul_(eps);
   // denom = sqrt(v) / (sqrt(bc2) * stepSizeNeg) + eps / stepSizeNeg; p += m / denom
   denom.div_(scale).add_(epsTerm);

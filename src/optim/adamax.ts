@@ -4,7 +4,6 @@
 import { zerosLike } from "../core/creation.js";
 import { native } from "../core/native.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow, usesLerp } from "./scalar-math.js";
@@ -42,15 +41,8 @@ export class Adamax extends Optimizer<AdamaxGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     this.eachGrad("Adamax", (p, grad, g) => {
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.exp_avg = persist(zerosLike(p));
-        state.exp_inf = persist(zerosLike(p));
-      }
-      const step = (state.step as number) + 1;
-      state.step = step;
-      adamaxUpdate(p, grad, state.exp_avg as Tensor, state.exp_inf as Tensor, step, g);
+      const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_inf: zerosLike(p) }));
+      adamaxUpdate(p, grad, state.exp_avg as Tensor, state.exp_inf as Tensor, this.countStep(state), g);
     });
     return loss;
   }

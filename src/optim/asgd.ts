@@ -3,7 +3,6 @@
 // rounded to float32, which the trajectory must do too to stay PyTorch's.
 import { full, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { pyPow } from "./scalar-math.js";
@@ -50,16 +49,9 @@ export class ASGD extends Optimizer<ASGDGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     this.eachGrad("ASGD", (p, grad, g) => {
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.eta = persist(full([], g.lr, { dtype: "float32", device: p.device }));
-        state.mu = persist(full([], 1, { dtype: "float32", device: p.device }));
-        state.ax = persist(zerosLike(p));
-      }
-      const step = (state.step as number) + 1;
-      state.step = step;
-      asgdUpdate(p, grad, state.ax as Tensor, state.eta as Tensor, state.mu as Tensor, step, g);
+      const scalar = (v: number): Tensor => full([], v, { dtype: "float32", device: p.device });
+      const state = this.lazyState(p, () => ({ eta: scalar(g.lr), mu: scalar(1), ax: zerosLike(p) }));
+      asgdUpdate(p, grad, state.ax as Tensor, state.eta as Tensor, state.mu as Tensor, this.countStep(state), g);
     });
     return loss;
   }

@@ -7,7 +7,8 @@ import { noGrad } from "../core/autograd.js";
 import { isFloatingDType } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
 import type { Module } from "../nn/module.js";
-import { persist } from "../nn/persist.js";
+import { persist } from "../core/scope.js";
+import { sameShape } from "../core/shape.js";
 
 export class Lookahead {
   /** state-dict key → the slow copy (owned, persisted), in state-dict order. */
@@ -67,7 +68,7 @@ export class Lookahead {
     noGrad(() => {
       for (const [k, e] of ema) {
         const t = sd.get(k) as Tensor;
-        if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
+        if (!sameShape(t.shape, e.shape)) {
           throw new Error(`tstorch: Lookahead.loadStateDict: "${k}" has shape [${t.shape}], the slow copy [${e.shape}]`);
         }
         e.copy_(t);
@@ -103,7 +104,7 @@ export class Lookahead {
           const net = sd.get(k) as Tensor;
           const es = e.shape;
           const ns = net.shape;
-          if (es.length !== ns.length || es.some((d, i) => d !== ns[i])) {
+          if (!sameShape(es, ns)) {
             throw new Error(`tstorch: Lookahead: "${k}" has shape [${ns}] in the model, [${es}] in the slow copy`);
           }
         }

@@ -5,7 +5,7 @@ import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { addmm, matmul } from "../generated/functions.js";
 import { vectorNorm } from "../generated/linalg.js";
-import { persist } from "../nn/persist.js";
+import { persist } from "../core/scope.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 

@@ -6,7 +6,6 @@
 // decoupledWeightDecay are PyTorch 2's options (tstorch has them with 1.13 too).
 import { full, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { checkAdamLike, firstMoment } from "./adamax.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
@@ -59,16 +58,8 @@ export class NAdam extends Optimizer<NAdamGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     this.eachGrad("NAdam", (p, grad, g) => {
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.mu_product = persist(full([], 1, { dtype: "float32" }));
-        state.exp_avg = persist(zerosLike(p));
-        state.exp_avg_sq = persist(zerosLike(p));
-      }
-      const step = (state.step as number) + 1;
-      state.step = step;
-      nadamUpdate(p, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, state.mu_product as Tensor, step, g);
+      const state = this.lazyState(p, () => ({ mu_product: full([], 1, { dtype: "float32" }), exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
+      nadamUpdate(p, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, state.mu_product as Tensor, this.countStep(state), g);
     });
     return loss;
   }

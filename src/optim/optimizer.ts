@@ -4,9 +4,9 @@
 import { enableGrad, noGrad } from "../core/autograd.js";
 import { full } from "../core/creation.js";
 import { native } from "../core/native.js";
-import { scope } from "../core/scope.js";
+import { persist, scope } from "../core/scope.js";
+import { sameShape } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { ParamStateMap } from "./param-state.js";
 
 /** A parameter group: its tensors and hyper-parameters (camelCased PyTorch keys; schedulers add initialLr, maxLr, ...). */
@@ -212,6 +212,26 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   }
 
   /**
+   * @internal The state of p, created at its first step as PyTorch's optimisers do: step 0 and the
+   * tensors init() makes (owned by the state). An existing state is returned unchanged.
+   */
+  protected lazyState(p: Tensor, init: () => Record<string, Tensor>): ParamState {
+    const state = this.stateOf(p);
+    if (state.step === undefined) {
+      state.step = 0;
+      for (const [k, v] of Object.entries(init())) state[k] = persist(v);
+    }
+    return state;
+  }
+
+  /** @internal Counts one more step in the state and returns the new count. */
+  protected countStep(state: ParamState): number {
+    const step = (state.step as number) + 1;
+    state.step = step;
+    return step;
+  }
+
+  /**
    * The optimiser's state for a checkpoint. The tensors are new handles (dispose them or use a
    * torch.scope); meta is plain JSON.
    */
@@ -293,7 +313,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
             get(p)[name] = persist(t.to({ device: p.device, dtype: "float32", copy: true }));
             continue;
           }
-          if (ts.length !== ps.length || ts.some((d, i) => d !== ps[i])) {
+          if (!sameShape(ts, ps)) {
             throw new Error(`tstorch: optimizer state "${key}" has shape [${ts}], its parameter has [${ps}]`);
           }
           get(p)[name] = persist(t.to({ device: p.device, dtype: p.dtype, copy: true }));

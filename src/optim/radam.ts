@@ -4,7 +4,6 @@
 // maximize and decoupledWeightDecay are PyTorch 2's options (tstorch has them with 1.13 too).
 import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { checkAdamLike, firstMoment } from "./adamax.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
@@ -52,15 +51,8 @@ export class RAdam extends Optimizer<RAdamGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     this.eachGrad("RAdam", (p, grad, g) => {
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.exp_avg = persist(zerosLike(p));
-        state.exp_avg_sq = persist(zerosLike(p));
-      }
-      const step = (state.step as number) + 1;
-      state.step = step;
-      radamUpdate(p, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, step, g);
+      const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
+      radamUpdate(p, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, this.countStep(state), g);
     });
     return loss;
   }

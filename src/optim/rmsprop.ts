@@ -3,7 +3,6 @@
 // 1.13 with mul_/add_: the linked version's form is used.
 import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { firstMoment } from "./adamax.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
@@ -55,14 +54,12 @@ export class RMSprop extends Optimizer<RMSpropGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     this.eachGrad("RMSprop", (p, grad, g) => {
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.square_avg = persist(zerosLike(p));
-        if (g.momentum > 0) state.momentum_buffer = persist(zerosLike(p));
-        if (g.centered) state.grad_avg = persist(zerosLike(p));
-      }
-      state.step = (state.step as number) + 1;
+      const state = this.lazyState(p, () => ({
+        square_avg: zerosLike(p),
+        ...(g.momentum > 0 ? { momentum_buffer: zerosLike(p) } : {}),
+        ...(g.centered ? { grad_avg: zerosLike(p) } : {}),
+      }));
+      this.countStep(state);
       rmspropUpdate(p, grad, state.square_avg as Tensor, state.grad_avg as Tensor | undefined, state.momentum_buffer as Tensor | undefined, g);
     });
     return loss;

@@ -3,7 +3,7 @@
 // are masked fills here: the same values.
 import { fullLike, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
+import { persist } from "../core/scope.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 

@@ -1,10 +1,13 @@
 // SGD with momentum, dampening, Nesterov, weight decay and maximize: torch/optim/sgd.py
-// (_single_tensor_sgd, PyTorch 1.13) operation for operation, in place, under noGrad.
+// (_single_tensor_sgd and _multi_tensor_sgd, PyTorch 1.13) operation for operation, in place, under
+// noGrad.
 import { noGrad } from "../core/autograd.js";
-import { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
+import { Handle, native } from "../core/native.js";
+import { K } from "../core/op-ids.js";
+import { persist, scope } from "../core/scope.js";
+import { Tensor, wrap } from "../core/tensor.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
-import { Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 
 export interface SGDOptions {
   /** Required: here or positionally, new SGD(params, lr, { momentum }) as PyTorch's SGD(params, lr, momentum=...). */
@@ -14,6 +17,11 @@ export interface SGDOptions {
   nesterov?: boolean;
   weightDecay?: number;
   maximize?: boolean;
+  /**
+   * Update all of a group's parameters with one multi-tensor (`_foreach_*`) op per step of the
+   * algorithm (PyTorch's `foreach=True`): the same kernels and results, far fewer calls. Default true.
+   */
+  foreach?: boolean;
 }
 
 export interface SGDGroup extends ParamGroup {
@@ -22,6 +30,7 @@ export interface SGDGroup extends ParamGroup {
   nesterov: boolean;
   weightDecay: number;
   maximize: boolean;
+  foreach: boolean;
 }
 
 export class SGD extends Optimizer<SGDGroup> {
@@ -36,6 +45,7 @@ export class SGD extends Optimizer<SGDGroup> {
       nesterov: opts.nesterov ?? false,
       weightDecay: opts.weightDecay ?? 0,
       maximize: opts.maximize ?? false,
+      foreach: opts.foreach ?? true,
     });
   }
 
@@ -46,39 +56,86 @@ export class SGD extends Optimizer<SGDGroup> {
     if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new Error("tstorch: Nesterov momentum requires a momentum and zero dampening");
   }
 
-  step(): void {
-    noGrad(() => {
-      for (const g of this.paramGroups) {
-        for (const p of g.params) {
-          const grad = p.grad;
-          if (grad === null) continue;
-          // temporaries this update made (the grad handle included), freed at the end
-          const temps: Tensor[] = [grad];
-          try {
-            let dp = grad;
-            if (g.maximize) temps.push((dp = dp.neg()));
-            if (g.weightDecay !== 0) temps.push((dp = dp.add(p, g.weightDecay)));
-            if (g.momentum !== 0) {
-              const state = this.stateOf(p);
-              let buf = state.momentum_buffer as Tensor | null | undefined;
-              if (buf == null) {
-                // PyTorch clones d_p; a temporary of ours already is a private copy, so it is adopted
-                if (dp !== grad) temps.splice(temps.indexOf(dp), 1);
-                else dp = dp.clone();
-                buf = persist(dp);
-                state.momentum_buffer = buf;
-              } else {
-                buf.mul_(g.momentum).add_(dp, 1 - g.dampening);
-              }
-              if (g.nesterov) temps.push((dp = dp.add(buf, g.momentum)));
-              else dp = buf;
-            }
-            p.add_(dp, -g.lr);
-          } finally {
-            for (const t of temps) t.dispose();
+  /** Gathers each group's tensors and momentum buffers, then updates them with the group's form (PyTorch's SGD.step). */
+  step(closure?: Closure): Tensor | number | undefined {
+    const loss = this.evalClosure(closure);
+    noGrad(() =>
+      scope(() => {
+        for (const g of this.paramGroups) {
+          const t: SGDTensors = { params: [], grads: [], momentumBuffers: [] };
+          for (const p of g.params) {
+            const grad = p.grad;
+            if (grad === null) continue;
+            t.params.push(p);
+            t.grads.push(grad);
+            if (g.momentum !== 0) t.momentumBuffers.push((this.stateOf(p).momentum_buffer as Tensor | null | undefined) ?? null);
           }
+          if (g.foreach) multiTensorSgd(t, g);
+          else singleTensorSgd(t, g);
+          // new buffers (the first step) go to the state, which owns them
+          if (g.momentum !== 0) t.params.forEach((p, i) => (this.stateOf(p).momentum_buffer = t.momentumBuffers[i]));
         }
-      }
-    });
+      }),
+    );
+    return loss;
   }
+}
+
+/** What the update functions take: one group's parameters with a gradient, their gradients and momentum buffers (null before the first step). */
+interface SGDTensors {
+  params: Tensor[];
+  grads: Tensor[];
+  momentumBuffers: (Tensor | null)[];
+}
+
+/** The first momentum buffer: a private copy of d_p (a temporary of the step already is one). */
+function newBuffer(dp: Tensor, grad: Tensor): Tensor {
+  return persist(dp === grad ? dp.clone() : dp);
+}
+
+/** PyTorch's _single_tensor_sgd: one parameter at a time, its temporaries freed after it. */
+function singleTensorSgd(t: SGDTensors, g: SGDGroup): void {
+  t.params.forEach((p, i) =>
+    scope(() => {
+      const grad = t.grads[i];
+      let dp = g.maximize ? grad.neg() : grad;
+      if (g.weightDecay !== 0) dp = dp.add(p, g.weightDecay);
+      if (g.momentum !== 0) {
+        let buf = t.momentumBuffers[i];
+        if (buf === null) buf = t.momentumBuffers[i] = newBuffer(dp, grad);
+        else buf.mul_(g.momentum).add_(dp, 1 - g.dampening);
+        dp = g.nesterov ? dp.add(buf, g.momentum) : buf;
+      }
+      p.add_(dp, -g.lr);
+    }),
+  );
+}
+
+let foreachNegId: number | undefined;
+
+const hs = (ts: Tensor[]): Handle[] => ts.map((x) => x._h);
+/** A multi-tensor op's results as tensors of the enclosing torch.scope. */
+const foreach = (op: number, ...args: unknown[]): Tensor[] => (native.call(op, ...args) as Handle[]).map(wrap);
+
+/** PyTorch's _multi_tensor_sgd: one multi-tensor (_foreach_*) op per step of the algorithm for the whole group. */
+function multiTensorSgd(t: SGDTensors, g: SGDGroup): void {
+  if (t.params.length === 0) return;
+  // sparse gradients (an embedding's) take the per-parameter form, as PyTorch's has_sparse_grad
+  if (t.grads.some(isSparse)) return singleTensorSgd(t, g);
+  const P = hs(t.params);
+  let G = t.grads;
+  if (g.maximize) G = foreach((foreachNegId ??= native.opId("_foreach_neg", "")), hs(G));
+  if (g.weightDecay !== 0) G = foreach(K._foreach_add_List, hs(G), P, g.weightDecay);
+  if (g.momentum !== 0) {
+    const bufs = t.momentumBuffers;
+    const old = bufs.flatMap((b, i) => (b === null ? [] : [i]));
+    if (old.length > 0) {
+      native.callInPlace(K._foreach_mul__Scalar, old.map((i) => bufs[i]!._h), g.momentum);
+      native.callInPlace(K._foreach_add__List, old.map((i) => bufs[i]!._h), old.map((i) => G[i]._h), 1 - g.dampening);
+    }
+    bufs.forEach((b, i) => void (b === null && (bufs[i] = newBuffer(G[i], t.grads[i]))));
+    const B = bufs as Tensor[];
+    G = g.nesterov ? foreach(K._foreach_add_List, hs(G), hs(B), g.momentum) : B;
+  }
+  native.callInPlace(K._foreach_add__List, P, hs(G), -g.lr);
 }

@@ -3,7 +3,6 @@
 // operation, under noGrad. Dense gradients are refused with PyTorch's message.
 import { emptyLike, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
-import { persist } from "../nn/persist.js";
 import { makeSparse } from "./adagrad.js";
 import { checkAdamLike } from "./adamax.js";
 import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
@@ -51,15 +50,8 @@ export class SparseAdam extends Optimizer<SparseAdamGroup> {
     const loss = this.evalClosure(closure);
     this.eachGrad(null, (p, grad, g) => {
       if (!isSparse(grad)) throw new Error("tstorch: SparseAdam does not support dense gradients, please consider Adam instead");
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.exp_avg = persist(zerosLike(p));
-        state.exp_avg_sq = persist(zerosLike(p));
-      }
-      const step = (state.step as number) + 1;
-      state.step = step;
-      sparseAdamUpdate(p, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, step, g);
+      const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
+      sparseAdamUpdate(p, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, this.countStep(state), g);
     });
     return loss;
   }
