@@ -18,6 +18,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { std::vector<Export> serializationExports(void); registerExports(env, exports, serializationExports()); }  // torch.load/save (serialization.cc)
     { std::vector<Export> imageExports(void); registerExports(env, exports, imageExports()); }  // image codecs (image.cc)
     { std::vector<Export> autogradExports(void); registerExports(env, exports, autogradExports()); }  // torch.autograd (autograd.cc)
+    { std::vector<Export> runtimeStateExports(void); registerExports(env, exports, runtimeStateExports()); }  // default dtype, determinism, RNG state (runtime_state.cc)
+    { std::vector<Export> dlpackExports(void); registerExports(env, exports, dlpackExports()); }  // DLPack capsules (dlpack.cc)
     installCpuAllocator();
     return exports;
   });
