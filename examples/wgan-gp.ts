@@ -20,9 +20,8 @@ const nz = 64;
 const device = torch.Device.cudaIfAvailable();
 
 const m = torch.vision.cifar10.loadDir(o.data);
-// [0, 1] → [-1, 1], the generator's tanh range
-const real = torch.persist(m.trainImages.mul(2).sub(1));
-torch.dispose([m.trainImages, m.testImages, m.trainLabels, m.testLabels]);
+const real = m.trainImages; // [0, 1]; batches are mapped to [-1, 1], the generator's tanh range
+torch.dispose([m.testImages, m.trainLabels, m.testLabels]);
 torch.manualSeed(0);
 
 const G = generator(nz).to(device);
@@ -49,7 +48,7 @@ let gLoss = NaN;
 for (let step = 1; step <= criticSteps; step++) {
   const [dLoss, wDist, gp] = torch.scope(() => {
     const idx = torch.randint(0, n, [o.batchSize]);
-    const x = real.indexSelect(0, idx).to(device);
+    const x = real.indexSelect(0, idx).mul(2).sub(1).to(device);
     const fake = torch.noGrad(() => G.forward(torch.randn([o.batchSize, nz]).to(device)));
     const w = D.forward(x).mean().sub(D.forward(fake).mean()); // the critic's estimate of the Wasserstein distance
     const penalty = gradientPenalty(D, x, fake);

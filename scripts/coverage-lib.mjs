@@ -115,6 +115,11 @@ export const EXCLUSIONS = [
     unless: (n) => n === "calculate_gain",
   },
   {
+    reason: "autocast switches of device backends tstorch is not built for (IPU, XLA; PyTorch 2.x)",
+    ns: ["torch"],
+    test: (n) => /^(is|set|get)_autocast_(ipu|xla)_(enabled|dtype)$/.test(n),
+  },
+  {
     reason: "legacy sparse products (spmm, dsmm, hsmm, saddmm take a sparse COO matrix; tstorch's tensors are strided)",
     ns: ["torch"],
     test: (n) => ["spmm", "dsmm", "hsmm", "saddmm"].includes(n),

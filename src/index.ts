@@ -57,7 +57,7 @@ export { setNumInteropThreads, getNumInteropThreads, initNumThreads, compiledWit
 export { toDlpack, fromDlpack } from "./core/dlpack.js";
 export type { DLPackCapsule } from "./core/dlpack.js";
 export { asTensor, asarray, frombuffer, isTensor, numel, getDevice, broadcastShapes } from "./core/as-tensor.js";
-export { isAutocastEnabled, setAutocastEnabled, isAutocastCpuEnabled, setAutocastCpuEnabled, getAutocastGpuDtype, getAutocastCpuDtype, setAutocastGpuDtype, setAutocastCpuDtype, isAutocastCacheEnabled, setAutocastCacheEnabled, clearAutocastCache } from "./core/autocast-state.js";
+export { isAutocastEnabled, setAutocastEnabled, getAutocastDtype, setAutocastDtype, isAutocastCpuEnabled, setAutocastCpuEnabled, getAutocastGpuDtype, getAutocastCpuDtype, setAutocastGpuDtype, setAutocastCpuDtype, isAutocastCacheEnabled, setAutocastCacheEnabled, clearAutocastCache } from "./core/autocast-state.js";
 export { isAnomalyEnabled, isAnomalyCheckNanEnabled, setDetectAnomaly as setAnomalyEnabled } from "./autograd/anomaly.js";
 export { isInferenceModeEnabled } from "./autograd/inference-mode.js";
 export { svdLowrank, pcaLowrank } from "./core/lowrank.js";

@@ -35,7 +35,7 @@ gp = ((g.view(g.size(0), -1).norm(2, dim=1) - 1) ** 2).mean() * 10
 gp.backward()
 OUTPUT = {"gp": gp.item(), "grads": [p.grad.reshape(-1) for p in D.parameters()]}
 `, { params: params.map((p) => p.detach().toArray()), real: real.toArray(), fake: fake.toArray() }) as { gp: number; grads: number[][] };
-  assert.ok(Math.abs(gp.item() - ref.gp) <= 1e-5 * Math.abs(ref.gp), `penalty ${gp.item()} vs PyTorch ${ref.gp}`);
+  assert.ok(Math.abs(gp.item() - ref.gp) <= 1e-4 * Math.abs(ref.gp), `penalty ${gp.item()} vs PyTorch ${ref.gp}`);
   assert.ok(ref.gp > 0.1, "a penalty that is not trivially zero");
   params.forEach((p, i) => {
     const g = p.grad!.reshape(-1).toArray() as number[];

@@ -41,3 +41,11 @@ export function setAutocastCacheEnabled(enabled: boolean): void {
 export function clearAutocastCache(): void {
   stateNative.autocastCache("clear");
 }
+/** PyTorch 2.x's device-typed getter (torch.get_autocast_dtype("cpu")). */
+export function getAutocastDtype(deviceType: AutocastDevice): DType {
+  return dtypeName(stateNative.autocastState(deviceType)[1]);
+}
+/** PyTorch 2.x's device-typed setter (torch.set_autocast_dtype("cpu", torch.bfloat16)). */
+export function setAutocastDtype(deviceType: AutocastDevice, dtype: AutocastDType): void {
+  stateNative.autocastSet(deviceType, null, dtypeCode(dtype));
+}
