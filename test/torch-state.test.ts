@@ -125,9 +125,8 @@ test("autocast's switches: dtypes, enabled flags, the cast cache; set outside a 
     torch.setAutocastCpuEnabled(false);
   }
   assert.equal(a.matmul(a).dtype, "float32");
-  torch.setAutocastCpuDtype("float16");
-  assert.equal(torch.getAutocastCpuDtype(), "float16");
-  torch.setAutocastCpuDtype("bfloat16");
+  torch.setAutocastCpuDtype("bfloat16"); // libtorch 1.13 refuses float16 on the CPU ("AutocastCPU only support Bfloat16"); 2.x takes it
+  assert.equal(torch.getAutocastDtype("cpu"), "bfloat16");
   torch.setAutocastGpuDtype("bfloat16");
   assert.equal(torch.getAutocastGpuDtype(), "bfloat16");
   torch.setAutocastGpuDtype("float16");
