@@ -48,3 +48,17 @@ export * as autograd from "./autograd/index.js";
 export * as utils from "./utils/index.js";
 // PyTorch's Python-level signatures (torch/functional.py) over the generated ATen ones of the same names
 export { tensordot, split, einsum, meshgrid, broadcastTensors, blockDiag, cartesianProd, chainMatmul, atleast1d, atleast2d, atleast3d, unique, cdist, norm, stft, istft, lu } from "./core/python-signatures.js";
+// libtorch's process-wide state and small torch.* helpers (issue 20)
+export { setDefaultDtype, getDefaultDtype } from "./core/defaults.js";
+export { getRngState, setRngState, initialSeed, seed } from "./core/rng.js";
+export { useDeterministicAlgorithms, areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, setDeterministicDebugMode, getDeterministicDebugMode } from "./core/determinism.js";
+export { setFlushDenormal, setFloat32MatmulPrecision, getFloat32MatmulPrecision } from "./core/precision.js";
+export { setWarnAlways, isWarnAlwaysEnabled } from "./core/warnings.js";
+export { setNumInteropThreads, getNumInteropThreads, initNumThreads, compiledWithCxx11Abi } from "./core/threads.js";
+export { toDlpack, fromDlpack } from "./core/dlpack.js";
+export type { DLPackCapsule } from "./core/dlpack.js";
+export { asTensor, asarray, frombuffer, isTensor, numel, getDevice, broadcastShapes } from "./core/as-tensor.js";
+export { isAutocastEnabled, setAutocastEnabled, getAutocastDtype, setAutocastDtype, isAutocastCpuEnabled, setAutocastCpuEnabled, getAutocastGpuDtype, getAutocastCpuDtype, setAutocastGpuDtype, setAutocastCpuDtype, isAutocastCacheEnabled, setAutocastCacheEnabled, clearAutocastCache } from "./core/autocast-state.js";
+export { isAnomalyEnabled, isAnomalyCheckNanEnabled, setDetectAnomaly as setAnomalyEnabled } from "./autograd/anomaly.js";
+export { isInferenceModeEnabled } from "./autograd/inference-mode.js";
+export { svdLowrank, pcaLowrank } from "./core/lowrank.js";

@@ -59,6 +59,50 @@ static napi_value autocastExit(napi_env env, napi_callback_info info) {
   });
 }
 
-std::vector<Export> ampExports() { return {{"autocastEnter", autocastEnter}, {"autocastExit", autocastExit}}; }
+// autocastState(deviceType) -> [enabled, dtypeCode] (torch.is_autocast_enabled, get_autocast_gpu_dtype, ...)
+static napi_value autocastState(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    at::DeviceType d = autocastDevice(getString(env, a[0], "deviceType"));
+    napi_value out;
+    check(napi_create_array_with_length(env, 2, &out), "create_array");
+    napi_set_element(env, out, 0, makeBool(env, isEnabled(d)));
+    napi_set_element(env, out, 1, makeNumber(env, static_cast<double>(static_cast<int>(getDtype(d)))));
+    return out;
+  });
+}
+
+// autocastSet(deviceType, enabled | null, dtypeCode | null): torch.set_autocast_enabled, set_autocast_*_dtype
+static napi_value autocastSet(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<3> a(env, info);
+    at::DeviceType d = autocastDevice(getString(env, a[0], "deviceType"));
+    if (typeOf(env, a[1]) != napi_null) setEnabled(d, getBool(env, a[1], "enabled"));
+    if (typeOf(env, a[2]) != napi_null) {
+      auto st = static_cast<at::ScalarType>(getInt(env, a[2], "dtype"));
+      if (st != at::kHalf && st != at::kBFloat16 && st != at::kFloat)
+        throw JsError("tstorch: autocast dtype must be float16, bfloat16 or float32");
+      setDtype(d, st);
+    }
+    return makeUndefined(env);
+  });
+}
+
+// The cache of weights cast inside autocast regions: autocastCache(enabled | null) -> enabled before;
+// autocastCache("clear") empties it (torch.clear_autocast_cache).
+static napi_value autocastCache(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    bool prev = at::autocast::is_autocast_cache_enabled();
+    if (typeOf(env, a[0]) == napi_string) at::autocast::clear_cache();
+    else if (typeOf(env, a[0]) != napi_null) at::autocast::set_autocast_cache_enabled(getBool(env, a[0], "enabled"));
+    return makeBool(env, prev);
+  });
+}
+
+std::vector<Export> ampExports() {
+  return {{"autocastEnter", autocastEnter}, {"autocastExit", autocastExit}, {"autocastState", autocastState},
+          {"autocastSet", autocastSet}, {"autocastCache", autocastCache}};
+}
 
 }  // namespace tstorch

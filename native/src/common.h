@@ -158,6 +158,8 @@ std::vector<Export> serializationExports();  // serialization.cc: torch.load/sav
 std::vector<Export> imageExports();          // image.cc: image codecs
 std::vector<Export> autogradExports();       // autograd.cc: torch.autograd
 std::vector<Export> aotiExports();           // aoti.cc: torch.aoti .pt2 packages (empty below libtorch 2.6)
+std::vector<Export> runtimeStateExports();   // runtime_state.cc: default dtype, determinism, RNG state
+std::vector<Export> dlpackExports();         // dlpack.cc: DLPack capsules
 // Installs the caching CPU allocator (cpu_allocator.cc) unless TSTORCH_CPU_ALLOCATOR=default.
 void installCpuAllocator();
 

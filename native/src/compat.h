@@ -67,6 +67,15 @@ inline void set_autocast_dtype(at::DeviceType d, at::ScalarType t) {
 #endif
 #endif  // TSTORCH_AUTOCAST_COMPAT
 
+// ---------------------------------------------------------------- warn-always switch (runtime_state.cc)
+// 2.0 made c10::Warning the warning class and moved TORCH_WARN's process switches (set_warnAlways,
+// get_warnAlways) to namespace c10::WarningUtils; 1.13 has them in namespace c10::Warning.
+#if TSTORCH_TORCH_AT_LEAST(2, 0)
+#define TSTORCH_WARNING_UTILS c10::WarningUtils
+#else
+#define TSTORCH_WARNING_UTILS c10::Warning
+#endif
+
 // ---------------------------------------------------------------- CPU allocator (cpu_allocator.cc)
 // 2.3 made Allocator::allocate non-const (and asks allocators for copy_data, which the allocator
 // defines in every version); 1.13 .. 2.2 have the const form.

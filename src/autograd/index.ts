@@ -11,3 +11,4 @@ export { detectAnomaly, detectAnomalyGuard, setDetectAnomaly, isAnomalyEnabled, 
 export * as functional from "./functional.js";
 export * as forwardAd from "./forward-ad.js";
 export { noGrad, enableGrad, noGradGuard, isGradEnabled, setGradEnabled } from "../core/autograd.js";
+export { inferenceMode, inferenceModeGuard, isInferenceModeEnabled } from "./inference-mode.js";

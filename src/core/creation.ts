@@ -1,4 +1,5 @@
 // Creating tensors: from JS data, and PyTorch's factory functions.
+import { getDefaultDtype } from "./defaults.js";
 import { DType, dtypeCode, dtypeOfTypedArray } from "./dtype.js";
 import { DeviceLike, deviceString } from "./device.js";
 import { callPooled } from "./handle-pool.js";
@@ -19,8 +20,8 @@ const call = callPooled;
 /**
  * `torch.tensor(data, { dtype, device, requiresGrad })`. `data` is a (nested) array of numbers,
  * bigints or booleans, or a typed array (1-d). JS has one number type and cannot tell 2.0 from 2,
- * so plain numbers give float32 (PyTorch's default dtype, as TensorFlow.js does) unless `dtype`
- * says otherwise; bigints give int64 (exact beyond 2^53), booleans bool; typed arrays keep their
+ * so plain numbers give the default dtype (float32 unless setDefaultDtype changed it, as PyTorch's
+ * floats do) unless `dtype` says otherwise; bigints give int64 (exact beyond 2^53), booleans bool; typed arrays keep their
  * element type (BigInt64Array is int64).
  */
 export function tensor(data: NestedArray | ArrayBufferView, opts: TensorOptions = {}): Tensor {
@@ -103,11 +104,20 @@ function fromFlat(flat: (number | bigint | boolean)[], shape: number[], dtype?: 
     return wrap(native.fromBuffer(big, dtypeCode("int64"), shape));
   }
   const nums = flat.map(Number);
-  // float32 by default; another dtype goes through float64 so that e.g. tensor(0.1, { dtype: "float64" }) is exactly 0.1
-  if (dtype !== undefined && dtype !== "float32") {
-    return wrap(native.fromBuffer(Float64Array.from(nums), dtypeCode("float64"), shape));
+  // libtorch's default dtype (setDefaultDtype); a dtype other than float32 goes through float64 so that
+  // e.g. tensor(0.1, { dtype: "float64" }) is exactly 0.1
+  const target = dtype ?? getDefaultDtype();
+  if (target !== "float32") {
+    const t = wrap(native.fromBuffer(Float64Array.from(nums), dtypeCode("float64"), shape));
+    return dtype === undefined && target !== "float64" ? convert(t, target) : t;
   }
   return wrap(native.fromBuffer(Float32Array.from(nums), dtypeCode("float32"), shape));
+}
+
+function convert(t: Tensor, dtype: DType): Tensor {
+  const out = t.to({ dtype });
+  t.dispose();
+  return out;
 }
 
 const INT64_MIN = -(2n ** 63n);
