@@ -121,36 +121,40 @@ function release(mine: Tracked[], survivors: Set<Tracked>, outer: Tracked[] | nu
  * each, the value rebuilt where f gave another tensor for one (the same value where none changed).
  * Scopes, keep/persist/dispose and the data loader's batches use it.
  */
-export function mapTensors<T>(value: T, f: (t: Tracked) => Tracked, depth = 0): T {
+export function mapTensors<T>(value: T, f: (t: Tracked) => Tracked): T {
+  return walk(value, f, 0) as T;
+}
+
+function walk(value: unknown, f: (t: Tracked) => Tracked, depth: number): unknown {
   if (value === null || typeof value !== "object" || depth > 8) return value;
-  if (typeof (value as Tracked).dispose === "function" && "_h" in (value as object)) return f(value as Tracked) as T;
+  if (typeof (value as Tracked).dispose === "function" && "_h" in value) return f(value as Tracked);
   if (Array.isArray(value)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
-      const m = mapTensors(v, f, depth + 1);
+      const m = walk(v, f, depth + 1);
       if (m !== v && out === null) out = value.slice(0, i);
       if (out !== null) out.push(m);
     }
-    return (out ?? value) as T;
+    return out ?? value;
   }
   if (value instanceof Map) {
     let changed = false;
     const entries = [...value].map(([k, v]) => {
-      const m = mapTensors(v, f, depth + 1);
+      const m = walk(v, f, depth + 1);
       changed ||= m !== v;
       return [k, m] as const;
     });
-    return (changed ? new Map(entries) : value) as T;
+    return changed ? new Map(entries) : value;
   }
   if (Object.getPrototypeOf(value) === Object.prototype) {
     let out: Record<string, unknown> | null = null;
     for (const [k, v] of Object.entries(value)) {
-      const m = mapTensors(v, f, depth + 1);
+      const m = walk(v, f, depth + 1);
       if (m !== v) out ??= { ...value };
       if (out !== null) out[k] = m;
     }
-    return (out ?? value) as T;
+    return out ?? value;
   }
   return value;
 }
