@@ -116,7 +116,7 @@ test("registerHook: replaces the gradient, returns nothing to observe, remove() 
     const obs = h.registerHook((g) => void seen.push(g.toArray() as number[]));
     const dbl = h.registerHook((g) => g.mul(2));
     h.retainGrad();
-    assert.equal(h.retainsGrad(), true);
+    assert.equal(h.retainsGrad, true);
     h.pow(2).sum().backward();
     assert.deepEqual(seen, [[6, 12]], "the hook sees dL/dh");
     assert.deepEqual(x.grad!.toArray(), [36, 72], "doubled before reaching x");

@@ -7,7 +7,8 @@
 // of thirty common operations gives PyTorch's values.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, test, type TestContext } from "node:test";
@@ -56,8 +57,8 @@ function registry(): Map<string, string[]> {
 }
 
 const GEN = join(ROOT, "scripts/gen");
-const { classMembers } = (await import(pathToFileURL(join(GEN, "class-members.mjs")).href)) as {
-  classMembers(text: string, className: string): Set<string>;
+const { handWrittenTensorMembers } = (await import(pathToFileURL(join(GEN, "class-members.mjs")).href)) as {
+  handWrittenTensorMembers(root: string): Set<string>;
 };
 const { readPlacement } = (await import(pathToFileURL(join(GEN, "placement.mjs")).href)) as {
   readPlacement(file: string): Map<string, { module: string | null; named: Set<string>; variantsOf(overload: string): string[] }>;
@@ -93,23 +94,28 @@ describe("the generator", () => {
     assert.match(r.stdout, /up to date/);
   });
 
-  test("the hand-written Tensor members it leaves alone are those TypeScript reads in tensor.ts and tensor.d.ts", () => {
-    for (const file of ["src/core/tensor.ts", "dist/src/core/tensor.d.ts"]) {
-      const text = readFileSync(join(ROOT, file), "utf8");
-      const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  test("the hand-written Tensor members it leaves alone are those TypeScript reads in tensor.ts and its concern files (.ts and .d.ts)", () => {
+    for (const [dir, ext] of [["src", ".ts"], ["dist/src", ".d.ts"]]) {
+      const concerns = readdirSync(join(ROOT, dir, "core")).filter((f) => f.startsWith("tensor-") && f.endsWith(ext) && (ext === ".d.ts" || !f.endsWith(".d.ts")));
       const expected = new Set<string>();
-      const visit = (node: ts.Node) => {
-        if (ts.isClassDeclaration(node) && node.name?.text === "Tensor") {
-          for (const m of node.members) {
-            if (ts.isConstructorDeclaration(m) || ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) continue;
-            if (m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name))) expected.add(m.name.text);
+      for (const file of [`core/tensor${ext}`, ...concerns.map((f) => `core/${f}`), `nn/tensor-losses${ext}`]) {
+        const sf = ts.createSourceFile(file, readFileSync(join(ROOT, dir, file), "utf8"), ts.ScriptTarget.ES2022, true);
+        const visit = (node: ts.Node) => {
+          if (ts.isClassDeclaration(node) && node.name?.text.startsWith("Tensor")) {
+            for (const m of node.members) {
+              if (ts.isConstructorDeclaration(m) || ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) continue;
+              if (m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name))) expected.add(m.name.text);
+            }
           }
-        }
-        ts.forEachChild(node, visit);
-      };
-      visit(sf);
-      assert.ok(expected.size > 100, `${file}: ${expected.size} members`);
-      assert.deepEqual([...classMembers(text, "Tensor")].sort(), [...expected].sort(), file);
+          ts.forEachChild(node, visit);
+        };
+        visit(sf);
+      }
+      assert.ok(expected.size > 150, `${dir}: ${expected.size} members`);
+      // a root with only dist/ (an installed package) reads the .d.ts files
+      const root = dir === "src" ? ROOT : mkdtempSync(join(tmpdir(), "tstorch-members-"));
+      if (root !== ROOT) symlinkSync(join(ROOT, "dist"), join(root, "dist"));
+      assert.deepEqual([...handWrittenTensorMembers(root)].sort(), [...expected].sort(), dir);
     }
   });
 });

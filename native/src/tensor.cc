@@ -197,6 +197,32 @@ static napi_value storageBytes(napi_env env, napi_callback_info info) {
   });
 }
 
+// t.storage_offset() and t.data_ptr() (PyTorch's Tensor.storage_offset(), Tensor.data_ptr()): the
+// address is a bigint, exact where a double would round a 64-bit pointer.
+static napi_value storageOffset(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeInt64(env, unwrapTensor(env, a[0], "storageOffset").storage_offset());
+  });
+}
+
+static napi_value elementSize(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    return makeInt64(env, static_cast<int64_t>(unwrapTensor(env, a[0], "elementSize").element_size()));
+  });
+}
+
+static napi_value dataPtr(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args<1> a(env, info);
+    const at::Tensor& t = unwrapTensor(env, a[0], "dataPtr");
+    napi_value out;
+    check(napi_create_bigint_uint64(env, reinterpret_cast<uint64_t>(t.has_storage() ? t.data_ptr() : nullptr), &out), "create_bigint_uint64");
+    return out;
+  });
+}
+
 static napi_value isDisposed(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<1> a(env, info);
@@ -291,6 +317,7 @@ std::vector<Export> tensorExports() {
       {"isDisposed", isDisposed}, {"shape", shape},             {"strides", strides},
       {"dim", dim},               {"numel", numel},             {"dtype", dtype},
       {"device", device},         {"isContiguous", isContiguous}, {"storageBytes", storageBytes},
+      {"storageOffset", storageOffset}, {"dataPtr", dataPtr}, {"elementSize", elementSize},
       {"item", item},             {"requiresGrad", requiresGrad}, {"setRequiresGrad", setRequiresGrad},
       {"isLeaf", isLeaf},         {"gradFnName", gradFnName},   {"grad", grad},
       {"setGrad", setGrad},       {"retainGrad", retainGrad},

@@ -3,6 +3,8 @@
 // Tensor members that src/core/tensor.ts writes by hand (dist/src/core/tensor.d.ts once installed)
 // to their own signatures. A small scanner: comments, strings, template literals and regular
 // expressions are skipped; members are read at the class body's top level.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 const MODIFIERS = new Set(["public", "private", "protected", "readonly", "async", "declare", "override", "abstract", "accessor", "get", "set"]);
 const REGEX_AFTER = new Set(["(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "return", "typeof", "case", "=>", "&&", "||"]);
@@ -129,6 +131,28 @@ export function classMembers(text, className) {
         k++;
         break;
       }
+    }
+  }
+  return names;
+}
+
+/**
+ * The Tensor members written by hand: the class of src/core/tensor.ts and the concern classes it
+ * puts on the prototype (src/core/tensor-*.ts, src/nn/tensor-losses.ts); in a package, their .d.ts.
+ */
+export function handWrittenTensorMembers(root) {
+  const source = existsSync(join(root, "src/core/tensor.ts"));
+  const dir = join(root, source ? "src" : "dist/src");
+  const ext = source ? ".ts" : ".d.ts";
+  if (!existsSync(join(dir, `core/tensor${ext}`))) throw new Error("gen-aten: neither src/core/tensor.ts nor dist/src/core/tensor.d.ts is there");
+  const concerns = readdirSync(join(dir, "core")).filter((f) => f.startsWith("tensor-") && f.endsWith(ext) && (source ? !f.endsWith(".d.ts") : true));
+  const files = [`core/tensor${ext}`, ...concerns.map((f) => `core/${f}`), `nn/tensor-losses${ext}`];
+  const names = new Set();
+  for (const file of files) {
+    const text = readFileSync(join(dir, file), "utf8");
+    const tokens = tokenize(text);
+    for (let i = 0; i < tokens.length - 1; i++) {
+      if (tokens[i].t === "class" && /^Tensor\w*$/.test(tokens[i + 1].t)) for (const m of classMembers(text, tokens[i + 1].t)) names.add(m);
     }
   }
   return names;

@@ -1,5 +1,4 @@
-// Tensor hooks: t.registerHook(fn). (t.retainGrad() is in core/tensor.ts; t.retainsGrad() is ATen's
-// retains_grad, from the generated surface.)
+// Tensor hooks: t.registerHook(fn). (t.retainGrad() and the t.retainsGrad property are in core/tensor.ts.)
 import { Tensor, wrap } from "../core/tensor.js";
 import { scope } from "../core/scope.js";
 import type { Handle } from "../core/native.js";

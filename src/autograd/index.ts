@@ -1,6 +1,6 @@
 // torch.autograd: `torch.autograd.grad(...)`, `class F extends torch.autograd.Function`, gradcheck,
 // functional, forwardAd, anomaly detection; grad mode (noGrad, ...) as in PyTorch's namespace too.
-import "./hooks.js"; // Tensor.registerHook, Tensor.retainsGrad
+import "./hooks.js"; // Tensor.registerHook
 export { grad, backward } from "./grad.js";
 export type { GradOptions, BackwardOptions, Tensors } from "./grad.js";
 export type { RemovableHandle, TensorHook } from "./hooks.js";

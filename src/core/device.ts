@@ -4,12 +4,20 @@ import { native } from "./native.js";
 
 export type DeviceLike = string | Device;
 
+/** The one spelling of a device: 'cpu', 'cuda' or 'cuda:N'. */
+const DEVICE_PATTERN = /^(cpu|cuda)(?::(\d+))?$/;
+
+/** Whether `s` spells a device (untrimmed: callers decide whether spaces are allowed). */
+export function isDeviceString(s: string): boolean {
+  return DEVICE_PATTERN.test(s);
+}
+
 export class Device {
   constructor(readonly type: "cpu" | "cuda", readonly index: number | null = null) {}
 
   static parse(d: DeviceLike): Device {
     if (d instanceof Device) return d;
-    const m = /^(cpu|cuda)(?::(\d+))?$/.exec(String(d).trim());
+    const m = DEVICE_PATTERN.exec(String(d).trim());
     if (!m) throw new Error(`tstorch: unknown device '${d}' (expected 'cpu', 'cuda' or 'cuda:N')`);
     return new Device(m[1] as "cpu" | "cuda", m[2] === undefined ? null : Number(m[2]));
   }

@@ -29,6 +29,10 @@ export interface NativeAddon {
   device(h: Handle): string;
   isContiguous(h: Handle): boolean;
   storageBytes(h: Handle): number;
+  storageOffset(h: Handle): number;
+  elementSize(h: Handle): number;
+  /** The address of the first element (0n for a tensor without storage). */
+  dataPtr(h: Handle): bigint;
   item(h: Handle): number | boolean;
   requiresGrad(h: Handle): boolean;
   setRequiresGrad(h: Handle, v: boolean): void;

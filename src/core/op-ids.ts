@@ -18,7 +18,7 @@ export const K = {
   sub_Tensor: id("sub", "Tensor"), sub_Scalar: id("sub", "Scalar"), rsub_Scalar: id("rsub", "Scalar"),
   mul_Tensor: id("mul", "Tensor"), mul_Scalar: id("mul", "Scalar"),
   div_Tensor: id("div", "Tensor"), div_Scalar: id("div", "Scalar"),
-  div_Tensor_mode: id("div", "Tensor_mode"), remainder_Tensor: id("remainder", "Tensor"), remainder_Scalar: id("remainder", "Scalar"),
+  div_Tensor_mode: id("div", "Tensor_mode"), div_Scalar_mode: id("div", "Scalar_mode"), remainder_Tensor: id("remainder", "Tensor"), remainder_Scalar: id("remainder", "Scalar"),
   pow_Tensor_Scalar: id("pow", "Tensor_Scalar"), pow_Tensor_Tensor: id("pow", "Tensor_Tensor"),
   maximum: id("maximum"), minimum: id("minimum"),
   add__Tensor: id("add_", "Tensor"), add__Scalar: id("add_", "Scalar"),
@@ -65,7 +65,8 @@ export const K = {
   dropout: id("dropout"), batch_norm: id("batch_norm"), layer_norm: id("layer_norm"),
   cross_entropy_loss: id("cross_entropy_loss"), nll_loss_nd: id("nll_loss_nd"), mse_loss: id("mse_loss"),
   l1_loss: id("l1_loss"), binary_cross_entropy_with_logits: id("binary_cross_entropy_with_logits"),
-  constant_pad_nd: id("constant_pad_nd"), flip: id("flip"), maximum_out: id("maximum", "out"),
+  constant_pad_nd: id("constant_pad_nd"), resize_: id("resize_"), _unique2: id("_unique2"), unique_dim: id("unique_dim"),
+  unique_consecutive: id("unique_consecutive"), retains_grad: id("retains_grad"), flip: id("flip"), maximum_out: id("maximum", "out"),
   // multi-tensor ops of the optimisers (optim/adam.ts)
   _foreach_mul__Scalar: id("_foreach_mul_", "Scalar"), _foreach_add__Scalar: id("_foreach_add_", "Scalar"),
   _foreach_add__List: id("_foreach_add_", "List"), _foreach_add_List: id("_foreach_add", "List"),

@@ -6,7 +6,7 @@
 // registration order, the first that binds wins. `torch.ops.aten.add.Tensor(...)` names an
 // overload. The generated surface (src/generated/) calls callAten() below.
 import { dtypeCode, dtypeName, isDTypeName } from "./dtype.js";
-import { Device } from "./device.js";
+import { Device, isDeviceString } from "./device.js";
 import { native } from "./native.js";
 import { memoryFormatCode, MemoryFormat, Tensor, wrap } from "./tensor.js";
 import { OVERLOAD_ORDER, RETURN_NAMES } from "../generated/aten-order.js";
@@ -143,7 +143,7 @@ function fits(v: unknown, type: string): boolean {
     case "ScalarType": return isDTypeName(v);
     case "Layout": return typeof v === "string" && v in LAYOUTS;
     case "MemoryFormat": return typeof v === "string" && ["contiguous", "preserve", "channelsLast"].includes(v);
-    case "Device": return v instanceof Device || (typeof v === "string" && /^(cpu|cuda)(:\d+)?$/.test(v));
+    case "Device": return v instanceof Device || (typeof v === "string" && isDeviceString(v));
     case "str": return typeof v === "string";
     default: return false; // Generator, Dimname, Storage, ...: not passable from JS (null only)
   }

@@ -7,6 +7,8 @@
 import { ops } from "./ops.js";
 import { scope } from "./scope.js";
 import { Tensor } from "./tensor.js";
+import type { UniqueOptions } from "./tensor-indexing.js";
+export type { UniqueOptions } from "./tensor-indexing.js";
 import type { DType } from "./dtype.js";
 
 // untyped: the schemas differ between libtorch versions (stft's centre arguments, 2.x), so these calls
@@ -119,17 +121,10 @@ function atleast(op: string, ts: readonly (Tensor | readonly Tensor[])[]): Tenso
   return aten[op](tensorsOf(op, ts));
 }
 
-export interface UniqueOptions {
-  /** Sort the unique elements ascending (default true). */
-  sorted?: boolean;
-  returnInverse?: boolean;
-  returnCounts?: boolean;
-  /** Unique slices along this dimension (default: of the flattened input). */
-  dim?: number | null;
-}
 /**
  * torch.unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None): the unique
  * tensor alone, or [output, inverse?, counts?] (those asked for, in that order) as PyTorch's tuple.
+ * Tensor.unique (core/tensor-indexing.ts) is where it is written.
  */
 export function unique(input: Tensor, opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
 export function unique(input: Tensor, opts: UniqueOptions & { returnInverse: true; returnCounts?: false }): [output: Tensor, inverse: Tensor];
@@ -137,19 +132,8 @@ export function unique(input: Tensor, opts: UniqueOptions & { returnInverse?: fa
 export function unique(input: Tensor, opts: UniqueOptions & { returnInverse: true; returnCounts: true }): [output: Tensor, inverse: Tensor, counts: Tensor];
 export function unique(input: Tensor, opts?: UniqueOptions): Tensor | Tensor[];
 export function unique(input: Tensor, opts: UniqueOptions = {}): Tensor | Tensor[] {
-  const sorted = opts.sorted ?? true;
-  const inv = opts.returnInverse ?? false;
-  const counts = opts.returnCounts ?? false;
-  const dim = opts.dim ?? null;
-  const [out, inverse, count] = (dim === null
-    ? aten._unique2(input, sorted, inv, counts)
-    : aten.unique_dim(input, dim, sorted, inv, counts)) as Tensor[];
-  const result = [out];
-  if (inv) result.push(inverse);
-  else inverse.dispose();
-  if (counts) result.push(count);
-  else count.dispose();
-  return result.length === 1 ? out : result;
+  if (!(input instanceof Tensor)) throw new Error(`tstorch: unique(): argument 'input' must be a Tensor, got ${typeof input}`);
+  return input.unique(opts);
 }
 
 export type CdistComputeMode = "use_mm_for_euclid_dist_if_necessary" | "use_mm_for_euclid_dist" | "donot_use_mm_for_euclid_dist";

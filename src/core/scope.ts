@@ -27,8 +27,9 @@ export function track(t: Tracked): void {
 
 /** Marks tensors to survive the scope they were created in (they move to the enclosing scope). */
 export function keep<T>(value: T): T {
-  visit(value, (t) => {
+  mapTensors(value, (t) => {
     t._kept = true;
+    return t;
   });
   return value;
 }
@@ -39,11 +40,24 @@ export function keep<T>(value: T): T {
  */
 export function persist<T>(value: T): T {
   const hs: Handle[] = [];
-  visit(value, (t) => {
+  mapTensors(value, (t) => {
     t._persistent = true;
     hs.push(t._h);
+    return t;
   });
   if (hs.length > 0) native.reportHandles(...hs);
+  return value;
+}
+
+/**
+ * Undoes persist() for the tensors in `value`: from here scopes treat them as tensors made outside
+ * every scope. Their bytes stay reported to V8, as for a tensor that escaped every scope.
+ */
+export function unpersist<T>(value: T): T {
+  mapTensors(value, (t) => {
+    t._persistent = false;
+    return t;
+  });
   return value;
 }
 
@@ -77,7 +91,10 @@ export function scope<T>(fn: () => T): T {
   current = outer;
   if (outer === null) native.setScopeActive(false);
   const survivors = new Set<Tracked>();
-  visit(result, (t) => survivors.add(t));
+  mapTensors(result, (t) => {
+    survivors.add(t);
+    return t;
+  });
   release(mine, survivors, outer);
   return result;
 }
@@ -99,26 +116,53 @@ function release(mine: Tracked[], survivors: Set<Tracked>, outer: Tracked[] | nu
   if (escaped.length > 0) native.reportHandles(...escaped);
 }
 
-function visit(value: unknown, f: (t: Tracked) => void, depth = 0): void {
-  if (value === null || typeof value !== "object" || depth > 8) return;
-  if (typeof (value as Tracked).dispose === "function" && "_h" in (value as object)) {
-    f(value as Tracked);
-    return;
-  }
+/**
+ * The one walk over the tensors in a value (arrays, plain objects and Maps, 8 levels deep): f(t) for
+ * each, the value rebuilt where f gave another tensor for one (the same value where none changed).
+ * Scopes, keep/persist/dispose and the data loader's batches use it.
+ */
+export function mapTensors<T>(value: T, f: (t: Tracked) => Tracked): T {
+  return walk(value, f, 0) as T;
+}
+
+function walk(value: unknown, f: (t: Tracked) => Tracked, depth: number): unknown {
+  if (value === null || typeof value !== "object" || depth > 8) return value;
+  if (typeof (value as Tracked).dispose === "function" && "_h" in value) return f(value as Tracked);
   if (Array.isArray(value)) {
-    for (const v of value) visit(v, f, depth + 1);
-    return;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const m = walk(v, f, depth + 1);
+      if (m !== v && out === null) out = value.slice(0, i);
+      if (out !== null) out.push(m);
+    }
+    return out ?? value;
   }
   if (value instanceof Map) {
-    for (const v of value.values()) visit(v, f, depth + 1);
-    return;
+    let changed = false;
+    const entries = [...value].map(([k, v]) => {
+      const m = walk(v, f, depth + 1);
+      changed ||= m !== v;
+      return [k, m] as const;
+    });
+    return changed ? new Map(entries) : value;
   }
   if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) visit(v, f, depth + 1);
+    let out: Record<string, unknown> | null = null;
+    for (const [k, v] of Object.entries(value)) {
+      const m = walk(v, f, depth + 1);
+      if (m !== v) out ??= { ...value };
+      if (out !== null) out[k] = m;
+    }
+    return out ?? value;
   }
+  return value;
 }
 
 /** Disposes every tensor found in `value` (arrays, plain objects and Maps are searched). */
 export function dispose(value: unknown): void {
-  visit(value, (t) => t.dispose());
+  mapTensors(value, (t) => {
+    t.dispose();
+    return t;
+  });
 }

@@ -15,8 +15,8 @@
 // loader starts the prefetched batches with it, so they are read and decoded on libuv's pool
 // while the step runs, and completes each when it is handed over.
 import type { DeviceLike } from "../core/device.js";
-import { persist, scope } from "../core/scope.js";
-import { Tensor } from "../core/tensor.js";
+import { dispose, mapTensors, persist, scope, unpersist } from "../core/scope.js";
+import type { Tensor } from "../core/tensor.js";
 import { defaultCollate, type Collated } from "./collate.js";
 import { checkIndex, type Dataset } from "./dataset.js";
 import { BatchSampler, RandomSampler, SequentialSampler, type BatchSamplerLike, type Sampler } from "./samplers.js";
@@ -161,7 +161,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     } finally {
       for (const finish of ready) {
         try {
-          disposeTensors(finish());
+          dispose(finish());
         } catch {
           // a batch begun ahead that fails is dropped with the loop being left
         }
@@ -182,7 +182,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   private made(produce: () => B): B {
     return scope(() => {
       let b = produce();
-      if (this.device !== undefined) b = mapTensors(b, (t) => t.to(this.device as DeviceLike)) as B;
+      if (this.device !== undefined) b = mapTensors(b, (t) => (t as Tensor).to(this.device as DeviceLike));
       return persist(b);
     });
   }
@@ -190,32 +190,5 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
 
 /** Ends the loader's hold on a batch: from here it is a tensor the caller owns and disposes. */
 function handOver<B>(batch: B): B {
-  // persist() has already reported the tensors to the collector backstop, exactly as for a tensor
-  // that escaped every scope, so clearing the flag leaves them in that state.
-  mapTensors(batch, (t) => {
-    (t as unknown as { _persistent?: boolean })._persistent = false;
-    return t;
-  });
-  return batch;
-}
-
-function disposeTensors(batch: unknown): void {
-  mapTensors(batch, (t) => {
-    t.dispose();
-    return t;
-  });
-}
-
-/** Applies f to every tensor in arrays, plain objects and Maps (the structures collation makes). */
-function mapTensors(value: unknown, f: (t: Tensor) => Tensor, depth = 0): unknown {
-  if (value instanceof Tensor) return f(value);
-  if (depth > 8 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => mapTensors(v, f, depth + 1));
-  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, mapTensors(v, f, depth + 1)]));
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapTensors(v, f, depth + 1);
-    return out;
-  }
-  return value;
+  return unpersist(batch);
 }
