@@ -66,8 +66,8 @@ static napi_value autocastState(napi_env env, napi_callback_info info) {
     at::DeviceType d = autocastDevice(getString(env, a[0], "deviceType"));
     napi_value out;
     check(napi_create_array_with_length(env, 2, &out), "create_array");
-    napi_set_element(env, out, 0, makeBool(env, isEnabled(d)));
-    napi_set_element(env, out, 1, makeNumber(env, static_cast<double>(static_cast<int>(getDtype(d)))));
+    napi_set_element(env, out, 0, makeBool(env, autocast::is_autocast_enabled(d)));
+    napi_set_element(env, out, 1, makeNumber(env, static_cast<double>(static_cast<int>(autocast::get_autocast_dtype(d)))));
     return out;
   });
 }
@@ -77,12 +77,12 @@ static napi_value autocastSet(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<3> a(env, info);
     at::DeviceType d = autocastDevice(getString(env, a[0], "deviceType"));
-    if (typeOf(env, a[1]) != napi_null) setEnabled(d, getBool(env, a[1], "enabled"));
+    if (typeOf(env, a[1]) != napi_null) autocast::set_autocast_enabled(d, getBool(env, a[1], "enabled"));
     if (typeOf(env, a[2]) != napi_null) {
       auto st = static_cast<at::ScalarType>(getInt(env, a[2], "dtype"));
       if (st != at::kHalf && st != at::kBFloat16 && st != at::kFloat)
         throw JsError("tstorch: autocast dtype must be float16, bfloat16 or float32");
-      setDtype(d, st);
+      autocast::set_autocast_dtype(d, st);
     }
     return makeUndefined(env);
   });
