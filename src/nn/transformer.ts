@@ -219,12 +219,13 @@ type StackArgs = PyArgs<[norm: LayerNorm | null], { norm?: LayerNorm | null }>;
 
 /** numLayers copies of a layer (each with its own weights, as PyTorch's deepcopy) and an optional final norm: PyTorch's "layers" and "norm". */
 abstract class TransformerStack<L extends TransformerEncoderLayer | TransformerDecoderLayer, In extends unknown[]> extends Module<In, Tensor> {
-  readonly layers: ModuleList<L>;
+  // `& AnyModule`: a type parameter L cannot be checked against Module's hook signatures by itself.
+  readonly layers: ModuleList<L & AnyModule>;
   readonly norm: LayerNorm | null;
   constructor(layer: Layer<L>, readonly numLayers: number, args: readonly unknown[]) {
     super();
     const opts = pyArgs<{ norm?: LayerNorm | null }>(new.target.name, ["norm"], args);
-    this.layers = this.registerModule("layers", new ModuleList<L>(stackLayers(layer, numLayers)));
+    this.layers = this.registerModule("layers", new ModuleList(stackLayers(layer, numLayers) as (L & AnyModule)[]));
     this.norm = opts.norm ?? null;
     if (this.norm !== null) this.registerModule("norm", this.norm);
   }
