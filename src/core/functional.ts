@@ -81,7 +81,7 @@ export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (p < 0 || p > 1) throw new Error(`tstorch: dropout probability has to be between 0 and 1, but got ${p}`);
-  return x.dropout(p, training);
+  return wrap(call(K.dropout, x._h, p, training));
 }
 
 export interface BatchNormOptions {

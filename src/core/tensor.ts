@@ -1,8 +1,8 @@
 // The Tensor class: a libtorch tensor seen from TypeScript, with PyTorch's method names camelCased.
 // As tch-rs keeps wrappers/tensor.rs to what ATen does not have (memory, metadata, autograd) and
 // splits the rest by concern (src/tensor/{convert,display,index,ops}.rs), this file holds the class
-// and those members; the other hand-written methods live in one file per concern (tensor-*.ts,
-// nn/tensor-losses.ts) and are put on the prototype at the end of this file; the generated surface
+// and those members; the other hand-written methods live in one file per concern (tensor-*.ts, put on
+// the prototype at the end of this file; nn/tensor-losses.ts, which nn puts there itself); the generated surface
 // (src/generated/tensor-methods.js) adds every other ATen method.
 import { DType, dtypeName } from "./dtype.js";
 import { Device } from "./device.js";
@@ -18,10 +18,9 @@ import { TensorDisplay } from "./tensor-display.js";
 import { TensorIndexing } from "./tensor-indexing.js";
 import { TensorMath } from "./tensor-math.js";
 import { TensorReduction } from "./tensor-reduction.js";
-import { TensorLosses } from "../nn/tensor-losses.js";
 
 export type { ToOptions } from "./tensor-conversion.js";
-export { checkClassTargets, reductionCode, type Reduction } from "../nn/tensor-losses.js";
+export { checkClassTargets, reductionCode, type Reduction } from "./reduction.js";
 
 /** A float-typed Scalar: JS cannot tell 2.0 from 2, so whole numbers are int Scalars unless marked. */
 export interface FloatScalar {
@@ -56,7 +55,7 @@ export function wrap(h: Handle): Tensor {
 }
 
 /** The members of the concern files, as the class's own (their classes are never instantiated). */
-export interface Tensor extends TensorConversion, TensorDisplay, TensorIndexing, TensorMath, TensorReduction, TensorLosses {}
+export interface Tensor extends TensorConversion, TensorDisplay, TensorIndexing, TensorMath, TensorReduction {}
 
 export class Tensor {
   /** @internal first own property, so that structuredClone/postMessage of a Tensor fail naming tstorch and the fix (see transfer.ts) */
@@ -219,8 +218,8 @@ export class Tensor {
   }
 }
 
-/** Puts the concern classes' members (methods, getters, symbol-keyed ones) on Tensor.prototype. */
-function addMembers(...concerns: (abstract new () => object)[]): void {
+/** Puts the concern classes' members (methods, getters, symbol-keyed ones) on Tensor.prototype (nn adds its own). */
+export function addTensorMembers(...concerns: (abstract new () => object)[]): void {
   for (const c of concerns) {
     for (const key of Reflect.ownKeys(c.prototype)) {
       if (key === "constructor") continue;
@@ -228,4 +227,4 @@ function addMembers(...concerns: (abstract new () => object)[]): void {
     }
   }
 }
-addMembers(TensorConversion, TensorDisplay, TensorIndexing, TensorMath, TensorReduction, TensorLosses);
+addTensorMembers(TensorConversion, TensorDisplay, TensorIndexing, TensorMath, TensorReduction);

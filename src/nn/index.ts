@@ -1,4 +1,5 @@
 // tstorch.nn: modules, layers, losses (`import { nn } from "tstorch"`).
+import "./tensor-losses.js"; // tch-style loss and layer helpers on Tensor.prototype (core may not import nn)
 export { Module } from "./module.js";
 export type { StateDict, LoadStateDictOptions, LoadStateDictResult, ModuleTarget } from "./module.js";
 export { Linear } from "./linear.js";

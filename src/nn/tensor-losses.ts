@@ -1,13 +1,13 @@
 // tch-rs's loss and layer helpers as Tensor methods (its Tensor::cross_entropy_for_logits,
-// accuracy_for_logits, max_pool2d, ...): nn's, put on Tensor.prototype by core/tensor.ts; and the
-// reduction codes and class-target check the losses (nn/loss*.ts, core/functional.ts) share.
+// accuracy_for_logits, max_pool2d, ...): nn's, so nn puts them on Tensor.prototype when it loads (core
+// may not import nn); the interface below tells TypeScript they are there.
 import { dtypeCode } from "../core/dtype.js";
 import { callPooled } from "../core/handle-pool.js";
 import type { Handle } from "../core/native.js";
 import { K } from "../core/op-ids.js";
-import { Tensor, wrap } from "../core/tensor.js";
+import { addTensorMembers, Tensor, wrap } from "../core/tensor.js";
 import { tensorHandle } from "../core/tensor-args.js";
-import { sameShape, shapeString } from "../core/shape.js";
+import { checkClassTargets, reductionCode } from "../core/reduction.js";
 
 export class TensorLosses {
   declare _h: Handle;
@@ -41,34 +41,7 @@ export class TensorLosses {
   }
 }
 
-export type Reduction = "mean" | "sum" | "none";
-export function reductionCode(r: Reduction): number {
-  switch (r) {
-    case "none": return 0;
-    case "mean": return 1;
-    case "sum": return 2;
-  }
-  throw new Error(`tstorch: unknown reduction '${r}' (expected 'mean', 'sum' or 'none')`);
+declare module "../core/tensor.js" {
+  interface Tensor extends TensorLosses {}
 }
-
-/**
- * @internal Losses over classes take int64 class indices (or, where `probabilities` allows, float
- * class probabilities of the input's shape). libtorch alone only says "expected scalar type Long
- * but found Float": say what is wrong with the target and how to fix it.
- */
-export function checkClassTargets(fn: string, input: Tensor, target: Tensor, probabilities: boolean): void {
-  if (!(target instanceof Tensor)) {
-    throw new Error(`tstorch: ${fn}: the target must be a Tensor of class indices (int64)${probabilities ? " or class probabilities" : ""}, got ${target === undefined ? "nothing" : typeof target}`);
-  }
-  const dt = target.dtype;
-  if (dt === "int64") return;
-  const floating = dt === "float32" || dt === "float64" || dt === "float16" || dt === "bfloat16";
-  const ts = target.shape;
-  const is = input.shape;
-  if (probabilities && floating && sameShape(ts, is)) return;
-  throw new Error(
-    `tstorch: ${fn}: target has dtype ${dt} and shape ${shapeString(ts)} for input of shape ${shapeString(is)}; ` +
-      `class-index targets must be int64 (use target.long())` +
-      (probabilities ? `, class-probability targets must be floating point with the input's shape` : ""),
-  );
-}
+addTensorMembers(TensorLosses);
