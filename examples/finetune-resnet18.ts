@@ -4,6 +4,10 @@
 // 10-class one, train, and save a .pth that PyTorch's torch.load(..., weights_only=True) reads.
 //   npm run build && node dist/examples/finetune-resnet18.js -- [--weights resnet18.pth] [--epochs 2]
 //     [--steps 100] [--batch-size 64] [--lr 0.01] [--size 32] [--data .cache/cifar10] [--out runs/finetune-resnet18]
+//     [--image-folder DIR]
+// --image-folder trains from JPEGs in torchvision's layout (DIR/train/<class>/*.jpg, DIR/test/...; e.g. the
+// shared cifar-10-jpeg.tar.xz unpacked) through vision.datasets.ImageFolder and a DataLoader instead of
+// the binary set.
 // Without --weights a randomly initialised torchvision resnet18 is written by /usr/bin/python3 (so
 // the example runs without downloads; real fine-tuning wants pretrained weights). An "epoch" here
 // is --steps mini-batches (a short run), each followed by the test accuracy on 2,000 test images.
@@ -15,6 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import * as torch from "../src/index.js";
 import { chartSpec, renderChart, type MetricsRow } from "../src/cli/chart.js";
 import { createReporter } from "../src/cli/progress.js";
+import { binarySource, imageFolderSource } from "./cifar10-source.js";
 import { options } from "./common.js";
 import { PYTHON, ROOT } from "./jit-common.js";
 
@@ -40,7 +45,9 @@ function ensureRandomResnet18(file: string): string {
 }
 
 const reporter = createReporter({ quiet: false, write: (s) => process.stderr.write(s), tty: process.stderr.isTTY === true, columns: process.stderr.columns, plainInterval: 10 });
-const cifar = torch.vision.cifar10.loadDir(o.data);
+const folder = arg("image-folder");
+const source = folder === undefined ? binarySource(o.data, o.batchSize) : imageFolderSource(resolve(folder), o.batchSize);
+reporter.info(`data: ${source.describe}`);
 torch.manualSeed(0);
 
 // torchvision's resnet18 with the file's weights (strict: every key by name), then a new head
@@ -65,9 +72,8 @@ function evaluate(): { loss: number; acc: number } {
     torch.scope(() => {
       let loss = 0;
       let correct = 0;
-      for (let i = 0; i < 2000; i += 250) {
-        const out = model.forward(prepare(cifar.testImages.narrow(0, i, 250)));
-        const y = cifar.testLabels.narrow(0, i, 250);
+      for (const { images, labels: y } of source.testBatches(2000)) {
+        const out = model.forward(prepare(images));
         loss += (torch.nn.crossEntropy(out, y).item() as number) * 250;
         correct += out.argmax(1).eq(y).sum().item() as number;
       }
@@ -85,18 +91,11 @@ reporter.info(`before fine-tuning: test loss ${before.loss.toFixed(3)}, accuracy
 const start = performance.now();
 let acc = NaN;
 model.train();
-let it = torch.data.batches(cifar.trainImages, cifar.trainLabels, { batchSize: o.batchSize, seed: 1, epoch: 0 })[Symbol.iterator]();
-let pass = 0;
 for (let epoch = 1; epoch <= o.epochs; epoch++) {
   const t0 = performance.now();
   let lossSum = 0;
   for (let step = 1; step <= steps; step++) {
-    let next = it.next();
-    if (next.done === true) {
-      it = torch.data.batches(cifar.trainImages, cifar.trainLabels, { batchSize: o.batchSize, seed: 1, epoch: ++pass })[Symbol.iterator]();
-      next = it.next();
-    }
-    const b = next.value;
+    const b = source.nextTrain();
     lossSum += torch.scope(() => {
       const loss = torch.nn.crossEntropy(model.forward(prepare(b.images)), b.labels);
       opt.zeroGrad();
