@@ -33,9 +33,12 @@ function loopPeak(elements: number, iters: number): { baseMiB: number; peakMiB: 
 test("a loop of undisposed 60 KB temporaries stays flat (was 2.0 GB)", () => {
   // 30,000 × 60 KB = 1.8 GB if nothing were freed; it grew 1.1 GB before the fix. The absolute
   // peak (about 290 MB on the 2-core VM, 217 MB of it libtorch and Node at rest) depends on the
-  // machine, so the growth is what is asserted.
+  // machine, so the growth is what is asserted. The growth also depends on how much of tstorch is
+  // loaded, not on what is leaked: with the same number of collections (33 vs 34 with --trace-gc)
+  // it was 75 MiB importing core/creation.js alone and 150-175 MiB importing the whole package
+  // (89 MiB before this session's larger surface), so the bound is 250 MiB, far below a leak's.
   const { baseMiB, peakMiB } = loopPeak(15_000, 30_000);
-  assert.ok(peakMiB - baseMiB < 150, `grew from ${baseMiB.toFixed(0)} to ${peakMiB.toFixed(0)} MiB`);
+  assert.ok(peakMiB - baseMiB < 250, `grew from ${baseMiB.toFixed(0)} to ${peakMiB.toFixed(0)} MiB`);
 });
 
 test("a loop of undisposed tiny temporaries stays flat too (their handles count)", () => {
