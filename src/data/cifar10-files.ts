@@ -69,10 +69,7 @@ export function cifar10NotFoundMessage(candidates: readonly string[]): string {
 
 /** Reads the whole data set; throws an Error naming the file for any missing or malformed file. */
 export function readCifar10Files(dir: string): Cifar10Bytes {
-  const binDir = resolveCifar10BinDir(dir);
-  if (!isDirectory(binDir)) {
-    throw new Error(`CIFAR-10 folder ${binDir} does not exist.\n${cifar10NotFoundMessage([dir])}`);
-  }
+  const binDir = existingBinDir(dir);
   const trainCount = CIFAR10_TRAIN_FILES.length * CIFAR10_RECORDS_PER_FILE;
   const trainImages = new Uint8Array(trainCount * CIFAR10_IMAGE_BYTES);
   const trainLabels = new Uint8Array(trainCount);
@@ -91,6 +88,68 @@ export function readCifar10Files(dir: string): Cifar10Bytes {
  * The size is checked before reading so a wrong (e.g. multi-GB) file is never loaded.
  */
 export function readBatchInto(file: string, images: Uint8Array, labels: Uint8Array, first: number): void {
+  checkSize(file);
+  const buf = fs.readFileSync(file);
+  checkLabels(file, buf);
+  for (let r = 0; r < CIFAR10_RECORDS_PER_FILE; r++) {
+    const off = r * CIFAR10_RECORD_BYTES;
+    labels[first + r] = buf[off];
+    images.set(buf.subarray(off + 1, off + CIFAR10_RECORD_BYTES), (first + r) * CIFAR10_IMAGE_BYTES);
+  }
+}
+
+/**
+ * The files' records as they are on disk, 3,073 bytes each (label, then image), train files
+ * concatenated: one read per file straight into its place, no per-record copy (loadDir lets
+ * libtorch split labels from images). Same checks and messages as readCifar10Files.
+ */
+export function readCifar10Records(dir: string): { train: Uint8Array; test: Uint8Array; trainCount: number; testCount: number } {
+  const binDir = existingBinDir(dir);
+  const read = (files: readonly string[]): Uint8Array => {
+    const out = new Uint8Array(files.length * CIFAR10_FILE_BYTES);
+    files.forEach((f, i) => readRecordsInto(path.join(binDir, f), out.subarray(i * CIFAR10_FILE_BYTES, (i + 1) * CIFAR10_FILE_BYTES)));
+    return out;
+  };
+  const train = read(CIFAR10_TRAIN_FILES);
+  const test = read([CIFAR10_TEST_FILE]);
+  return { train, test, trainCount: train.length / CIFAR10_RECORD_BYTES, testCount: test.length / CIFAR10_RECORD_BYTES };
+}
+
+function readRecordsInto(file: string, out: Uint8Array): void {
+  checkSize(file);
+  const fd = fs.openSync(file, "r");
+  try {
+    let done = 0;
+    while (done < out.length) {
+      const n = fs.readSync(fd, out, done, out.length - done, done);
+      if (n === 0) throw new Error(`CIFAR-10 file ${file} is truncated: it ended at byte ${done} while being read.`);
+      done += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  checkLabels(file, out);
+}
+
+function checkLabels(file: string, records: Uint8Array): void {
+  for (let r = 0; r < CIFAR10_RECORDS_PER_FILE; r++) {
+    const off = r * CIFAR10_RECORD_BYTES;
+    const label = records[off];
+    if (label > 9) {
+      throw new Error(`CIFAR-10 file ${file}: label ${label} at byte offset ${off} (record ${r}) is not in 0..9.`);
+    }
+  }
+}
+
+function existingBinDir(dir: string): string {
+  const binDir = resolveCifar10BinDir(dir);
+  if (!isDirectory(binDir)) {
+    throw new Error(`CIFAR-10 folder ${binDir} does not exist.\n${cifar10NotFoundMessage([dir])}`);
+  }
+  return binDir;
+}
+
+function checkSize(file: string): void {
   const size = fileSize(file);
   if (size === undefined) {
     throw new Error(`CIFAR-10 file ${file} is missing.\n${cifar10NotFoundMessage([path.dirname(file)])}`);
@@ -102,16 +161,6 @@ export function readBatchInto(file: string, images: Uint8Array, labels: Uint8Arr
         `(${CIFAR10_RECORDS_PER_FILE} records of ${CIFAR10_RECORD_BYTES} bytes). ` +
         `Is it the "CIFAR-10 binary version" (not the Python or MATLAB version)?`,
     );
-  }
-  const buf = fs.readFileSync(file);
-  for (let r = 0; r < CIFAR10_RECORDS_PER_FILE; r++) {
-    const off = r * CIFAR10_RECORD_BYTES;
-    const label = buf[off];
-    if (label > 9) {
-      throw new Error(`CIFAR-10 file ${file}: label ${label} at byte offset ${off} (record ${r}) is not in 0..9.`);
-    }
-    labels[first + r] = label;
-    images.set(buf.subarray(off + 1, off + CIFAR10_RECORD_BYTES), (first + r) * CIFAR10_IMAGE_BYTES);
   }
 }
 

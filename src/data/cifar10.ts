@@ -2,7 +2,9 @@
 // [0,1] (no normalisation), labels int64; train = data_batch_1..5 in order, test = test_batch.
 import { fromTypedArray } from "../core/creation.js";
 import { Tensor } from "../core/tensor.js";
-import { readCifar10Files, CIFAR10_CHANNELS, CIFAR10_HEIGHT, CIFAR10_WIDTH } from "./cifar10-files.js";
+import {
+  readCifar10Records, CIFAR10_CHANNELS, CIFAR10_HEIGHT, CIFAR10_IMAGE_BYTES, CIFAR10_RECORD_BYTES, CIFAR10_WIDTH,
+} from "./cifar10-files.js";
 
 export interface Cifar10 {
   trainImages: Tensor;
@@ -11,33 +13,32 @@ export interface Cifar10 {
   testLabels: Tensor;
 }
 
-function images(bytes: Uint8Array, n: number): Tensor {
-  const u8 = fromTypedArray(bytes, [n, CIFAR10_CHANNELS, CIFAR10_HEIGHT, CIFAR10_WIDTH]);
-  const f = u8.to("float32");
-  u8.dispose();
-  const out = f.div_(255);
-  return out;
-}
-
-function labels(bytes: Uint8Array): Tensor {
-  const u8 = fromTypedArray(bytes, [bytes.length]);
-  const l = u8.to("int64");
-  u8.dispose();
-  return l;
+/**
+ * Records [n, 3,073] (label byte, then the image) as one uint8 tensor; libtorch splits them: the
+ * images converted to float32 and scaled in place, the labels widened to int64.
+ */
+function split(records: Uint8Array, n: number): { images: Tensor; labels: Tensor } {
+  const all = fromTypedArray(records, [n, CIFAR10_RECORD_BYTES]);
+  try {
+    const images = all.narrow(1, 1, CIFAR10_IMAGE_BYTES).to("float32").div_(255);
+    const labels = all.select(1, 0).to("int64");
+    const shaped = images.view([n, CIFAR10_CHANNELS, CIFAR10_HEIGHT, CIFAR10_WIDTH]);
+    images.dispose();
+    return { images: shaped, labels };
+  } finally {
+    all.dispose();
+  }
 }
 
 /** Reads the binary CIFAR-10 from `dir` (the folder with the .bin files, or its parent). */
 export function loadDir(dir: string): Cifar10 {
-  const b = readCifar10Files(dir);
-  return {
-    trainImages: images(b.trainImages, b.trainCount),
-    trainLabels: labels(b.trainLabels),
-    testImages: images(b.testImages, b.testCount),
-    testLabels: labels(b.testLabels),
-  };
+  const r = readCifar10Records(dir);
+  const train = split(r.train, r.trainCount);
+  const test = split(r.test, r.testCount);
+  return { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
 }
 
 export {
-  CIFAR10_CLASSES, findCifar10Dir, hasCifar10Files, cifar10NotFoundMessage, readCifar10Files,
+  CIFAR10_CLASSES, findCifar10Dir, hasCifar10Files, cifar10NotFoundMessage, readCifar10Files, readCifar10Records,
 } from "./cifar10-files.js";
 export { downloadCifar10 } from "./cifar10-download.js";
