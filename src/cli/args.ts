@@ -1,7 +1,7 @@
 // `tstorch cifar10 <model> [options]`: the option table (the parser, the --help text and the
 // defaults all come from it) and the per-model defaults. Parsing never touches the file system or libtorch.
-// "The seed" in the help text is the blog post's program that the command re-implements (its
-// networks, loop and defaults); `seed` as an option or a field is always the random generator's seed.
+// "The blog post" is the program the command re-implements (its networks, loop and defaults);
+// `seed`, as an option or a field, is only ever the random generator's seed.
 import * as os from "node:os";
 import { UsageError } from "./errors.js";
 import {
@@ -24,12 +24,12 @@ export type InitName = (typeof INITS)[number];
 /** The autoencoder's default held-out evaluation set: the first 10,000 training images (--limit-test). */
 export const AE_DEFAULT_EVAL = 10_000;
 
-/** The seed's Adam learning rates; airbench: the recipe's SGD rate (≈ 1.465e-3). */
+/** The blog post's Adam learning rates; airbench: the recipe's SGD rate (≈ 1.465e-3). */
 export const DEFAULT_LR: Record<ModelName, number> = { mlp: 1e-2, cnn: 1e-3, autoencoder: 1e-2, airbench: AIRBENCH94.lr };
 
 /**
- * Default number of epochs. Full-batch (the seed's loop, which ran until stopped): enough steps
- * for the seed's results, MLP ≈ 41 % and CNN ≈ 67 %, and the autoencoder's own count
+ * Default number of epochs. Full-batch (the blog post's loop, which ran until stopped): enough steps
+ * for the blog post's results, MLP ≈ 41 % and CNN ≈ 67 %, and the autoencoder's own count
  * (`for epoch in 1..10000`). Mini-batch: an epoch is a whole shuffled pass, so far fewer
  * (the PyTorch reference's CNN reaches 58.8 % after 10 and 61.7 % after 30 at batch 128).
  */
@@ -61,7 +61,7 @@ export interface Cifar10Options {
   limitTrain: number | null;
   limitTest: number | null;
   evalBatch: number | null;
-  /** Opt-in GPU speed-ups (the defaults are the seed's float32 eager steps). */
+  /** Opt-in GPU speed-ups (the defaults are the blog post's float32 eager steps). */
   amp: AmpName;
   channelsLast: boolean;
   cudnnBenchmark: boolean;
@@ -128,26 +128,26 @@ export const OPTION_SPECS: readonly Cifar10Spec[] = [
   { flag: "--epochs", key: "epochs", metavar: "N", parse: epochsValue,
     default: (c) => E[c.batchSize === "full" ? "full" : "minibatch"][c.model],
     help: "Train until epoch N (counted from the first epoch, also when resuming). Default, full-batch: " +
-      `${E.full.mlp} (mlp), ${E.full.cnn} (cnn), ${E.full.autoencoder} (autoencoder, the seed's count); ` +
+      `${E.full.mlp} (mlp), ${E.full.cnn} (cnn), ${E.full.autoencoder} (autoencoder, the blog post's count); ` +
       `mini-batch: ${E.minibatch.mlp} (mlp), ${E.minibatch.cnn} (cnn), ${E.minibatch.autoencoder} (autoencoder); ` +
       `airbench: ${AIRBENCH94.epochs} (the recipe's; a fraction is allowed there: the last epoch is cut short). ` +
       "Ctrl-C stops cleanly at any time." },
   { flag: "--batch-size", key: "batchSize", metavar: "N|full", parse: batchValue,
     default: (c) => (c.airbench ? AIRBENCH94.batchSize : "full"),
-    help: "full (default, the seed's): one step per epoch on the whole training set. N: mini-batches of N, " +
+    help: "full (default, the blog post's): one step per epoch on the whole training set. N: mini-batches of N, " +
       "one epoch = one shuffled pass (the last batch may be smaller)." },
   { flag: "--lr", key: "lr", metavar: "LR", parse: numberValue("positive"), default: (c) => DEFAULT_LR[c.model],
-    help: `Learning rate. Default: the seed's, ${sci(DEFAULT_LR.mlp)} (mlp), ${sci(DEFAULT_LR.cnn)} (cnn), ` +
+    help: `Learning rate. Default: the blog post's, ${sci(DEFAULT_LR.mlp)} (mlp), ${sci(DEFAULT_LR.cnn)} (cnn), ` +
       `${sci(DEFAULT_LR.autoencoder)} (autoencoder), for every optimizer.` },
   { flag: "--optimizer", key: "optimizer", metavar: "NAME", parse: choiceValue(OPTIMIZERS),
-    default: (c) => (c.airbench ? "sgd" : "adam"), help: "adam (default, the seed's), adamw or sgd." },
+    default: (c) => (c.airbench ? "sgd" : "adam"), help: "adam (default, the blog post's), adamw or sgd." },
   { flag: "--momentum", key: "momentum", metavar: "M", parse: numberValue("non-negative"),
     default: (c) => (c.airbench ? AIRBENCH94.momentum : MOMENTUM), help: `SGD momentum. Default ${MOMENTUM}; ignored by adam and adamw.` },
   { flag: "--weight-decay", key: "weightDecay", metavar: "WD", parse: numberValue("non-negative"),
     default: (c) => (c.airbench ? AIRBENCH94.weightDecay : c.optimizer === "adamw" ? ADAMW_WEIGHT_DECAY : 0),
     help: `Weight decay. Default ${ADAMW_WEIGHT_DECAY} for adamw (PyTorch's), 0 for adam and sgd.` },
   { flag: "--init", key: "init", metavar: "tch|torch", parse: choiceValue(INITS), default: (c) => (c.airbench ? "torch" : "tch"),
-    help: "Parameter initialisation: tch (default, what the seed ran: Kaiming-uniform weights) or torch (PyTorch's defaults)." },
+    help: "Parameter initialisation: tch (default, what the blog post ran: Kaiming-uniform weights) or torch (PyTorch's defaults)." },
   { flag: "--device", key: "device", metavar: "DEV", parse: deviceValue, default: () => "auto",
     help: "auto (default: CUDA if available, else CPU), cpu, cuda or cuda:N." },
   { flag: "--seed", key: "seed", metavar: "N", parse: integerValue(0), default: () => 0,
@@ -166,7 +166,7 @@ export const OPTION_SPECS: readonly Cifar10Spec[] = [
     help: "Evaluate on the first N test images only (the autoencoder: the first N training images, held out; " +
       `default for it ${AE_DEFAULT_EVAL}).` },
   { flag: "--eval-batch", key: "evalBatch", metavar: "N", parse: integerValue(1), section: "testing", default: NONE,
-    help: "Evaluate in chunks of N images to bound memory. Default: all at once, as the seed." },
+    help: "Evaluate in chunks of N images to bound memory. Default: all at once, as the blog post did." },
   { flag: "--amp", key: "amp", metavar: "off|bf16|fp16", parse: choiceValue(AMPS), section: "speed", default: () => "off",
     help: "Mixed precision (torch.autocast) for forward and loss: bf16 or fp16 convolutions and matrix products, " +
       "float32 weights, Adam and evaluation; fp16 with loss scaling (GradScaler). Default off." },
@@ -189,7 +189,7 @@ export function cifar10Help(): string {
   return [
     USAGE,
     "",
-    "Trains one of the three networks of the seed blog post on CIFAR-10 with libtorch, as the seed did:",
+    "Trains one of the three networks of the blog post on CIFAR-10 with libtorch, as the blog post did:",
     "  mlp          Flatten -> Linear(3072,3072) -> ReLU -> Linear(3072,10), cross-entropy",
     "  cnn          Conv(3,16,3,pad 1) -> ReLU -> MaxPool(2) -> Conv(16,8,3,pad 1) -> ReLU -> MaxPool(2) -> Linear(512,10)",
     "  autoencoder  the cnn's encoder -> ConvTranspose(8,16,2,stride 2) -> ConvTranspose(16,3,2,stride 2), MSE against",
@@ -200,21 +200,21 @@ export function cifar10Help(): string {
       `momentum ${A.momentum}, wd ${A.weightDecay.toExponential(1)}`,
     "               absolute). Its time column leaves out the per-epoch (plain) evaluations; the last row's accuracy",
     "               is after the final weight average, with test-time augmentation.",
-    "Defaults are the seed's: full-batch Adam steps (one step = all 50,000 training images), test evaluation",
+    "Defaults are the blog post's: full-batch Adam steps (one step = all 50,000 training images), test evaluation",
     "after every step without gradients, tch's initialisation, CUDA if available.",
     "",
     "Options:",
     ...section(undefined),
     "  -h, --help              This help.",
     "",
-    "Speed-ups on a GPU (opt-in; without them every step is the seed's float32 eager step):",
+    "Speed-ups on a GPU (opt-in; without them every step is the blog post's float32 eager step):",
     ...section("speed"),
     "",
     "Testing and CI (a small real subset):",
     ...section("testing"),
     "",
     "Output:",
-    "  stdout   only the seed's CSV: the header `epoch,time,acc` (autoencoder: `epoch,time,loss`), then one line",
+    "  stdout   only the blog post's CSV: the header `epoch,time,acc` (autoencoder: `epoch,time,loss`), then one line",
     "           per epoch: the epoch, seconds since the start (cumulative over resumes, 3 decimals), the test",
     "           accuracy as a fraction with 5 decimals (autoencoder: the epoch's mean training MSE, 6 decimals).",
     "           `tstorch cifar10 cnn > log.csv` gives a clean file.",

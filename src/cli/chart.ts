@@ -89,7 +89,7 @@ export function chartSpec(rows: readonly MetricsRow[], title: string, classifier
     mark,
     encoding: {
       x,
-      // Log scale: losses fall by orders of magnitude (and the seed's MLP spikes first).
+      // Log scale: losses fall by orders of magnitude (and the blog post's MLP spikes first).
       y: { field: "value", type: "quantitative" as const, title: classifier ? "cross-entropy (log)" : "MSE (log)", scale: { type: "log" as const } },
       color: color(["train loss", testLossLabel], ["#e45756", "#f58518"]),
     },

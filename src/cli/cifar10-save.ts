@@ -46,7 +46,7 @@ function runTitle(o: Cifar10Options): string {
   return `${o.batchSize === "full" ? "full-batch" : `batch ${o.batchSize}`}, ${o.optimizer} lr ${Number(o.lr.toPrecision(6))}, init ${o.init}`;
 }
 
-/** The seed's org_i.png / defer_i.png pairs and one grid of originals above reconstructions. */
+/** The blog post's org_i.png / defer_i.png pairs and one grid of originals above reconstructions. */
 function writeAutoencoderImages(out: string, model: torch.nn.Module, samples: torch.Tensor): void {
   model.eval();
   torch.noGrad(() =>

@@ -1,6 +1,6 @@
 // Finding and loading CIFAR-10 for the CLI: --data, else ./data, else $CIFAR10_DIR; the
 // --limit-* subsets; the autoencoder's swapped roles (it trains on the test split and is
-// evaluated on held-out training images, as the seed trained it on the 10,000 test images).
+// evaluated on held-out training images, as the blog post trained it on the 10,000 test images).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as torch from "../index.js";
@@ -94,7 +94,7 @@ export function dataTensors(bytes: Cifar10Bytes, o: Cifar10Options, device: torc
   if (o.model === "autoencoder") {
     const nTrain = lim(o.limitTrain, bytes.testCount);
     const nEval = lim(o.limitTest ?? AE_DEFAULT_EVAL, bytes.trainCount);
-    // 5 seeded random training images (from all of them, as the seed drew from the 50,000).
+    // 5 seeded random training images (from all of them, as the blog post drew from the 50,000).
     const rng = new Rng(o.seed, 0x5eed);
     const idx = Array.from({ length: AE_SAMPLES }, () => rng.below(bytes.trainCount));
     const sampleBytes = new Uint8Array(AE_SAMPLES * CIFAR10_IMAGE_BYTES);

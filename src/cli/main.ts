@@ -18,7 +18,7 @@ interface Command {
 
 /** The commands, as --help lists them; `tstorch run` (run-command.ts) is loaded only when used. */
 const COMMANDS: readonly Command[] = [
-  { name: "cifar10", args: "<mlp|cnn|autoencoder|airbench>", summary: "Train the seed's CIFAR-10 models, or airbench94 (tstorch cifar10 --help).",
+  { name: "cifar10", args: "<mlp|cnn|autoencoder|airbench>", summary: "Train the blog post's CIFAR-10 models, or airbench94 (tstorch cifar10 --help).",
     main: cifar10Main },
   { name: "run", args: "--nproc-per-node N -- COMMAND", summary: "Start N data-parallel ranks of COMMAND, as torchrun does (tstorch run --help).",
     main: async (argv) => (await import("./run-command.js")).runCommand(argv) },

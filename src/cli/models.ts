@@ -1,4 +1,4 @@
-// The seed's three networks, built with tch's `seq().add(...).addFn(...)` style. Parameters are
+// The blog post's three networks, built with tch's `seq().add(...).addFn(...)` style. Parameters are
 // drawn on the CPU then moved: PyTorch's default draws first, then (init "tch") a redraw of every
 // layer in module order, exactly as shared/reference/torch_reference.py builds them, so after the
 // same --seed the initial weights (and first losses) are bit-identical to the PyTorch reference.
@@ -40,7 +40,7 @@ function build(name: Exclude<ModelName, "airbench">): torch.nn.Module {
         .addFn((x) => x.reshape([-1, 512]))
         .add(new nn.Linear(512, 10));
     case "autoencoder":
-      // No activation between the two transposed convolutions, as in the seed.
+      // No activation between the two transposed convolutions, as in the blog post.
       return encoder(nn.seq())
         .add(new nn.ConvTranspose2d(8, 16, 2, { stride: 2 }))
         .add(new nn.ConvTranspose2d(16, 3, 2, { stride: 2 }));
