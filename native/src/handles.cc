@@ -142,18 +142,49 @@ napi_value wrapTensor(napi_env env, at::Tensor t) {
   return v;
 }
 
+// The flags word JS reads after each recycled-handle call (see resultFlagsArray): whether the result
+// is small and out of autograd's reach, so that its dispose() may be deferred to the next call.
+static thread_local int32_t* resultFlags = nullptr;
+
+// Small enough to keep a little longer without anyone noticing (a few KiB at most, one at a time),
+// and holding no autograd graph (a loss of 4 bytes can keep gigabytes of saved activations alive).
+constexpr size_t kDeferrableBytes = 4 << 10;
+static bool deferrable(const at::Tensor& t) {
+  return !t.requires_grad() && t.has_storage() && t.storage().nbytes() <= kDeferrableBytes;
+}
+
 napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t) {
   void* data = nullptr;
   if (napi_get_value_external(env, handle, &data) != napi_ok || data == nullptr)
     throw JsError("tstorch: internal: a recycled handle is not a handle");
   auto* h = static_cast<Holder*>(data);
-  if (h->tensor.defined()) throw JsError("tstorch: internal: a recycled handle still holds a tensor");
+  // A handle whose dispose() JS deferred still holds its (small) tensor: freed now, as dispose would.
+  if (h->tensor.defined()) {
+    int64_t bytes = releaseHolderBytes(env, h);
+    h->tensor.reset();
+    if (bytes) {
+      int64_t ignored;
+      napi_adjust_external_memory(env, -bytes, &ignored);
+    }
+  }
   if (!t.defined()) return makeNull(env);
+  if (resultFlags) resultFlags[0] = deferrable(t) ? 1 : 0;
   h->tensor = std::move(t);
   h->reported = false;
   h->smallBytes = 0;
   if (!perThread.inScope) report(env, h);
   return handle;
+}
+
+napi_value resultFlagsArray(napi_env env) {
+  void* data = nullptr;
+  napi_value buffer, array;
+  check(napi_create_arraybuffer(env, sizeof(int32_t), &data, &buffer), "create_arraybuffer");
+  check(napi_create_typedarray(env, napi_int32_array, 1, buffer, 0, &array), "create_typedarray");
+  // The ArrayBuffer lives as long as JS holds the array (core/handle-pool.ts keeps it for good).
+  resultFlags = static_cast<int32_t*>(data);
+  resultFlags[0] = 0;
+  return array;
 }
 
 static Holder* holderOf(napi_env env, napi_value v, const char* what) {

@@ -154,6 +154,10 @@ static napi_value reportHandles(napi_env env, napi_callback_info info) {
   });
 }
 
+static napi_value resultFlags(napi_env env, napi_callback_info) {
+  return guarded(env, [&] { return resultFlagsArray(env); });
+}
+
 // reportedBytes() -> the external memory V8 counts (what napi_adjust_external_memory has added up).
 static napi_value reportedBytes(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
@@ -320,7 +324,7 @@ std::vector<Export> tensorExports() {
       {"storageOffset", storageOffset}, {"dataPtr", dataPtr}, {"elementSize", elementSize},
       {"item", item},             {"requiresGrad", requiresGrad}, {"setRequiresGrad", setRequiresGrad},
       {"isLeaf", isLeaf},         {"gradFnName", gradFnName},   {"grad", grad},
-      {"setGrad", setGrad},       {"retainGrad", retainGrad},
+      {"setGrad", setGrad},       {"retainGrad", retainGrad}, {"resultFlags", resultFlags},
   };
 }
 

@@ -15,13 +15,43 @@ export const DEAD: Handle = (() => {
   return h;
 })();
 
+// Deferred dispose. A tiny op followed by dispose() is two crossings into the addon, and the second
+// (freeing a few bytes) costs as much as the op itself. So dispose() of a small result that holds no
+// autograd graph (the addon says which: resultFlags, handles.cc) only parks its handle here, and the
+// next pooled call reuses that handle, freeing the old tensor inside the same crossing. At most one
+// tensor of at most 4 KiB is ever parked; a second dispose() before the next call frees the first.
+const resultFlags: Int32Array = native.resultFlags();
+let parked: Handle | null = null;
+let lastResultDeferrable = false;
+
 /** native.call, with a recycled handle for a single-tensor result when one is free. */
 export function callPooled(id: number, ...args: unknown[]): any {
-  const h = pool.pop();
+  const wasParked = parked;
+  const h = wasParked ?? pool.pop();
   if (h === undefined) return native.call(id, ...args);
+  parked = null;
   const r = native.callInto(h, id, ...args);
-  if (r !== h) pool.push(h); // not a single tensor: the handle stays free
+  if (r !== h) {
+    // not a single tensor: the handle stays free (a parked one still holds its tensor: freed now)
+    if (h === wasParked) releaseHandle(h);
+    else pool.push(h);
+    return r;
+  }
+  lastResultDeferrable = resultFlags[0] === 1;
   return r;
+}
+
+/** Whether the tensor wrapped last came from callPooled and may have its dispose() deferred; reading resets it. */
+export function takeDeferrable(): boolean {
+  const d = lastResultDeferrable;
+  lastResultDeferrable = false;
+  return d;
+}
+
+/** dispose() of a deferrable tensor: parks its handle (see above); frees the one parked before, if any. */
+export function parkHandle(h: Handle): void {
+  if (parked !== null) releaseHandle(parked);
+  parked = h;
 }
 
 function recycle(h: Handle): void {

@@ -48,6 +48,8 @@ export interface NativeAddon {
   callInPlace(id: number, ...args: unknown[]): void;
   /** As call, with the single-tensor result put into `recycled` (a disposed handle), which is returned. */
   callInto(recycled: Handle, id: number, ...args: unknown[]): any;
+  /** One word the addon sets after each callInto that returned a tensor: 1 when its dispose() may be deferred (handle-pool.ts). */
+  resultFlags(): Int32Array;
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
   manualSeed(seed: number | bigint): void;
