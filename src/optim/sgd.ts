@@ -8,6 +8,10 @@ import { persist, scope } from "../core/scope.js";
 import { Tensor, wrap } from "../core/tensor.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { optimNative } from "./native.js";
+
+const GRAD_DENSE = 1;
+const GRAD_SPARSE = 2;
 
 export interface SGDOptions {
   /** Required: here or positionally, new SGD(params, lr, { momentum }) as PyTorch's SGD(params, lr, momentum=...). */
@@ -62,22 +66,47 @@ export class SGD extends Optimizer<SGDGroup> {
     noGrad(() =>
       scope(() => {
         for (const g of this.paramGroups) {
-          const t: SGDTensors = { params: [], grads: [], momentumBuffers: [] };
-          for (const p of g.params) {
-            const grad = p.grad;
-            if (grad === null) continue;
-            t.params.push(p);
-            t.grads.push(grad);
-            if (g.momentum !== 0) t.momentumBuffers.push((this.stateOf(p).momentum_buffer as Tensor | null | undefined) ?? null);
-          }
-          if (g.foreach) multiTensorSgd(t, g);
-          else singleTensorSgd(t, g);
-          // new buffers (the first step) go to the state, which owns them
-          if (g.momentum !== 0) t.params.forEach((p, i) => (this.stateOf(p).momentum_buffer = t.momentumBuffers[i]));
+          const kinds = optimNative.optimGradKinds(g.params.map((p) => p._h));
+          if (kinds.includes(GRAD_SPARSE)) this.stepInTypeScript(g);
+          else this.stepNative(g, kinds);
         }
       }),
     );
     return loss;
+  }
+
+  /**
+   * Dense gradients: the whole update in one native call (native/src/optim_step.cc, the same ATen
+   * operations as singleTensorSgd / multiTensorSgd below, without a crossing per operation).
+   */
+  private stepNative(g: SGDGroup, kinds: Uint8Array): void {
+    const params: Tensor[] = [];
+    const bufs: (Handle | null)[] = [];
+    g.params.forEach((p, i) => {
+      if (kinds[i] !== GRAD_DENSE) return;
+      params.push(p);
+      if (g.momentum !== 0) bufs.push((this.stateOf(p).momentum_buffer as Tensor | null | undefined)?._h ?? null);
+    });
+    if (params.length === 0) return;
+    const made = optimNative.optimSgd(params.map((p) => p._h), bufs, g.lr, g.momentum, g.dampening, g.nesterov, g.weightDecay, g.maximize, g.foreach);
+    // new buffers (the first step) go to the state, which owns them
+    made.forEach((h, i) => void (h !== null && (this.stateOf(params[i]).momentum_buffer = persist(wrap(h)))));
+  }
+
+  /** A group with a sparse gradient (an embedding's): the per-operation form, which takes them. */
+  private stepInTypeScript(g: SGDGroup): void {
+    const t: SGDTensors = { params: [], grads: [], momentumBuffers: [] };
+    for (const p of g.params) {
+      const grad = p.grad;
+      if (grad === null) continue;
+      t.params.push(p);
+      t.grads.push(grad);
+      if (g.momentum !== 0) t.momentumBuffers.push((this.stateOf(p).momentum_buffer as Tensor | null | undefined) ?? null);
+    }
+    if (g.foreach) multiTensorSgd(t, g);
+    else singleTensorSgd(t, g);
+    // new buffers (the first step) go to the state, which owns them
+    if (g.momentum !== 0) t.params.forEach((p, i) => (this.stateOf(p).momentum_buffer = t.momentumBuffers[i]));
   }
 }
 
