@@ -78,21 +78,36 @@ at::Tensor newBuffer(const at::Tensor& dp, const at::Tensor& grad) {
 }
 
 // optimSgd(params, buffers, lr, momentum, dampening, nesterov, weightDecay, maximize, foreach)
-//   -> (handle | null)[]: the momentum buffers made by this step (null where one existed or momentum is 0).
-// torch/optim/sgd.py's _single_tensor_sgd (foreach false) or _multi_tensor_sgd, dense gradients.
+//   -> null | false | (handle | null)[]. params: all of a group's (those without a gradient are
+// skipped); buffers: their momentum buffers (null where none yet; ignored when momentum is 0).
+// Returns false, having done nothing, when a gradient is sparse (the caller's per-operation form
+// takes those); else the momentum buffers this step made, index-aligned with params (null where
+// none was made), or null when it made none. torch/optim/sgd.py's _single_tensor_sgd (foreach
+// false) or _multi_tensor_sgd.
 napi_value sgd(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args<9> a(env, info);
-    std::vector<at::Tensor> P = tensorArray(env, a[0], "params");
-    std::vector<at::Tensor> bufs = optionalTensorArray(env, a[1], "momentum buffers");
+    std::vector<at::Tensor> all = tensorArray(env, a[0], "params");
     const double lr = getNumber(env, a[2], "lr"), momentum = getNumber(env, a[3], "momentum");
     const double dampening = getNumber(env, a[4], "dampening");
     const bool nesterov = getBool(env, a[5], "nesterov");
     const double weightDecay = getNumber(env, a[6], "weightDecay");
     const bool maximize = getBool(env, a[7], "maximize"), foreach = getBool(env, a[8], "foreach");
-    if (momentum != 0 && bufs.size() != P.size()) throw JsError("tstorch: optimiser step: one momentum buffer per parameter");
-    const std::vector<at::Tensor> grads = gradsOf(P);
+    std::vector<at::Tensor> allBufs = momentum != 0 ? optionalTensorArray(env, a[1], "momentum buffers") : std::vector<at::Tensor>();
+    if (momentum != 0 && allBufs.size() != all.size()) throw JsError("tstorch: optimSgd: one momentum buffer (or null) per parameter");
+    std::vector<at::Tensor> P, grads, bufs;
+    std::vector<uint32_t> index;  // P[k] is all[index[k]]
+    for (uint32_t i = 0; i < all.size(); ++i) {
+      const at::Tensor& g = all[i].grad();
+      if (!g.defined()) continue;
+      if (g.is_sparse()) return makeBool(env, false);
+      P.push_back(all[i]);
+      grads.push_back(g);
+      index.push_back(i);
+      if (momentum != 0) bufs.push_back(allBufs[i]);
+    }
     std::vector<bool> made(P.size(), false);
+    bool madeAny = false;
     {
       at::NoGradGuard noGrad;
       if (!foreach) {
@@ -102,7 +117,7 @@ napi_value sgd(napi_env env, napi_callback_info info) {
           if (momentum != 0) {
             if (!bufs[i].defined()) {
               bufs[i] = newBuffer(dp, grads[i]);
-              made[i] = true;
+              made[i] = madeAny = true;
             } else {
               bufs[i].mul_(momentum).add_(dp, 1 - dampening);
             }
@@ -122,16 +137,17 @@ napi_value sgd(napi_env env, napi_callback_info info) {
             at::_foreach_add_(oldB, oldG, 1 - dampening);
           }
           for (size_t i = 0; i < P.size(); ++i)
-            if (!bufs[i].defined()) bufs[i] = newBuffer(G[i], grads[i]), made[i] = true;
+            if (!bufs[i].defined()) bufs[i] = newBuffer(G[i], grads[i]), made[i] = madeAny = true;
           G = nesterov ? at::_foreach_add(G, bufs, momentum) : bufs;
         }
         at::_foreach_add_(P, G, -lr);
       }
     }
+    if (!madeAny) return makeNull(env);
     napi_value out;
-    check(napi_create_array_with_length(env, P.size(), &out), "create_array");
-    for (size_t i = 0; i < P.size(); ++i)
-      check(napi_set_element(env, out, i, made[i] ? wrapTensor(env, bufs[i]) : makeNull(env)), "set_element");
+    check(napi_create_array_with_length(env, all.size(), &out), "create_array");
+    for (size_t k = 0; k < P.size(); ++k)
+      if (made[k]) check(napi_set_element(env, out, index[k], wrapTensor(env, bufs[k])), "set_element");
     return out;
   });
 }

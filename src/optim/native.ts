@@ -6,11 +6,14 @@ import { nativePart } from "../core/native-part.js";
 export interface OptimStepAddon {
   /** Per parameter: 0 without a gradient, 1 dense gradient, 2 sparse gradient. */
   optimGradKinds(params: Handle[]): Uint8Array;
-  /** One SGD step of params (their .grad); returns the momentum buffers it made (null where one existed). */
+  /**
+   * One SGD step of a group's params (their .grad; those without one are skipped). false: a gradient
+   * is sparse, nothing was done; else the momentum buffers it made, index-aligned (null: none made).
+   */
   optimSgd(
     params: Handle[], buffers: (Handle | null)[], lr: number, momentum: number, dampening: number,
     nesterov: boolean, weightDecay: number, maximize: boolean, foreach: boolean,
-  ): (Handle | null)[];
+  ): false | null | (Handle | null | undefined)[];
   /** One Adam/AdamW step of params that share a step count (hyper: see optim_step.cc). */
   optimAdam(
     params: Handle[], expAvgs: Handle[], expAvgSqs: Handle[], maxExpAvgSqs: Handle[] | null,

@@ -10,8 +10,6 @@ import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { optimNative } from "./native.js";
 
-const GRAD_DENSE = 1;
-const GRAD_SPARSE = 2;
 
 export interface SGDOptions {
   /** Required: here or positionally, new SGD(params, lr, { momentum }) as PyTorch's SGD(params, lr, momentum=...). */
@@ -65,32 +63,25 @@ export class SGD extends Optimizer<SGDGroup> {
     const loss = this.evalClosure(closure);
     noGrad(() =>
       scope(() => {
-        for (const g of this.paramGroups) {
-          const kinds = optimNative.optimGradKinds(g.params.map((p) => p._h));
-          if (kinds.includes(GRAD_SPARSE)) this.stepInTypeScript(g);
-          else this.stepNative(g, kinds);
-        }
+        for (const g of this.paramGroups) if (!this.stepNative(g)) this.stepInTypeScript(g);
       }),
     );
     return loss;
   }
 
   /**
-   * Dense gradients: the whole update in one native call (native/src/optim_step.cc, the same ATen
-   * operations as singleTensorSgd / multiTensorSgd below, without a crossing per operation).
+   * The whole update of a group in one native call (native/src/optim_step.cc: the same ATen
+   * operations as singleTensorSgd / multiTensorSgd below, without a crossing per operation; it
+   * skips parameters without a gradient). false, having done nothing, when a gradient is sparse.
    */
-  private stepNative(g: SGDGroup, kinds: Uint8Array): void {
-    const params: Tensor[] = [];
-    const bufs: (Handle | null)[] = [];
-    g.params.forEach((p, i) => {
-      if (kinds[i] !== GRAD_DENSE) return;
-      params.push(p);
-      if (g.momentum !== 0) bufs.push((this.stateOf(p).momentum_buffer as Tensor | null | undefined)?._h ?? null);
-    });
-    if (params.length === 0) return;
-    const made = optimNative.optimSgd(params.map((p) => p._h), bufs, g.lr, g.momentum, g.dampening, g.nesterov, g.weightDecay, g.maximize, g.foreach);
+  private stepNative(g: SGDGroup): boolean {
+    const params = g.params.map((p) => p._h);
+    const bufs = g.momentum === 0 ? [] : g.params.map((p) => (this.state.get(p)?.momentum_buffer as Tensor | null | undefined)?._h ?? null);
+    const made = optimNative.optimSgd(params, bufs, g.lr, g.momentum, g.dampening, g.nesterov, g.weightDecay, g.maximize, g.foreach);
+    if (made === false) return false;
     // new buffers (the first step) go to the state, which owns them
-    made.forEach((h, i) => void (h !== null && (this.stateOf(params[i]).momentum_buffer = persist(wrap(h)))));
+    made?.forEach((h, i) => void (h != null && (this.stateOf(g.params[i]).momentum_buffer = persist(wrap(h)))));
+    return true;
   }
 
   /** A group with a sparse gradient (an embedding's): the per-operation form, which takes them. */
