@@ -4,7 +4,8 @@
 Argument: a JSON object {threads, steps, reps, sizes: [shape, ...], cases: [name, ...]}.
 For each repetition and case: fresh parameters and fixed gradients (normal, seed 0), 3 warm-up
 steps, then `steps` timed optimiser steps; prints one JSON line per measurement:
-{"case": name, "rep": r, "ms_per_step": t}. Optimisers are built with PyTorch's defaults for the
+{"case": name, "rep": r, "ms_per_step": t, "cpu_ms_per_step": c} (c: the process's CPU time,
+user + system, all threads). Optimisers are built with PyTorch's defaults for the
 device ("X single": foreach=False, PyTorch's CPU default; "X foreach": foreach=True).
 """
 import json
@@ -36,8 +37,10 @@ for rep in range(cfg["reps"]):
         opt = MAKERS[name](P)
         for _ in range(3):
             opt.step()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         for _ in range(cfg["steps"]):
             opt.step()
         dt = (time.perf_counter() - t0) / cfg["steps"] * 1e3
-        print(json.dumps({"case": name, "rep": rep, "ms_per_step": dt}), flush=True)
+        dc = (time.process_time() - c0) / cfg["steps"] * 1e3
+        print(json.dumps({"case": name, "rep": rep, "ms_per_step": dt, "cpu_ms_per_step": dc}), flush=True)

@@ -8,7 +8,7 @@ static napi_value init(napi_env env, napi_value exports) {
     // the tables declared in common.h, in its order
     for (auto table : {tensorExports, dispatchExports, runtimeExports, allocatorExports, ampExports, cudaGraphExports,
                        distributedExports, jitExports, opRegistryExports, serializationExports, imageExports, autogradExports,
-                       aotiExports, runtimeStateExports, dlpackExports})
+                       aotiExports, runtimeStateExports, dlpackExports, optimStepExports})
       registerExports(env, exports, table());
     installCpuAllocator();
     return exports;

@@ -163,6 +163,7 @@ std::vector<Export> autogradExports();       // autograd.cc: torch.autograd
 std::vector<Export> aotiExports();           // aoti.cc: torch.aoti .pt2 packages (empty below libtorch 2.6)
 std::vector<Export> runtimeStateExports();   // runtime_state.cc: default dtype, determinism, RNG state
 std::vector<Export> dlpackExports();         // dlpack.cc: DLPack capsules
+std::vector<Export> optimStepExports();      // optim_step.cc: SGD and Adam(W) steps in one call
 // Installs the caching CPU allocator (cpu_allocator.cc) unless TSTORCH_CPU_ALLOCATOR=default.
 void installCpuAllocator();
 

@@ -13,6 +13,9 @@ import { Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { checkAdamLike, firstMoment } from "./adamax.js";
 import { pyPow, usesLerp } from "./scalar-math.js";
+import { optimNative } from "./native.js";
+
+const GRAD_SPARSE = 2;
 
 /** sqrt(bias_correction2) as the linked PyTorch computes it (math.sqrt in 1.13, `** 0.5` in 2). */
 function biasCorrection2Sqrt(bc2: number): number {
@@ -101,28 +104,63 @@ abstract class AdamBase extends Optimizer<AdamGroup> {
     noGrad(() =>
       scope(() => {
         for (const g of this.paramGroups) {
-          const t: AdamTensors = { params: [], grads: [], expAvgs: [], expAvgSqs: [], maxExpAvgSqs: [], steps: [], states: [] };
-          for (const p of g.params) {
-            const grad = p.grad;
-            if (grad === null) continue;
-            const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
-            if (g.amsgrad && state.max_exp_avg_sq == null) state.max_exp_avg_sq = persist(zerosLike(p));
-            t.params.push(p);
-            t.grads.push(grad);
-            t.expAvgs.push(state.exp_avg as Tensor);
-            t.expAvgSqs.push(state.exp_avg_sq as Tensor);
-            if (g.amsgrad) t.maxExpAvgSqs.push(state.max_exp_avg_sq as Tensor);
-            t.steps.push(this.countStep(state));
-            t.states.push(state);
-          }
+          const kinds = optimNative.optimGradKinds(g.params.map((p) => p._h));
+          const t = this.gather(g, kinds);
           const hyper = { ...g, decoupled: this.decoupled };
-          // capturable keeps its beta powers per parameter: the single-tensor form only
-          if (g.foreach && !g.capturable) multiTensorAdam(t, hyper);
-          else singleTensorAdam(t, hyper);
+          // capturable keeps its beta powers per parameter (the TypeScript single-tensor form); a
+          // sparse gradient goes there too, to fail as it always has
+          if (g.capturable || kinds.includes(GRAD_SPARSE)) {
+            t.grads = t.params.map((p) => p.grad!);
+            if (g.foreach && !g.capturable) multiTensorAdam(t, hyper);
+            else singleTensorAdam(t, hyper);
+          } else nativeAdam(t, hyper);
         }
       }),
     );
   }
+
+  /** The group's parameters that have a gradient, their state (made at the first step) and new step counts. */
+  private gather(g: AdamGroup, kinds: Uint8Array): AdamTensors {
+    const t: AdamTensors = { params: [], grads: [], expAvgs: [], expAvgSqs: [], maxExpAvgSqs: [], steps: [], states: [] };
+    g.params.forEach((p, i) => {
+      if (kinds[i] === 0) return;
+      const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
+      if (g.amsgrad && state.max_exp_avg_sq == null) state.max_exp_avg_sq = persist(zerosLike(p));
+      t.params.push(p);
+      t.expAvgs.push(state.exp_avg as Tensor);
+      t.expAvgSqs.push(state.exp_avg_sq as Tensor);
+      if (g.amsgrad) t.maxExpAvgSqs.push(state.max_exp_avg_sq as Tensor);
+      t.steps.push(this.countStep(state));
+      t.states.push(state);
+    });
+    return t;
+  }
+}
+
+/**
+ * Dense gradients, not capturable: the whole update in one native call per step count
+ * (native/src/optim_step.cc runs the ATen operations of singleTensorAdam / foreachAdamBatch below,
+ * without a crossing per operation). The bias corrections are computed here, as those do.
+ */
+function nativeAdam(t: AdamTensors, g: AdamHyper): void {
+  const [beta1, beta2] = g.betas;
+  for (const [step, idx] of byStep(t.steps)) {
+    const biasCorrection1 = 1 - pyPow(beta1, step);
+    const biasCorrection2 = 1 - pyPow(beta2, step);
+    const stepSize = g.lr / biasCorrection1;
+    optimNative.optimAdam(
+      handles(t.params, idx), handles(t.expAvgs, idx), handles(t.expAvgSqs, idx), g.amsgrad ? handles(t.maxExpAvgSqs, idx) : null,
+      [g.lr, beta1, beta2, g.eps, g.weightDecay, stepSize, biasCorrection2Sqrt(biasCorrection2), g.decoupled, g.amsgrad, g.maximize, usesLerp()],
+      g.foreach,
+    );
+  }
+}
+
+/** Parameter indices grouped by step count (one group unless parameters joined at different steps). */
+function byStep(steps: number[]): Map<number, number[]> {
+  const batches = new Map<number, number[]>();
+  steps.forEach((s, i) => void (batches.get(s) ?? batches.set(s, []).get(s)!).push(i));
+  return batches;
 }
 
 /** PyTorch's _single_tensor_adam / _single_tensor_adamw: one parameter at a time, its temporaries freed after it. */
@@ -174,9 +212,7 @@ const handles = (ts: Tensor[], idx: number[]): Handle[] => idx.map((i) => ts[i].
  * parameters joined the optimiser at different steps). The same kernels as the single-tensor form.
  */
 function multiTensorAdam(t: AdamTensors, g: AdamHyper): void {
-  const batches = new Map<number, number[]>();
-  t.steps.forEach((s, i) => void (batches.get(s) ?? batches.set(s, []).get(s)!).push(i));
-  for (const [step, idx] of batches) {
+  for (const [step, idx] of byStep(t.steps)) {
     const temps: Handle[] = [];
     try {
       const fresh = (hs: Handle[]): Handle[] => (temps.push(...hs), hs);

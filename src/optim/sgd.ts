@@ -8,6 +8,8 @@ import { persist, scope } from "../core/scope.js";
 import { Tensor, wrap } from "../core/tensor.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { Closure, isSparse, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
+import { optimNative } from "./native.js";
+
 
 export interface SGDOptions {
   /** Required: here or positionally, new SGD(params, lr, { momentum }) as PyTorch's SGD(params, lr, momentum=...). */
@@ -61,23 +63,41 @@ export class SGD extends Optimizer<SGDGroup> {
     const loss = this.evalClosure(closure);
     noGrad(() =>
       scope(() => {
-        for (const g of this.paramGroups) {
-          const t: SGDTensors = { params: [], grads: [], momentumBuffers: [] };
-          for (const p of g.params) {
-            const grad = p.grad;
-            if (grad === null) continue;
-            t.params.push(p);
-            t.grads.push(grad);
-            if (g.momentum !== 0) t.momentumBuffers.push((this.stateOf(p).momentum_buffer as Tensor | null | undefined) ?? null);
-          }
-          if (g.foreach) multiTensorSgd(t, g);
-          else singleTensorSgd(t, g);
-          // new buffers (the first step) go to the state, which owns them
-          if (g.momentum !== 0) t.params.forEach((p, i) => (this.stateOf(p).momentum_buffer = t.momentumBuffers[i]));
-        }
+        for (const g of this.paramGroups) if (!this.stepNative(g)) this.stepInTypeScript(g);
       }),
     );
     return loss;
+  }
+
+  /**
+   * The whole update of a group in one native call (native/src/optim_step.cc: the same ATen
+   * operations as singleTensorSgd / multiTensorSgd below, without a crossing per operation; it
+   * skips parameters without a gradient). false, having done nothing, when a gradient is sparse.
+   */
+  private stepNative(g: SGDGroup): boolean {
+    const params = g.params.map((p) => p._h);
+    const bufs = g.momentum === 0 ? [] : g.params.map((p) => (this.state.get(p)?.momentum_buffer as Tensor | null | undefined)?._h ?? null);
+    const made = optimNative.optimSgd(params, bufs, g.lr, g.momentum, g.dampening, g.nesterov, g.weightDecay, g.maximize, g.foreach);
+    if (made === false) return false;
+    // new buffers (the first step) go to the state, which owns them
+    made?.forEach((h, i) => void (h != null && (this.stateOf(g.params[i]).momentum_buffer = persist(wrap(h)))));
+    return true;
+  }
+
+  /** A group with a sparse gradient (an embedding's): the per-operation form, which takes them. */
+  private stepInTypeScript(g: SGDGroup): void {
+    const t: SGDTensors = { params: [], grads: [], momentumBuffers: [] };
+    for (const p of g.params) {
+      const grad = p.grad;
+      if (grad === null) continue;
+      t.params.push(p);
+      t.grads.push(grad);
+      if (g.momentum !== 0) t.momentumBuffers.push((this.stateOf(p).momentum_buffer as Tensor | null | undefined) ?? null);
+    }
+    if (g.foreach) multiTensorSgd(t, g);
+    else singleTensorSgd(t, g);
+    // new buffers (the first step) go to the state, which owns them
+    if (g.momentum !== 0) t.params.forEach((p, i) => (this.stateOf(p).momentum_buffer = t.momentumBuffers[i]));
   }
 }
 
