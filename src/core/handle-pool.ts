@@ -3,6 +3,7 @@
 // (native callInto). A disposed Tensor object gets the shared DEAD handle, so any later use of it
 // still fails with "used after dispose", and its own handle goes to the pool.
 import { Handle, native } from "./native.js";
+import { MISSING_BASE, missingOverload } from "./op-ids.js";
 
 const pool: Handle[] = [];
 /** More than a training step's worth of temporaries is not needed: the rest go to the collector. */
@@ -17,11 +18,18 @@ export const DEAD: Handle = (() => {
 
 /** native.call, with a recycled handle for a single-tensor result when one is free. */
 export function callPooled(id: number, ...args: unknown[]): any {
+  if (id >= MISSING_BASE) throw missingOverload(id);
   const h = pool.pop();
   if (h === undefined) return native.call(id, ...args);
   const r = native.callInto(h, id, ...args);
   if (r !== h) pool.push(h); // not a single tensor: the handle stays free
   return r;
+}
+
+/** native.callInPlace (the op writes its first argument; no handle is made), naming an overload this libtorch lacks. */
+export function callInPlace(id: number, ...args: unknown[]): void {
+  if (id >= MISSING_BASE) throw missingOverload(id);
+  native.callInPlace(id, ...args);
 }
 
 function recycle(h: Handle): void {
