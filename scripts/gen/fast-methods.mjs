@@ -128,3 +128,22 @@ export function fastMethod(jsName, overloads, idOf) {
   const params = Array.from({ length: maxArgs }, (_, i) => `a${i}`).join(", ");
   return `function ${paramName(jsName)}(${params}) {\n${branches.join("\n")}\n    return callAten(${JSON.stringify(overloads[0].schema.name)}, [...arguments], this);\n  }`;
 }
+
+/** src/generated/tensor-methods.js: every [method, operator, fast implementation or null], installed on Tensor. */
+export function tensorMethodsJs(HEADER, idVars, methodTable) {
+  return `${HEADER}import { callAten, callInPlace, callPooled, installMethods, isInts, opId, wrap, wrapAll } from "../core/aten-runtime.js";
+import { Tensor } from "../core/tensor.js";
+
+// Dispatcher ids of the overloads that the fast paths call, each resolved at its first call.
+let ${idVars.map(([v]) => `${v} = -1`).join(", ") || "unused = -1"};
+
+/**
+ * [method name, ATen operator, implementation]; installMethods skips the members that Tensor defines
+ * itself. An implementation checks plain arguments inline and calls one overload by its id, and binds
+ * anything else generically (scripts/gen/fast-methods.mjs); null: always generically.
+ */
+installMethods(Tensor, [
+${methodTable.map(([js, n, fast]) => `  [${JSON.stringify(js)}, ${JSON.stringify(n)}, ${fast === null ? "null" : fast}],`).join("\n")}
+]);
+`;
+}

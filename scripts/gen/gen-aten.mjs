@@ -26,7 +26,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { handWrittenTensorMembers } from "./class-members.mjs";
-import { fastMethod } from "./fast-methods.mjs";
+import { fastMethod, tensorMethodsJs } from "./fast-methods.mjs";
 import { camel, idKeyClashes, key, paramName, RESERVED } from "./names.mjs";
 import { withDocsSection } from "./operators-doc.mjs";
 import { readPlacement } from "./placement.mjs";
@@ -343,21 +343,7 @@ ${methods.join("\n")}
   }
 }
 `);
-files.set("tensor-methods.js", `${HEADER}import { callAten, callInPlace, callPooled, installMethods, isInts, opId, wrap, wrapAll } from "../core/aten-runtime.js";
-import { Tensor } from "../core/tensor.js";
-
-// Dispatcher ids of the overloads that the fast paths call, each resolved at its first call.
-let ${idVars.map(([v]) => `${v} = -1`).join(", ") || "unused = -1"};
-
-/**
- * [method name, ATen operator, implementation]; installMethods skips the members that Tensor defines
- * itself. An implementation checks plain arguments inline and calls one overload by its id, and binds
- * anything else generically (scripts/gen/fast-methods.mjs); null: always generically.
- */
-installMethods(Tensor, [
-${methodTable.map(([js, n, fast]) => `  [${JSON.stringify(js)}, ${JSON.stringify(n)}, ${fast === null ? "null" : fast}],`).join("\n")}
-]);
-`);
+files.set("tensor-methods.js", tensorMethodsJs(HEADER, idVars, methodTable));
 const returnNames = [];
 for (const name of names) {
   for (const { schema } of byName.get(name)) {
