@@ -111,7 +111,7 @@ describe("the generator", () => {
         };
         visit(sf);
       }
-      assert.ok(expected.size > 150, `${dir}: ${expected.size} members`);
+      assert.ok(expected.size > 100, `${dir}: ${expected.size} members`); // (the scan finds them: 123 once the one-overload forwarders became generated)
       // a root with only dist/ (an installed package) reads the .d.ts files
       const root = dir === "src" ? ROOT : mkdtempSync(join(tmpdir(), "tstorch-members-"));
       if (root !== ROOT) symlinkSync(join(ROOT, "dist"), join(root, "dist"));

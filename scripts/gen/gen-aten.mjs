@@ -26,7 +26,8 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { handWrittenTensorMembers } from "./class-members.mjs";
-import { camel, key, paramName, RESERVED } from "./names.mjs";
+import { fastMethod, tensorMethodsJs } from "./fast-methods.mjs";
+import { camel, idKeyClashes, key, paramName, RESERVED } from "./names.mjs";
 import { withDocsSection } from "./operators-doc.mjs";
 import { readPlacement } from "./placement.mjs";
 import { parseSchema } from "./schema.mjs";
@@ -217,6 +218,8 @@ for (const text of registry) {
   byName.set(schema.name, list);
 }
 const names = [...byName.keys()].sort();
+const clashes = idKeyClashes(new Map(names.map((n) => [n, byName.get(n).map((o) => o.schema.overload)])));
+if (clashes.length > 0) console.error(`gen-aten: ids.NAME_OVERLOAD (src/core/op-ids.ts) cannot name these overloads: ${clashes.join("; ")}`);
 
 const MODULE_PREFIX = { fft: "fft_", linalg: "linalg_", special: "special_", sparse: "sparse_", nested: "nested_" };
 const MODULE_FILES = { "": "functions", nn: "nn-functions", fft: "fft", linalg: "linalg", special: "special", sparse: "sparse", nested: "nested" };
@@ -225,7 +228,9 @@ const overloadTypes = []; // aten-overloads.d.ts
 const atenOps = []; // the AtenOps interface
 const modules = new Map(Object.keys(MODULE_FILES).map((m) => [m, { js: [], dts: [] }]));
 const methods = []; // interface lines
-const methodTable = []; // [jsName, atenName]
+const methodTable = []; // [jsName, atenName, fast method text or null]
+const idVars = []; // [variable, atenName, overload]: the lazily resolved ids of the fast methods
+const counts_fast = { methods: 0 };
 const counts = { names: 0, overloads: 0, callable: 0, functions: 0, methods: 0 };
 const typeName = (s) => `${s.name}$${s.overload || "default"}`;
 
@@ -281,7 +286,13 @@ for (const name of names) {
   if (sigs.length > 0) {
     const js = camel(name);
     counts.methods++;
-    methodTable.push([js, name]);
+    const fast = handWritten.has(js) ? null : fastMethod(js, list, (s) => {
+      const v = `i${idVars.length}`;
+      idVars.push([v, s.name, s.overload]);
+      return `(${v} >= 0 ? ${v} : (${v} = opId(${JSON.stringify(s.name)}, ${JSON.stringify(s.overload)})))`;
+    });
+    if (fast !== null) counts_fast.methods++;
+    methodTable.push([js, name, fast]);
     if (!handWritten.has(js)) {
       for (const { o, sig } of sigs) for (const t of sig.texts) methods.push(`    /** aten::${o.text} */\n    ${key(js)}${t};`);
     }
@@ -332,14 +343,7 @@ ${methods.join("\n")}
   }
 }
 `);
-files.set("tensor-methods.js", `${HEADER}import { installMethods } from "../core/aten-runtime.js";
-import { Tensor } from "../core/tensor.js";
-
-/** [method name, ATen operator]; installMethods skips the members that Tensor defines itself. */
-installMethods(Tensor, [
-${methodTable.map(([js, n]) => `  [${JSON.stringify(js)}, ${JSON.stringify(n)}],`).join("\n")}
-]);
-`);
+files.set("tensor-methods.js", tensorMethodsJs(HEADER, idVars, methodTable));
 const returnNames = [];
 for (const name of names) {
   for (const { schema } of byName.get(name)) {
@@ -390,4 +394,4 @@ if (check && stale.length > 0) {
 }
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.error(`gen-aten: libtorch ${libtorch}: ${counts.names} operators, ${counts.callable}/${counts.overloads} overloads callable, ` +
-  `${counts.functions} functions, ${counts.methods} methods${check ? " (up to date)" : ""} in ${seconds} s`);
+  `${counts.functions} functions, ${counts.methods} methods (${counts_fast.methods} with a fast path)${check ? " (up to date)" : ""} in ${seconds} s`);

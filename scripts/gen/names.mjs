@@ -21,3 +21,26 @@ export function paramName(s) {
 export function key(s) {
   return /^[A-Za-z_$][\w$]*$/.test(s) ? s : JSON.stringify(s);
 }
+
+/**
+ * The keys of src/core/op-ids.ts (`add_Tensor` for aten::add.Tensor, `neg` for aten::neg) that it
+ * would not read back as their own overload, as it splits them (the whole key as a name first, then
+ * at each `_` from the left): "key: a.b, not c.d" for each; [] when every key is unambiguous.
+ */
+export function idKeyClashes(overloadsByName) {
+  const has = (name, overload) => overloadsByName.get(name)?.includes(overload) ?? false;
+  const split = (k) => {
+    if (has(k, "")) return [k, ""];
+    for (let i = k.indexOf("_", 1); i > 0; i = k.indexOf("_", i + 1)) if (has(k.slice(0, i), k.slice(i + 1))) return [k.slice(0, i), k.slice(i + 1)];
+    return null;
+  };
+  const clashes = [];
+  for (const [name, overloads] of overloadsByName) {
+    for (const o of overloads) {
+      const k = o ? `${name}_${o}` : name;
+      const [n2, o2] = split(k);
+      if (n2 !== name || o2 !== o) clashes.push(`${k}: ${name}.${o}, read as ${n2}.${o2}`);
+    }
+  }
+  return clashes;
+}

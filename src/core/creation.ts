@@ -4,8 +4,15 @@ import { DType, dtypeCode, dtypeOfTypedArray } from "./dtype.js";
 import { DeviceLike, deviceString } from "./device.js";
 import { callPooled } from "./handle-pool.js";
 import { native } from "./native.js";
-import { K } from "./op-ids.js";
+import { opIds } from "./op-ids.js";
 import { Scalar, Shape, Tensor, wrap } from "./tensor.js";
+
+// the overloads called by id below (src/core/op-ids.ts)
+const aten = opIds(
+  "zeros", "ones", "empty_memory_format", "full", "rand", "randn", "randint_low", "randperm", "arange_start_step",
+  "linspace", "eye", "eye_m", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "cat",
+  "stack", "where_self"
+);
 
 export interface TensorOptions {
   dtype?: DType;
@@ -176,36 +183,36 @@ function shapeAndOptions(args: ShapeArgs): [number[], TensorOptions] {
 
 export function zeros(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions(args);
-  return grad(wrap(call(K.zeros, [...shape], ...factoryArgs(opts))), opts);
+  return grad(wrap(call(aten.zeros, [...shape], ...factoryArgs(opts))), opts);
 }
 export function ones(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions(args);
-  return grad(wrap(call(K.ones, [...shape], ...factoryArgs(opts))), opts);
+  return grad(wrap(call(aten.ones, [...shape], ...factoryArgs(opts))), opts);
 }
 export function empty(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions(args);
-  return grad(wrap(call(K.empty, [...shape], ...factoryArgs(opts), null)), opts);
+  return grad(wrap(call(aten.empty_memory_format, [...shape], ...factoryArgs(opts), null)), opts);
 }
 /** Filled with `value`; the dtype follows the value (int64 for whole numbers) unless given. */
 export function full(shape: Shape, value: Scalar, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.full, [...shape], value, ...factoryArgs(opts))), opts);
+  return grad(wrap(call(aten.full, [...shape], value, ...factoryArgs(opts))), opts);
 }
 export function rand(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions(args);
-  return grad(wrap(call(K.rand, [...shape], ...factoryArgs(opts))), opts);
+  return grad(wrap(call(aten.rand, [...shape], ...factoryArgs(opts))), opts);
 }
 export function randn(...args: ShapeArgs): Tensor {
   const [shape, opts] = shapeAndOptions(args);
-  return grad(wrap(call(K.randn, [...shape], ...factoryArgs(opts))), opts);
+  return grad(wrap(call(aten.randn, [...shape], ...factoryArgs(opts))), opts);
 }
 /** Integers in [low, high); `randint(high, shape)` or `randint(low, high, shape)`. */
 export function randint(low: number, high: number | Shape, shape?: Shape | TensorOptions, opts: TensorOptions = {}): Tensor {
   if (typeof high !== "number") return randint(0, low, high, (shape as TensorOptions | undefined) ?? {});
   const o = { dtype: "int64" as DType, ...opts };
-  return wrap(call(K.randint_low, low, high, [...(shape as Shape)], ...factoryArgs(o)));
+  return wrap(call(aten.randint_low, low, high, [...(shape as Shape)], ...factoryArgs(o)));
 }
 export function randperm(n: number, opts: TensorOptions = {}): Tensor {
-  return wrap(call(K.randperm, n, ...factoryArgs({ dtype: "int64", ...opts })));
+  return wrap(call(aten.randperm, n, ...factoryArgs({ dtype: "int64", ...opts })));
 }
 /**
  * `arange(end)`, `arange(start, end, step?)`, each optionally followed by the options; int64 when
@@ -223,45 +230,45 @@ export function arange(start: number, endOrOpts?: number | TensorOptions, stepOr
   if (typeof stepOrOpts === "object") opts = stepOrOpts;
   else if (stepOrOpts !== undefined) step = stepOrOpts;
   const [s, e] = end === undefined ? [0, start] : [start, end];
-  return grad(wrap(call(K.arange_start_step, s, e, step, ...factoryArgs(opts))), opts);
+  return grad(wrap(call(aten.arange_start_step, s, e, step, ...factoryArgs(opts))), opts);
 }
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.linspace, { tstorchFloat: start }, { tstorchFloat: end }, steps, ...factoryArgs(opts))), opts);
+  return grad(wrap(call(aten.linspace, { tstorchFloat: start }, { tstorchFloat: end }, steps, ...factoryArgs(opts))), opts);
 }
 export function eye(n: number, m?: number, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(m === undefined ? call(K.eye, n, ...factoryArgs(opts)) : call(K.eye_m, n, m, ...factoryArgs(opts))), opts);
+  return grad(wrap(m === undefined ? call(aten.eye, n, ...factoryArgs(opts)) : call(aten.eye_m, n, m, ...factoryArgs(opts))), opts);
 }
 
 function likeArgs(opts: TensorOptions): [number | null, null, string | null, null, null] {
   return [...factoryArgs(opts), null];
 }
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.zeros_like, t._h, ...likeArgs(opts))), opts);
+  return grad(wrap(call(aten.zeros_like, t._h, ...likeArgs(opts))), opts);
 }
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.ones_like, t._h, ...likeArgs(opts))), opts);
+  return grad(wrap(call(aten.ones_like, t._h, ...likeArgs(opts))), opts);
 }
 export function emptyLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.empty_like, t._h, ...likeArgs(opts))), opts);
+  return grad(wrap(call(aten.empty_like, t._h, ...likeArgs(opts))), opts);
 }
 export function fullLike(t: Tensor, value: Scalar, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.full_like, t._h, value, ...likeArgs(opts))), opts);
+  return grad(wrap(call(aten.full_like, t._h, value, ...likeArgs(opts))), opts);
 }
 export function randLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.rand_like, t._h, ...likeArgs(opts))), opts);
+  return grad(wrap(call(aten.rand_like, t._h, ...likeArgs(opts))), opts);
 }
 export function randnLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return grad(wrap(call(K.randn_like, t._h, ...likeArgs(opts))), opts);
+  return grad(wrap(call(aten.randn_like, t._h, ...likeArgs(opts))), opts);
 }
 
 // ---------------------------------------------------------------- joining
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return wrap(call(K.cat, tensors.map((t) => t._h), dim));
+  return wrap(call(aten.cat, tensors.map((t) => t._h), dim));
 }
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return wrap(call(K.stack, tensors.map((t) => t._h), dim));
+  return wrap(call(aten.stack, tensors.map((t) => t._h), dim));
 }
 /** Elementwise `cond ? a : b` (PyTorch's torch.where). */
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  return wrap(call(K.where_self, cond._h, a._h, b._h));
+  return wrap(call(aten.where_self, cond._h, a._h, b._h));
 }

@@ -1,14 +1,21 @@
 // torch.nn.functional, camelCased. Thin calls into libtorch's own kernels.
 import { callPooled } from "./handle-pool.js";
 import { native } from "./native.js";
-import { K } from "./op-ids.js";
+import { opIds } from "./op-ids.js";
 import { checkClassTargets, Reduction, reductionCode, Tensor, wrap } from "./tensor.js";
+
+// the overloads called by id below (src/core/op-ids.ts)
+const aten = opIds(
+  "linear", "conv2d", "conv_transpose2d_input", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout",
+  "batch_norm", "layer_norm", "cross_entropy_loss", "nll_loss_nd", "mse_loss", "l1_loss",
+  "binary_cross_entropy_with_logits"
+);
 
 const call = callPooled;
 type IntOrPair = number | readonly number[];
 
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return wrap(call(K.linear, x._h, weight._h, bias ? bias._h : null));
+  return wrap(call(aten.linear, x._h, weight._h, bias ? bias._h : null));
 }
 
 export interface Conv2dOptions {
@@ -34,13 +41,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: Conv2
       // uneven: pad the extra row/column on the bottom/right like PyTorch, then convolve unpadded
       const padded = x.pad([Math.floor(total[1] / 2), Math.ceil(total[1] / 2), Math.floor(total[0] / 2), Math.ceil(total[0] / 2)]);
       try {
-        return wrap(call(K.conv2d, padded._h, weight._h, bias ? bias._h : null, o.stride ?? 1, 0, o.dilation ?? 1, o.groups ?? 1));
+        return wrap(call(aten.conv2d, padded._h, weight._h, bias ? bias._h : null, o.stride ?? 1, 0, o.dilation ?? 1, o.groups ?? 1));
       } finally {
         padded.dispose();
       }
     }
   }
-  return wrap(call(K.conv2d, x._h, weight._h, bias ? bias._h : null, o.stride ?? 1, padding, o.dilation ?? 1, o.groups ?? 1));
+  return wrap(call(aten.conv2d, x._h, weight._h, bias ? bias._h : null, o.stride ?? 1, padding, o.dilation ?? 1, o.groups ?? 1));
 }
 
 export interface ConvTranspose2dOptions {
@@ -53,7 +60,7 @@ export interface ConvTranspose2dOptions {
 
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvTranspose2dOptions = {}): Tensor {
   return wrap(
-    call(K.conv_transpose2d, x._h, weight._h, bias ? bias._h : null, o.stride ?? 1, o.padding ?? 0, o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1),
+    call(aten.conv_transpose2d_input, x._h, weight._h, bias ? bias._h : null, o.stride ?? 1, o.padding ?? 0, o.outputPadding ?? 0, o.groups ?? 1, o.dilation ?? 1),
   );
 }
 
@@ -64,13 +71,13 @@ export interface Pool2dOptions {
   ceilMode?: boolean;
 }
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, o: Pool2dOptions = {}): Tensor {
-  return wrap(call(K.max_pool2d, x._h, kernelSize, o.stride ?? [], o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false));
+  return wrap(call(aten.max_pool2d, x._h, kernelSize, o.stride ?? [], o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false));
 }
 export function avgPool2d(x: Tensor, kernelSize: IntOrPair, o: Omit<Pool2dOptions, "dilation"> & { countIncludePad?: boolean } = {}): Tensor {
-  return wrap(call(K.avg_pool2d, x._h, kernelSize, o.stride ?? [], o.padding ?? 0, o.ceilMode ?? false, o.countIncludePad ?? true, null));
+  return wrap(call(aten.avg_pool2d, x._h, kernelSize, o.stride ?? [], o.padding ?? 0, o.ceilMode ?? false, o.countIncludePad ?? true, null));
 }
 export function adaptiveAvgPool2d(x: Tensor, outputSize: IntOrPair): Tensor {
-  return wrap(call(K.adaptive_avg_pool2d, x._h, outputSize));
+  return wrap(call(aten.adaptive_avg_pool2d, x._h, outputSize));
 }
 
 export const relu = (x: Tensor): Tensor => x.relu();
@@ -81,7 +88,7 @@ export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (p < 0 || p > 1) throw new Error(`tstorch: dropout probability has to be between 0 and 1, but got ${p}`);
-  return wrap(call(K.dropout, x._h, p, training));
+  return wrap(call(aten.dropout, x._h, p, training));
 }
 
 export interface BatchNormOptions {
@@ -94,12 +101,12 @@ export interface BatchNormOptions {
 /** Batch normalisation; in training mode the running statistics are updated in place. */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
   return wrap(
-    call(K.batch_norm, x._h, o.weight ? o.weight._h : null, o.bias ? o.bias._h : null, runningMean ? runningMean._h : null,
+    call(aten.batch_norm, x._h, o.weight ? o.weight._h : null, o.bias ? o.bias._h : null, runningMean ? runningMean._h : null,
       runningVar ? runningVar._h : null, o.training ?? false, o.momentum ?? 0.1, o.eps ?? 1e-5, true),
   );
 }
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  return wrap(call(K.layer_norm, x._h, [...normalizedShape], weight ? weight._h : null, bias ? bias._h : null, eps, true));
+  return wrap(call(aten.layer_norm, x._h, [...normalizedShape], weight ? weight._h : null, bias ? bias._h : null, eps, true));
 }
 
 export interface LossOptions {
@@ -114,22 +121,22 @@ export interface CrossEntropyOptions extends LossOptions {
 export function crossEntropy(input: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
   checkClassTargets("crossEntropy", input, target, true);
   return wrap(
-    call(K.cross_entropy_loss, input._h, target._h, o.weight ? o.weight._h : null, reductionCode(o.reduction ?? "mean"),
+    call(aten.cross_entropy_loss, input._h, target._h, o.weight ? o.weight._h : null, reductionCode(o.reduction ?? "mean"),
       o.ignoreIndex ?? -100, o.labelSmoothing ?? 0),
   );
 }
 export function nllLoss(input: Tensor, target: Tensor, o: Omit<CrossEntropyOptions, "labelSmoothing"> = {}): Tensor {
   checkClassTargets("nllLoss", input, target, false);
-  return wrap(call(K.nll_loss_nd, input._h, target._h, o.weight ? o.weight._h : null, reductionCode(o.reduction ?? "mean"), o.ignoreIndex ?? -100));
+  return wrap(call(aten.nll_loss_nd, input._h, target._h, o.weight ? o.weight._h : null, reductionCode(o.reduction ?? "mean"), o.ignoreIndex ?? -100));
 }
 export function mseLoss(input: Tensor, target: Tensor, o: LossOptions = {}): Tensor {
-  return wrap(call(K.mse_loss, input._h, target._h, reductionCode(o.reduction ?? "mean")));
+  return wrap(call(aten.mse_loss, input._h, target._h, reductionCode(o.reduction ?? "mean")));
 }
 export function l1Loss(input: Tensor, target: Tensor, o: LossOptions = {}): Tensor {
-  return wrap(call(K.l1_loss, input._h, target._h, reductionCode(o.reduction ?? "mean")));
+  return wrap(call(aten.l1_loss, input._h, target._h, reductionCode(o.reduction ?? "mean")));
 }
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, o: LossOptions = {}): Tensor {
-  return wrap(call(K.binary_cross_entropy_with_logits, input._h, target._h, null, null, reductionCode(o.reduction ?? "mean")));
+  return wrap(call(aten.binary_cross_entropy_with_logits, input._h, target._h, null, null, reductionCode(o.reduction ?? "mean")));
 }
 
 // every ATen operator of PyTorch's torch._C._nn (mseLoss, softplus, upsampleBilinear2d, ...), typed

@@ -3,6 +3,7 @@
 // (native callInto). A disposed Tensor object gets the shared DEAD handle, so any later use of it
 // still fails with "used after dispose", and its own handle goes to the pool.
 import { Handle, native } from "./native.js";
+import { MISSING_BASE, missingOverload } from "./op-ids.js";
 
 const pool: Handle[] = [];
 /** More than a training step's worth of temporaries is not needed: the rest go to the collector. */
@@ -26,6 +27,7 @@ let lastResultDeferrable = false;
 
 /** native.call, with a recycled handle for a single-tensor result when one is free. */
 export function callPooled(id: number, ...args: unknown[]): any {
+  if (id >= MISSING_BASE) throw missingOverload(id);
   const wasParked = parked;
   const h = wasParked ?? pool.pop();
   if (h === undefined) return native.call(id, ...args);
@@ -52,6 +54,12 @@ export function takeDeferrable(): boolean {
 export function parkHandle(h: Handle): void {
   if (parked !== null) releaseHandle(parked);
   parked = h;
+}
+
+/** native.callInPlace (the op writes its first argument; no handle is made), naming an overload this libtorch lacks. */
+export function callInPlace(id: number, ...args: unknown[]): void {
+  if (id >= MISSING_BASE) throw missingOverload(id);
+  native.callInPlace(id, ...args);
 }
 
 function recycle(h: Handle): void {

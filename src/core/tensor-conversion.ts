@@ -5,11 +5,14 @@ import { DeviceLike, Device, deviceString, isDeviceString } from "./device.js";
 import { callPooled } from "./handle-pool.js";
 import type { Handle } from "./native.js";
 import { native } from "./native.js";
-import { K } from "./op-ids.js";
+import { opIds } from "./op-ids.js";
 import { memoryFormatCode, Tensor, wrap, type MemoryFormat, type TensorData } from "./tensor.js";
 import { tensorHandle } from "./tensor-args.js";
 import { transferableOf, type TransferableTensor } from "./transfer.js";
 import { tensor, type NestedArray } from "./creation.js";
+
+// the overloads called by id below (src/core/op-ids.ts)
+const aten = opIds("to_other", "to_dtype_layout", "clone", "contiguous");
 
 export interface ToOptions {
   dtype?: DType;
@@ -30,7 +33,7 @@ export class TensorConversion {
 
   /** `t.to("cuda")`, `t.to("float64")`, `t.to(other)`, `t.to({ device, dtype })`. */
   to(target: DeviceLike | DType | Tensor | ToOptions, opts: Omit<ToOptions, "dtype" | "device"> = {}): Tensor {
-    if (target instanceof Tensor) return wrap(callPooled(K.to_other, this._h, tensorHandle(target, "target", "to"), opts.nonBlocking, opts.copy));
+    if (target instanceof Tensor) return wrap(callPooled(aten.to_other, this._h, tensorHandle(target, "target", "to"), opts.nonBlocking, opts.copy));
     let o: ToOptions;
     if (typeof target === "string" && isDTypeName(target)) o = { dtype: target as DType, ...opts };
     else if (typeof target === "string" && !isDeviceString(target.trim())) {
@@ -39,7 +42,7 @@ export class TensorConversion {
     else o = { ...target, ...opts };
     return wrap(
       callPooled(
-        K.to_dtype_layout, this._h,
+        aten.to_dtype_layout, this._h,
         o.dtype === undefined ? null : dtypeCode(o.dtype), null,
         o.device === undefined ? null : deviceString(o.device), null,
         o.nonBlocking ?? false, o.copy ?? false,
@@ -77,10 +80,10 @@ export class TensorConversion {
     return this.to({ dtype: named, device: cuda ? (this.device.type === "cuda" ? this.device : "cuda") : "cpu" });
   }
   clone(memoryFormat?: MemoryFormat): Tensor {
-    return wrap(callPooled(K.clone, this._h, memoryFormat === undefined ? null : memoryFormatCode(memoryFormat)));
+    return wrap(callPooled(aten.clone, this._h, memoryFormat === undefined ? null : memoryFormatCode(memoryFormat)));
   }
   contiguous(memoryFormat: MemoryFormat = "contiguous"): Tensor {
-    return wrap(callPooled(K.contiguous, this._h, memoryFormatCode(memoryFormat)));
+    return wrap(callPooled(aten.contiguous, this._h, memoryFormatCode(memoryFormat)));
   }
   /**
    * PyTorch's `t.new_tensor(data)`: a new tensor of `data` with this tensor's dtype and device unless

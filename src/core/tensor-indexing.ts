@@ -1,11 +1,15 @@
 // Tensor shapes and indexing (tch-rs's src/tensor/index.rs): views, selection, splitting, unique.
-import { callPooled } from "./handle-pool.js";
+import { callInPlace, callPooled } from "./handle-pool.js";
 import { native, type Handle } from "./native.js";
-import { K } from "./op-ids.js";
+import { opIds } from "./op-ids.js";
 import { wrap, type Shape, type Tensor } from "./tensor.js";
 import { dims, optionalHandles, shapeArgs, tensorHandle, wrapAll } from "./tensor-args.js";
 
-const callInPlace = native.callInPlace;
+// the overloads called by id below (src/core/op-ids.ts)
+const aten = opIds(
+  "reshape", "view", "permute", "expand", "repeat", "index_Tensor", "index_put_", "split_Tensor", "split_with_sizes",
+  "flip", "constant_pad_nd", "one_hot", "resize_", "_unique2", "unique_dim", "unique_consecutive"
+);
 
 export interface UniqueOptions {
   /** Sort the unique elements ascending (default true). */
@@ -21,49 +25,35 @@ export class TensorIndexing {
   declare _h: Handle;
 
   // ---------------------------------------------------------------- shape
-  reshape(...shape: (number | Shape)[]): Tensor { return wrap(callPooled(K.reshape, this._h, shapeArgs(shape))); }
-  view(...shape: (number | Shape)[]): Tensor { return wrap(callPooled(K.view, this._h, shapeArgs(shape))); }
-  permute(...order: (number | Shape)[]): Tensor { return wrap(callPooled(K.permute, this._h, shapeArgs(order))); }
-  transpose(d0: number, d1: number): Tensor { return wrap(callPooled(K.transpose, this._h, d0, d1)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return wrap(callPooled(K.flatten, this._h, startDim, endDim)); }
-  squeeze(dim?: number): Tensor { return wrap(dim === undefined ? callPooled(K.squeeze, this._h) : callPooled(K.squeeze_dim, this._h, dim)); }
-  unsqueeze(dim: number): Tensor { return wrap(callPooled(K.unsqueeze, this._h, dim)); }
-  expand(...shape: (number | Shape)[]): Tensor { return wrap(callPooled(K.expand, this._h, shapeArgs(shape), false)); }
+  reshape(...shape: (number | Shape)[]): Tensor { return wrap(callPooled(aten.reshape, this._h, shapeArgs(shape))); }
+  view(...shape: (number | Shape)[]): Tensor { return wrap(callPooled(aten.view, this._h, shapeArgs(shape))); }
+  permute(...order: (number | Shape)[]): Tensor { return wrap(callPooled(aten.permute, this._h, shapeArgs(order))); }
+  expand(...shape: (number | Shape)[]): Tensor { return wrap(callPooled(aten.expand, this._h, shapeArgs(shape), false)); }
   expandAs(o: Tensor): Tensor { return this.expand(native.shape(tensorHandle(o, "other", "expandAs"))); }
-  repeat(...times: (number | Shape)[]): Tensor { return wrap(callPooled(K.repeat, this._h, shapeArgs(times))); }
-  narrow(dim: number, start: number, length: number): Tensor { return wrap(callPooled(K.narrow, this._h, dim, start, length)); }
-  select(dim: number, index: number): Tensor { return wrap(callPooled(K.select, this._h, dim, index)); }
-  /** Python's `t[..., start:end:step]` along `dim`. */
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-    return wrap(callPooled(K.slice, this._h, dim, start ?? null, end ?? null, step));
-  }
+  repeat(...times: (number | Shape)[]): Tensor { return wrap(callPooled(aten.repeat, this._h, shapeArgs(times))); }
   /** `t[i]` */
-  get(i: number): Tensor { return this.select(0, i); }
-  indexSelect(dim: number, index: Tensor): Tensor { return wrap(callPooled(K.index_select, this._h, dim, tensorHandle(index, "index", "indexSelect"))); }
-  gather(dim: number, index: Tensor): Tensor { return wrap(callPooled(K.gather, this._h, dim, tensorHandle(index, "index", "gather"), false)); }
+  get(i: number): Tensor { return (this as unknown as Tensor).select(0, i); }
   /** Advanced indexing `t[i0, i1, ...]` with index tensors (null for a full slice). */
   index(indices: readonly (Tensor | null)[]): Tensor {
-    return wrap(callPooled(K.index, this._h, optionalHandles(indices, "index")));
+    return wrap(callPooled(aten.index_Tensor, this._h, optionalHandles(indices, "index")));
   }
   indexPut_(indices: readonly (Tensor | null)[], values: Tensor, accumulate = false): this {
-    callInPlace(K.index_put_, this._h, optionalHandles(indices, "indexPut_"), tensorHandle(values, "values", "indexPut_"), accumulate);
+    callInPlace(aten.index_put_, this._h, optionalHandles(indices, "indexPut_"), tensorHandle(values, "values", "indexPut_"), accumulate);
     return this;
   }
   split(size: number | readonly number[], dim = 0): Tensor[] {
-    return wrapAll(typeof size === "number" ? callPooled(K.split, this._h, size, dim) : callPooled(K.split_with_sizes, this._h, [...size], dim));
+    return wrapAll(typeof size === "number" ? callPooled(aten.split_Tensor, this._h, size, dim) : callPooled(aten.split_with_sizes, this._h, [...size], dim));
   }
-  chunk(chunks: number, dim = 0): Tensor[] { return wrapAll(callPooled(K.chunk, this._h, chunks, dim)); }
-  unbind(dim = 0): Tensor[] { return wrapAll(callPooled(K.unbind, this._h, dim)); }
-  flip(dims_: number | readonly number[]): Tensor { return wrap(callPooled(K.flip, this._h, dims(dims_))); }
-  pad(pad: readonly number[], value = 0): Tensor { return wrap(callPooled(K.constant_pad_nd, this._h, [...pad], value)); }
-  oneHot(numClasses = -1): Tensor { return wrap(callPooled(K.one_hot, this._h, numClasses)); }
+  flip(dims_: number | readonly number[]): Tensor { return wrap(callPooled(aten.flip, this._h, dims(dims_))); }
+  pad(pad: readonly number[], value = 0): Tensor { return wrap(callPooled(aten.constant_pad_nd, this._h, [...pad], value)); }
+  oneHot(numClasses = -1): Tensor { return wrap(callPooled(aten.one_hot, this._h, numClasses)); }
 
   /**
    * PyTorch's `t.resize_(*sizes)`: this tensor takes the new shape in place, its storage grown as
    * needed (new elements uninitialised); `resize_(2, 3)` and `resize_([2, 3])` alike.
    */
   resize_(...size: (number | Shape)[]): this {
-    callInPlace(K.resize_, this._h, shapeArgs(size));
+    callInPlace(aten.resize_, this._h, shapeArgs(size));
     return this;
   }
 
@@ -83,7 +73,7 @@ export class TensorIndexing {
     const inverse = opts.returnInverse ?? false;
     const counts = opts.returnCounts ?? false;
     const dim = opts.dim ?? null;
-    const all = dim === null ? callPooled(K._unique2, this._h, sorted, inverse, counts) : callPooled(K.unique_dim, this._h, dim, sorted, inverse, counts);
+    const all = dim === null ? callPooled(aten._unique2, this._h, sorted, inverse, counts) : callPooled(aten.unique_dim, this._h, dim, sorted, inverse, counts);
     return asked(wrapAll(all), inverse, counts);
   }
   /**
@@ -98,7 +88,7 @@ export class TensorIndexing {
   uniqueConsecutive(opts: UniqueConsecutiveOptions = {}): Tensor | Tensor[] {
     const inverse = opts.returnInverse ?? false;
     const counts = opts.returnCounts ?? false;
-    return asked(wrapAll(callPooled(K.unique_consecutive, this._h, inverse, counts, opts.dim ?? null)), inverse, counts);
+    return asked(wrapAll(callPooled(aten.unique_consecutive, this._h, inverse, counts, opts.dim ?? null)), inverse, counts);
   }
 }
 

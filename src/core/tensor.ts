@@ -8,7 +8,7 @@ import { DType, dtypeName } from "./dtype.js";
 import { Device } from "./device.js";
 import { DEAD, callPooled, parkHandle, releaseHandle, takeDeferrable } from "./handle-pool.js";
 import { Handle, native } from "./native.js";
-import { K } from "./op-ids.js";
+import { opIds } from "./op-ids.js";
 import { track } from "./scope.js";
 import { ag } from "../autograd/native.js";
 import { handleFromTransferable, NOT_CLONEABLE, type TransferableTensorInput } from "./transfer.js";
@@ -18,6 +18,9 @@ import { TensorDisplay } from "./tensor-display.js";
 import { TensorIndexing } from "./tensor-indexing.js";
 import { TensorMath } from "./tensor-math.js";
 import { TensorReduction } from "./tensor-reduction.js";
+
+// the overloads called by id below (src/core/op-ids.ts)
+const aten = opIds("retains_grad", "detach");
 
 export type { ToOptions } from "./tensor-conversion.js";
 export { checkClassTargets, reductionCode, type Reduction } from "./reduction.js";
@@ -188,7 +191,7 @@ export class Tensor {
   }
   /** PyTorch's `t.retains_grad` (a property there too): whether a non-leaf keeps its .grad (retainGrad()). */
   get retainsGrad(): boolean {
-    return callPooled(K.retains_grad, this._h) as boolean;
+    return callPooled(aten.retains_grad, this._h) as boolean;
   }
   /** Accumulates gradients into the leaves (torch.autograd.backward of this tensor; src/autograd/grad.ts). */
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean; inputs?: Tensor | readonly Tensor[] } = {}): void {
@@ -205,16 +208,13 @@ export class Tensor {
   zeroGrad(): void {
     native.setGrad(this._h, null);
   }
-  detach(): Tensor {
-    return wrap(callPooled(K.detach, this._h));
-  }
   /**
    * PyTorch's `p.data`: a tensor sharing this one's storage, outside autograd (requires_grad false),
    * a new handle on each read (a scope frees it, or dispose() it). `p.data = t` makes this tensor
    * (same object, same autograd identity) use t's storage, shape and dtype (aten::set_data).
    */
   get data(): Tensor {
-    return wrap(callPooled(K.detach, this._h));
+    return wrap(callPooled(aten.detach, this._h));
   }
   set data(t: Tensor) {
     tensorHandle(t, "data", "data");

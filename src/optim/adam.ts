@@ -6,7 +6,7 @@
 import { noGrad } from "../core/autograd.js";
 import { full, zerosLike } from "../core/creation.js";
 import { Handle, native } from "../core/native.js";
-import { K } from "../core/op-ids.js";
+import { ids as K } from "../core/op-ids.js";
 import { Tensor } from "../core/tensor.js";
 import { persist, scope } from "../core/scope.js";
 import { Optimizer, ParamGroup, ParamState, ParamsInput } from "./optimizer.js";

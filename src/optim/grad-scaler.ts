@@ -13,7 +13,7 @@
 import { noGrad } from "../core/autograd.js";
 import { scope } from "../core/scope.js";
 import { native } from "../core/native.js";
-import { K } from "../core/op-ids.js";
+import { ids as K } from "../core/op-ids.js";
 import { Tensor, scalar } from "../core/tensor.js";
 import type { Optimizer } from "./optimizer.js";
 

@@ -3,7 +3,7 @@
 // noGrad.
 import { noGrad } from "../core/autograd.js";
 import { Handle, native } from "../core/native.js";
-import { K } from "../core/op-ids.js";
+import { ids as K } from "../core/op-ids.js";
 import { persist, scope } from "../core/scope.js";
 import { Tensor, wrap } from "../core/tensor.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
