@@ -150,6 +150,16 @@ export const EXCLUSIONS = [
     test: (n) => n === "scaled_mm" || n === "scaled_grouped_mm",
   },
   {
+    reason: "CUDA caching-allocator streams: Tensor.record_stream(stream) tells the allocator a torch.cuda.Stream uses the memory, and tstorch exposes no CUDA streams (its CUDA work runs on libtorch's current stream)",
+    ns: ["torch.Tensor"],
+    test: (n) => n === "record_stream",
+  },
+  {
+    reason: "removed from PyTorch: Tensor.reinforce only raises (\"reinforce() was removed. Use torch.distributions instead\")",
+    ns: ["torch.Tensor"],
+    test: (n) => n === "reinforce",
+  },
+  {
     reason: "a submodule, not a function: torch.nn.utils.stateless holds functional_call, which PyTorch deprecated for torch.func.functional_call",
     ns: ["torch.nn.utils"],
     test: (n) => n === "stateless",
