@@ -63,6 +63,8 @@ export { isAnomalyEnabled, isAnomalyCheckNanEnabled, setDetectAnomaly as setAnom
 export { isInferenceModeEnabled } from "./autograd/inference-mode.js";
 export { svdLowrank, pcaLowrank } from "./core/lowrank.js";
 export { lobpcg } from "./core/lobpcg.js";
+export { unravelIndex } from "./core/unravel-index.js";
+export { vmap } from "./core/vmap.js";
 export type { LobpcgOptions } from "./core/lobpcg.js";
 export { setPrintoptions, getPrintoptions } from "./core/print-options.js";
 export type { PrintOptions, SetPrintOptions } from "./core/print-options.js";

@@ -37,6 +37,41 @@ export class TensorPythonMethods {
     return this.contiguous().view(shape);
   }
 
+  /** PyTorch 2.x's `t.const_data_ptr()`: the address of the first element (dataPtr, promised not to be written through). */
+  constDataPtr(this: Tensor): bigint {
+    return this.dataPtr() as bigint;
+  }
+
+  /**
+   * PyTorch 2.x's `t.dim_order()`: the dimensions from outermost to innermost in memory
+   * ([0, 1, 2, 3] contiguous, [0, 2, 3, 1] channels-last), PyTorch's stable insertion sort by stride
+   * (torch._prims_common.compute_elementwise_output_logical_to_physical_perm): a zero stride is
+   * ambiguous and keeps its place, equal strides order the larger dimension outside.
+   */
+  dimOrder(this: Tensor): number[] {
+    const shape = this.shape;
+    const strides = this.stride() as number[];
+    const swap = (a: number, b: number): number => {
+      const [sa, sb] = [strides[a], strides[b]];
+      if (sa === 0 || sb === 0) return 0;
+      if (sa < sb) return -1;
+      if (sa > sb) return 1;
+      return shape[a] > shape[b] ? 1 : 0;
+    };
+    const perm = Array.from({ length: shape.length }, (_, i) => shape.length - 1 - i);
+    for (let i = 1; i < perm.length; i++) {
+      let d1 = i;
+      for (let d0 = i - 1; d0 >= 0; d0--) {
+        const c = swap(perm[d0], perm[d1]);
+        if (c > 0) {
+          [perm[d0], perm[d1]] = [perm[d1], perm[d0]];
+          d1 = d0;
+        } else if (c < 0) break;
+      }
+    }
+    return perm.reverse();
+  }
+
   /** PyTorch's deprecated `t.resize_as(other)`: `t.resize(other.shape)`. */
   resizeAs(this: Tensor, other: Tensor): Tensor {
     return this.resize(other.shape);
