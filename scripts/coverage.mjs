@@ -113,7 +113,7 @@ for (const ns of NAMESPACES) {
   const missing = [];
   const excluded = new Map();
   for (const n of entry.names) {
-    const why = exclusionOf(ns.py, n);
+    const why = exclusionOf(ns.py, n, py.version);
     if (why !== null) {
       if (!excluded.has(why)) excluded.set(why, []);
       excluded.get(why).push(n);
