@@ -1,4 +1,4 @@
-// A Tensor's text as PyTorch prints it (torch/_tensor_str.py of 1.13): `tensor([[1., 2.],\n        [3., 4.]])`,
+// A Tensor's text as PyTorch prints it (torch/_tensor_str.py of 1.13, and 2.x's where it differs): `tensor([[1., 2.],\n        [3., 4.]])`,
 // with the same number formatting (fixed, integer-valued or scientific, chosen from the values), the
 // same line wrapping, summarisation with "..." and suffixes (device, dtype, grad_fn, requires_grad),
 // under the options of torch.setPrintoptions (print-options.ts).
@@ -7,6 +7,7 @@ import { isComplexDType } from "./dtype.js";
 import { native } from "./native.js";
 import { ops } from "./ops.js";
 import { printOptions, type PrintOptions } from "./print-options.js";
+import { torchAtLeast } from "./runtime.js";
 import type { Tensor } from "./tensor.js";
 
 type Value = number | boolean;
@@ -48,13 +49,12 @@ class Formatter {
     }
     this.intMode = nz.every((v) => v === Math.ceil(v));
     const wide = max / min > 1000 || max > 1e8;
-    if (this.intMode) {
-      this.sciMode = wide;
-      for (const v of nz) this.widen(this.sciMode ? exponential(v, o.precision).length : fixed(v, 0).length + 1);
-    } else {
-      this.sciMode = wide || min < 1e-4;
-      for (const v of nz) this.widen((this.sciMode ? exponential(v, o.precision) : fixed(v, o.precision)).length);
-    }
+    const auto = this.intMode ? wide : wide || min < 1e-4;
+    // PyTorch 2.x applies sci_mode before measuring the widths; 1.13 measured in the automatic
+    // notation and applied the option after (so its columns differ when the option overrides it)
+    this.sciMode = o.sciMode !== null && torchAtLeast(2, 0) ? o.sciMode : auto;
+    if (this.intMode) for (const v of nz) this.widen(this.sciMode ? exponential(v, o.precision).length : fixed(v, 0).length + 1);
+    else for (const v of nz) this.widen((this.sciMode ? exponential(v, o.precision) : fixed(v, o.precision)).length);
     if (o.sciMode !== null) this.sciMode = o.sciMode;
   }
 
