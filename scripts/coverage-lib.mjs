@@ -50,7 +50,7 @@ export function has(obj, name) {
 
 /**
  * Names left out on purpose, each rule with its reason. `ns` limits a rule to some namespaces
- * (default: all); `test` is matched against PyTorch's name.
+ * (default: all); `since` to PyTorch versions from that major on; `test` is matched against PyTorch's name.
  */
 export const EXCLUSIONS = [
   {
@@ -150,16 +150,42 @@ export const EXCLUSIONS = [
     test: (n) => n === "scaled_mm" || n === "scaled_grouped_mm",
   },
   {
+    reason: "removed in PyTorch 2.x: torch.cholesky and torch.qr (and their Tensor methods) only raise there, pointing to torch.linalg.cholesky / torch.linalg.qr (counted, and covered, on 1.13)",
+    ns: ["torch", "torch.Tensor"],
+    since: 2,
+    test: (n) => n === "cholesky" || n === "qr",
+  },
+  {
+    reason: "DataLoader thread workers' generator: torch.thread_safe_generator returns the thread-local generator of a PyTorch 2.x DataLoader worker running as a Python thread (worker_method='thread'), None elsewhere; tstorch's loaders have no Python-thread workers",
+    ns: ["torch"],
+    test: (n) => n === "thread_safe_generator",
+  },
+  {
+    reason: "CUDA caching-allocator streams: Tensor.record_stream(stream) tells the allocator a torch.cuda.Stream uses the memory, and tstorch exposes no CUDA streams (its CUDA work runs on libtorch's current stream)",
+    ns: ["torch.Tensor"],
+    test: (n) => n === "record_stream",
+  },
+  {
+    reason: "removed from PyTorch: Tensor.reinforce only raises (\"reinforce() was removed. Use torch.distributions instead\")",
+    ns: ["torch.Tensor"],
+    test: (n) => n === "reinforce",
+  },
+  {
     reason: "a submodule, not a function: torch.nn.utils.stateless holds functional_call, which PyTorch deprecated for torch.func.functional_call",
     ns: ["torch.nn.utils"],
     test: (n) => n === "stateless",
   },
 ];
 
-/** The reason `name` of namespace `ns` is left out, or null when it is counted. */
-export function exclusionOf(ns, name) {
+/**
+ * The reason `name` of namespace `ns` is left out, or null when it is counted. `pytorch` (its version
+ * string) applies the rules that hold from a major version on (`since`); without it they do not apply.
+ */
+export function exclusionOf(ns, name, pytorch) {
+  const major = pytorch === undefined ? 0 : Number(pytorch.split(".")[0]);
   for (const r of EXCLUSIONS) {
     if (r.ns !== undefined && !r.ns.includes(ns)) continue;
+    if (r.since !== undefined && major < r.since) continue;
     if (r.test(name) && !(r.unless?.(name) ?? false)) return r.reason;
   }
   return null;

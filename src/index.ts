@@ -62,3 +62,10 @@ export { isAutocastEnabled, setAutocastEnabled, getAutocastDtype, setAutocastDty
 export { isAnomalyEnabled, isAnomalyCheckNanEnabled, setDetectAnomaly as setAnomalyEnabled } from "./autograd/anomaly.js";
 export { isInferenceModeEnabled } from "./autograd/inference-mode.js";
 export { svdLowrank, pcaLowrank } from "./core/lowrank.js";
+export { lobpcg } from "./core/lobpcg.js";
+export { unravelIndex } from "./core/unravel-index.js";
+export { vmap } from "./core/vmap.js";
+export type { LobpcgOptions } from "./core/lobpcg.js";
+export { setPrintoptions, getPrintoptions } from "./core/print-options.js";
+export type { PrintOptions, SetPrintOptions } from "./core/print-options.js";
+import "./core/tensor-python-methods.js"; // Tensor.lu, resize, resizeAs (PyTorch's Python-defined methods)

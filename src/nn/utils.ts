@@ -38,22 +38,29 @@ function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
   return out;
 }
 
+export type TotalNormOptions = ClipGradNormOptions;
+
 /**
- * Scales the gradients of `parameters` in place so that their total `normType`-norm is at most
- * `maxNorm`; returns that total norm (before clipping) as a 0-d tensor, as torch.nn.utils.clip_grad_norm_.
+ * The `normType`-norm of `tensors` taken together, as if concatenated into one vector (a 0-d tensor;
+ * torch.nn.utils.get_total_norm of PyTorch 2.6+). Computed without gradient tracking.
  */
-export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, o: ClipGradNormOptions | number = {}): Tensor {
+export function getTotalNorm(tensors: Iterable<Tensor> | Tensor, o: TotalNormOptions | number = {}): Tensor {
   const opts = typeof o === "number" ? { normType: o } : o;
+  const list = tensors instanceof Tensor ? [tensors] : [...tensors];
+  for (const t of list) if (!(t instanceof Tensor)) throw new Error(`tstorch: getTotalNorm expects tensors, got ${typeof t}`);
+  return totalNorm(list, opts);
+}
+
+function totalNorm(tensors: Tensor[], opts: TotalNormOptions): Tensor {
   const normType = opts.normType ?? 2;
-  if (!(maxNorm >= 0)) throw new Error(`tstorch: clipGradNorm_ maxNorm must be a non-negative number, got ${maxNorm}`);
   return scope(() => {
-    const grads = gradsOf(parameters);
-    if (grads.length === 0) return keep(tensor(0, { dtype: "float32" }));
+    if (tensors.length === 0) return keep(tensor(0, { dtype: "float32" }));
+    const ts = tensors.map((t) => t.detach());
     const foreach = (opts.foreach ?? true) && normType !== Infinity && "_foreach_norm" in aten;
     let norms: Tensor[];
-    if (normType === Infinity) norms = grads.map((g) => g.detach().abs().max());
-    else if (foreach) norms = aten._foreach_norm.Scalar(grads, { tstorchFloat: normType }) as Tensor[];
-    else norms = grads.map((g) => aten.linalg_vector_norm(g, { tstorchFloat: normType }, null, false) as Tensor);
+    if (normType === Infinity) norms = ts.map((g) => g.abs().max());
+    else if (foreach) norms = aten._foreach_norm.Scalar(ts, { tstorchFloat: normType }) as Tensor[];
+    else norms = ts.map((g) => aten.linalg_vector_norm(g, { tstorchFloat: normType }, null, false) as Tensor);
     const total: Tensor = normType === Infinity
       ? (norms.length === 1 ? norms[0] : stack(norms).max())
       : aten.linalg_vector_norm(stack(norms), { tstorchFloat: normType }, null, false);
@@ -63,11 +70,41 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
           "To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite: false",
       );
     }
-    // no host sync: the coefficient stays a tensor (clamped to 1, so small gradients are untouched)
-    const coef = fullLike(total, { tstorchFloat: maxNorm }).div(total.add({ tstorchFloat: 1e-6 })).clamp(null, { tstorchFloat: 1.0 });
-    if (foreach && "_foreach_mul_" in aten) aten._foreach_mul_.List(grads, grads.map(() => coef));
-    else for (const g of grads) g.mul_(coef);
     return keep(total);
+  });
+}
+
+/**
+ * Scales the gradients of `parameters` in place by min(1, maxNorm / (totalNorm + 1e-6)), a total norm
+ * computed before (torch.nn.utils.clip_grads_with_norm_ of PyTorch 2.6+; clipGradNorm_ is getTotalNorm
+ * of the gradients, then this).
+ */
+export function clipGradsWithNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, totalNorm: Tensor, o: { foreach?: boolean | null } | boolean | null = {}): void {
+  const foreachOpt = typeof o === "object" && o !== null ? o.foreach : o;
+  if (!(maxNorm >= 0)) throw new Error(`tstorch: clipGradsWithNorm_ maxNorm must be a non-negative number, got ${maxNorm}`);
+  if (!(totalNorm instanceof Tensor)) throw new Error(`tstorch: clipGradsWithNorm_ totalNorm must be a Tensor (from getTotalNorm), got ${typeof totalNorm}`);
+  scope(() => {
+    const grads = gradsOf(parameters);
+    if (grads.length === 0) return;
+    // no host sync: the coefficient stays a tensor (clamped to 1, so small gradients are untouched)
+    const coef = fullLike(totalNorm, { tstorchFloat: maxNorm }).div(totalNorm.add({ tstorchFloat: 1e-6 })).clamp(null, { tstorchFloat: 1.0 });
+    if ((foreachOpt ?? true) && "_foreach_mul_" in aten) aten._foreach_mul_.List(grads, grads.map(() => coef));
+    else for (const g of grads) g.mul_(coef);
+  });
+}
+
+/**
+ * Scales the gradients of `parameters` in place so that their total `normType`-norm is at most
+ * `maxNorm`; returns that total norm (before clipping) as a 0-d tensor, as torch.nn.utils.clip_grad_norm_.
+ */
+export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, o: ClipGradNormOptions | number = {}): Tensor {
+  const opts = typeof o === "number" ? { normType: o } : o;
+  if (!(maxNorm >= 0)) throw new Error(`tstorch: clipGradNorm_ maxNorm must be a non-negative number, got ${maxNorm}`);
+  return scope(() => {
+    const grads = gradsOf(parameters);
+    const total = totalNorm(grads, opts);
+    if (grads.length > 0) clipGradsWithNorm_(parameters, maxNorm, total, { foreach: opts.foreach });
+    return total;
   });
 }
 
