@@ -7,7 +7,8 @@ static napi_value init(napi_env env, napi_value exports) {
   return guarded(env, [&] {
     // the tables declared in common.h, in its order
     for (auto table : {tensorExports, dispatchExports, runtimeExports, allocatorExports, ampExports, cudaGraphExports,
-                       distributedExports, jitExports, opRegistryExports, serializationExports, imageExports, autogradExports,
+                       distributedExports, distributedStoreExports, distributedGroupExports,
+                       distributedCollectiveExports, distributedReducerExports, jitExports, opRegistryExports, serializationExports, imageExports, autogradExports,
                        aotiExports, runtimeStateExports, dlpackExports})
       registerExports(env, exports, table());
     installCpuAllocator();

@@ -152,6 +152,11 @@ std::vector<Export> allocatorExports();      // cpu_allocator.cc
 std::vector<Export> ampExports();            // amp.cc: torch.autocast
 std::vector<Export> cudaGraphExports();      // cuda_graph.cc: empty without CUDA's headers
 std::vector<Export> distributedExports();    // distributed.cc: torch.distributed (availability alone without Gloo)
+// distributed_*.cc: compiled with Gloo only (else distributed.cc defines these empty)
+std::vector<Export> distributedStoreExports();       // distributed_store.cc: stores, the init barrier
+std::vector<Export> distributedGroupExports();       // distributed_group.cc: process groups
+std::vector<Export> distributedCollectiveExports();  // distributed_collectives.cc: collectives, work handles
+std::vector<Export> distributedReducerExports();     // distributed_reducer.cc: DDP's gradient reducer
 std::vector<Export> jitExports();            // jit.cc: TorchScript
 std::vector<Export> opRegistryExports();     // op_registry.cc
 std::vector<Export> serializationExports();  // serialization.cc: torch.load/save
