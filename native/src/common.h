@@ -157,7 +157,9 @@ std::vector<Export> distributedStoreExports();       // distributed_store.cc: st
 std::vector<Export> distributedGroupExports();       // distributed_group.cc: process groups
 std::vector<Export> distributedCollectiveExports();  // distributed_collectives.cc: collectives, work handles
 std::vector<Export> distributedReducerExports();     // distributed_reducer.cc: DDP's gradient reducer
-std::vector<Export> jitExports();            // jit.cc: TorchScript
+std::vector<Export> jitExports();            // jit.cc: TorchScript modules: load, slots, save, to
+std::vector<Export> jitCallExports();        // jit_call.cc: running a module's methods
+std::vector<Export> jitTraceExports();       // jit_trace.cc: torch.jit.trace
 std::vector<Export> opRegistryExports();     // op_registry.cc
 std::vector<Export> serializationExports();  // serialization.cc: torch.load/save
 std::vector<Export> imageExports();          // image.cc: image codecs
