@@ -163,7 +163,9 @@ std::vector<Export> jitTraceExports();       // jit_trace.cc: torch.jit.trace
 std::vector<Export> opRegistryExports();     // op_registry.cc
 std::vector<Export> serializationExports();  // serialization.cc: torch.load/save
 std::vector<Export> imageExports();          // image.cc: image codecs
-std::vector<Export> autogradExports();       // autograd.cc: torch.autograd
+std::vector<Export> autogradExports();       // autograd.cc: torch.autograd: grad, backward, anomaly mode, dual levels
+std::vector<Export> autogradHookExports();          // autograd_hooks.cc: tensor hooks
+std::vector<Export> autogradFunctionExports();      // autograd_function.cc: custom Functions
 std::vector<Export> aotiExports();           // aoti.cc: torch.aoti .pt2 packages (empty below libtorch 2.6)
 std::vector<Export> runtimeStateExports();   // runtime_state.cc: default dtype, determinism, RNG state
 std::vector<Export> dlpackExports();         // dlpack.cc: DLPack capsules
