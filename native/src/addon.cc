@@ -8,7 +8,7 @@ static napi_value init(napi_env env, napi_value exports) {
     // the tables declared in common.h, in its order
     for (auto table : {tensorExports, dispatchExports, runtimeExports, allocatorExports, ampExports, cudaGraphExports,
                        distributedExports, distributedStoreExports, distributedGroupExports,
-                       distributedCollectiveExports, distributedReducerExports, jitExports, jitCallExports, jitTraceExports, opRegistryExports, serializationExports, imageExports, autogradExports, autogradHookExports, autogradFunctionExports,
+                       distributedCollectiveExports, distributedReducerExports, jitExports, jitCallExports, jitTraceExports, opRegistryExports, serializationExports, imageExports, imageJobExports, autogradExports, autogradHookExports, autogradFunctionExports,
                        aotiExports, runtimeStateExports, dlpackExports})
       registerExports(env, exports, table());
     installCpuAllocator();

@@ -162,7 +162,8 @@ std::vector<Export> jitCallExports();        // jit_call.cc: running a module's 
 std::vector<Export> jitTraceExports();       // jit_trace.cc: torch.jit.trace
 std::vector<Export> opRegistryExports();     // op_registry.cc
 std::vector<Export> serializationExports();  // serialization.cc: torch.load/save
-std::vector<Export> imageExports();          // image.cc: image codecs
+std::vector<Export> imageExports();          // image.cc: image codecs, one image
+std::vector<Export> imageJobExports();       // image_jobs.cc: batches decoded on the libuv pool
 std::vector<Export> autogradExports();       // autograd.cc: torch.autograd: grad, backward, anomaly mode, dual levels
 std::vector<Export> autogradHookExports();          // autograd_hooks.cc: tensor hooks
 std::vector<Export> autogradFunctionExports();      // autograd_function.cc: custom Functions
