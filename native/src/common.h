@@ -147,6 +147,7 @@ void registerExports(napi_env env, napi_value exports, const std::vector<Export>
 // file adds its line here and its name to addon.cc's list.
 std::vector<Export> tensorExports();         // tensor.cc: tensor data in and out, metadata
 std::vector<Export> dispatchExports();       // dispatch.cc: ATen operator calls
+std::vector<Export> dispatchSchemaExports(); // dispatch_schema.cc: the operators' schemas
 std::vector<Export> runtimeExports();        // runtime.cc: grad mode, seeds, threads, versions
 std::vector<Export> allocatorExports();      // cpu_allocator.cc
 std::vector<Export> ampExports();            // amp.cc: torch.autocast
