@@ -7,6 +7,7 @@
 #include "distributed.h"
 
 #include <torch/csrc/distributed/c10d/comm.hpp>
+
 #include <memory>
 #include <tuple>
 
