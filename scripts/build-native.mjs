@@ -44,7 +44,7 @@ function cudaIncludeDir(torch) {
 }
 
 // Gloo's headers (ProcessGroupGloo.hpp includes <gloo/...>; Debian: libgloo-dev), and NCCL's for a CUDA
-// libtorch with ProcessGroupNCCL: torch.distributed (native/src/distributed.cc) is compiled with them.
+// libtorch with ProcessGroupNCCL: torch.distributed (native/src/distributed*.cc) is compiled with them.
 function glooIncludeDir(torch, systemDirs) {
   const candidates = [...torch.includeDirs, ...systemDirs];
   return candidates.find((c) => existsSync(join(c, "gloo", "algorithm.h"))) ?? null;
@@ -99,6 +99,14 @@ export function imageCodecLibraries(systemDirs = ["/usr/include", "/usr/local/in
     );
   }
   return needs.map((n) => n.lib);
+}
+
+// The flags of the optional part a source file belongs to: a part is named by its main file
+// ("distributed.cc"), and the files split off it, `<part>_<concern>.cc` (distributed_store.cc, ...),
+// are compiled with the same flags.
+export function partFlags(optional, file) {
+  for (const [part, flags] of Object.entries(optional)) if (file === part || file.startsWith(part.replace(/\.cc$/, "_"))) return flags;
+  return [];
 }
 
 // The key of an object file: the compiler, its flags, and the libtorch's identity, so that another
@@ -164,7 +172,7 @@ async function main() {
       while (next < todo.length) {
         const j = todo[next++];
         try {
-          await run(cxx, [...cflags, ...(optional[basename(j.src)] ?? []), "-c", j.src, "-o", `${j.obj}.tmp`]);
+          await run(cxx, [...cflags, ...partFlags(optional, basename(j.src)), "-c", j.src, "-o", `${j.obj}.tmp`]);
           renameSync(`${j.obj}.tmp`, j.obj);
         } catch (e) {
           rmSync(`${j.obj}.tmp`, { force: true });

@@ -6,9 +6,33 @@ namespace tstorch {
 static napi_value init(napi_env env, napi_value exports) {
   return guarded(env, [&] {
     // the tables declared in common.h, in its order
-    for (auto table : {tensorExports, dispatchExports, runtimeExports, allocatorExports, ampExports, cudaGraphExports,
-                       distributedExports, jitExports, opRegistryExports, serializationExports, imageExports, autogradExports,
-                       aotiExports, runtimeStateExports, dlpackExports, optimStepExports})
+    for (auto table : {
+             tensorExports,
+             dispatchExports,
+             dispatchSchemaExports,
+             runtimeExports,
+             allocatorExports,
+             ampExports,
+             cudaGraphExports,
+             distributedExports,
+             distributedStoreExports,
+             distributedGroupExports,
+             distributedCollectiveExports,
+             distributedReducerExports,
+             jitExports,
+             jitCallExports,
+             jitTraceExports,
+             opRegistryExports,
+             serializationExports,
+             imageExports,
+             imageJobExports,
+             autogradExports,
+             autogradHookExports,
+             autogradFunctionExports,
+             aotiExports,
+             runtimeStateExports,
+             dlpackExports,
+         })
       registerExports(env, exports, table());
     installCpuAllocator();
     return exports;

@@ -150,16 +150,27 @@ void registerExports(napi_env env, napi_value exports, const std::vector<Export>
 // file adds its line here and its name to addon.cc's list.
 std::vector<Export> tensorExports();         // tensor.cc: tensor data in and out, metadata
 std::vector<Export> dispatchExports();       // dispatch.cc: ATen operator calls
+std::vector<Export> dispatchSchemaExports(); // dispatch_schema.cc: the operators' schemas
 std::vector<Export> runtimeExports();        // runtime.cc: grad mode, seeds, threads, versions
 std::vector<Export> allocatorExports();      // cpu_allocator.cc
 std::vector<Export> ampExports();            // amp.cc: torch.autocast
 std::vector<Export> cudaGraphExports();      // cuda_graph.cc: empty without CUDA's headers
 std::vector<Export> distributedExports();    // distributed.cc: torch.distributed (availability alone without Gloo)
-std::vector<Export> jitExports();            // jit.cc: TorchScript
+// distributed_*.cc: compiled with Gloo only (else distributed.cc defines these empty)
+std::vector<Export> distributedStoreExports();       // distributed_store.cc: stores, the init barrier
+std::vector<Export> distributedGroupExports();       // distributed_group.cc: process groups
+std::vector<Export> distributedCollectiveExports();  // distributed_collectives.cc: collectives, work handles
+std::vector<Export> distributedReducerExports();     // distributed_reducer.cc: DDP's gradient reducer
+std::vector<Export> jitExports();            // jit.cc: TorchScript modules: load, slots, save, to
+std::vector<Export> jitCallExports();        // jit_call.cc: running a module's methods
+std::vector<Export> jitTraceExports();       // jit_trace.cc: torch.jit.trace
 std::vector<Export> opRegistryExports();     // op_registry.cc
 std::vector<Export> serializationExports();  // serialization.cc: torch.load/save
-std::vector<Export> imageExports();          // image.cc: image codecs
-std::vector<Export> autogradExports();       // autograd.cc: torch.autograd
+std::vector<Export> imageExports();          // image.cc: image codecs, one image
+std::vector<Export> imageJobExports();       // image_jobs.cc: batches decoded on the libuv pool
+std::vector<Export> autogradExports();       // autograd.cc: torch.autograd: grad, backward, anomaly mode, dual levels
+std::vector<Export> autogradHookExports();          // autograd_hooks.cc: tensor hooks
+std::vector<Export> autogradFunctionExports();      // autograd_function.cc: custom Functions
 std::vector<Export> aotiExports();           // aoti.cc: torch.aoti .pt2 packages (empty below libtorch 2.6)
 std::vector<Export> runtimeStateExports();   // runtime_state.cc: default dtype, determinism, RNG state
 std::vector<Export> dlpackExports();         // dlpack.cc: DLPack capsules

@@ -85,7 +85,7 @@ inline void set_autocast_dtype(at::DeviceType d, at::ScalarType t) {
 #define TSTORCH_ALLOCATE_CONST const
 #endif
 
-// ---------------------------------------------------------------- c10d (distributed.cc)
+// ---------------------------------------------------------------- c10d (distributed*.cc)
 // 2.0 split process groups in two: a backend (ProcessGroupGloo, ProcessGroupNCCL: c10d::Backend) does
 // the collectives, and a c10d::ProcessGroup dispatches each call to the backend registered for the
 // tensors' device. 1.13's ProcessGroupGloo *is* the ProcessGroup.
@@ -297,7 +297,7 @@ inline std::unique_ptr<AotiLoader> makeAotiLoader(const std::string& path, const
 #endif  // TSTORCH_AOTI_COMPAT && TSTORCH_WITH_AOTI
 
 // ---------------------------------------------------------------- autograd (autograd.cc)
-// Included only by autograd.cc (which defines TSTORCH_AUTOGRAD_COMPAT first): custom_function.h is heavy.
+// Included only by autograd_function.cc (which defines TSTORCH_AUTOGRAD_COMPAT first): custom_function.h is heavy.
 #ifdef TSTORCH_AUTOGRAD_COMPAT
 #include <torch/csrc/autograd/custom_function.h>
 

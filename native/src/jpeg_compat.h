@@ -1,4 +1,4 @@
-// TurboJPEG's two APIs behind one set of calls (image.cc uses only these).
+// TurboJPEG's two APIs behind one set of calls (image_jpeg.cc uses only these).
 //
 // libjpeg-turbo 3.0 introduced the tj3* API (handles configured by tj3Set parameters) and kept the
 // 2.x functions as deprecated wrappers. Debian 12 ships 2.1.5 (tjDecompress2 & co. only); forky
