@@ -9,7 +9,8 @@ import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
 import { type PyArgs } from "../core/py-args.js";
 import { pyPow } from "./scalar-math.js";
 import { checkAtLeastZero, eachParam, forEachGroupWithGrads, optimizerDefaults } from "./optimizer-options.js";
-import { foreachInPlace, foreachMaybeNeg, foreachWeightDecay } from "./foreach-ops.js";
+import { foreachInPlace, foreachMaybeNeg, foreachNew, foreachWeightDecay } from "./foreach-ops.js";
+import { torchVersion } from "../core/runtime.js";
 
 export interface ASGDOptions {
   lr?: number;
@@ -91,11 +92,30 @@ function singleTensorAsgd(t: ASGDTensors, g: ASGDGroup): void {
   });
 }
 
-/** PyTorch's _multi_tensor_asgd: the decay and the update as _foreach_ ops with the first parameter's eta (as there), the averaging per parameter. */
+/**
+ * PyTorch's _multi_tensor_asgd in the linked version's arrangement. 1.13: the decay and the update
+ * as _foreach_ ops with the first parameter's eta (as there), the averaging per parameter. 2: the
+ * decay folded into the update, params -= (grads + lambd·params)·eta with eta the 0-d tensor, the
+ * average always moved by (params - ax)·mu, and the next eta computed from the float32 step tensor.
+ */
 function multiTensorAsgd(t: ASGDTensors, g: ASGDGroup): void {
   const grads = foreachWeightDecay(foreachMaybeNeg(t.grads, g.maximize), t.params, g.weightDecay);
-  const eta = t.etas[0].item() as number;
-  foreachInPlace("mul", "Scalar", t.params, 1 - g.lambd * eta);
-  foreachInPlace("add", "List", t.params, grads, -eta);
-  eachParam(t.params, (i) => averageAndSchedule(t, i, g));
+  if (torchVersion()[0] < 2) {
+    const eta = t.etas[0].item() as number;
+    foreachInPlace("mul", "Scalar", t.params, 1 - g.lambd * eta);
+    foreachInPlace("add", "List", t.params, grads, -eta);
+    eachParam(t.params, (i) => averageAndSchedule(t, i, g));
+    return;
+  }
+  const { lr, lambd, alpha, t0 } = g;
+  const decayed = foreachNew("add", "List", grads, t.params, lambd);
+  foreachInPlace("addcmul", "Scalar", t.params, decayed, t.etas, -1);
+  const distance = foreachNew("sub", "List", t.params, t.axs, 1);
+  foreachInPlace("addcmul", "Scalar", t.axs, distance, t.mus, 1);
+  eachParam(t.params, (i) => {
+    const step = full([], t.steps[i], { dtype: "float32", device: t.params[i].device });
+    // lr / ((1 + lambd·lr·step) ** alpha) on the step tensor; Python's `float / tensor` is tensor.reciprocal() * float
+    t.etas[i].copy_(step.mul(lambd * lr).add(1).pow(alpha).reciprocal().mul(lr));
+    t.mus[i].fill_(1 / Math.max(1, t.steps[i] - t0));
+  });
 }

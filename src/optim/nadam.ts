@@ -121,7 +121,9 @@ function multiTensorNadam(t: NAdamTensors, g: NAdamGroup): void {
   foreachInPlace("mul", "Scalar", t.expAvgSqs, beta2);
   foreachInPlace("addcmul", "Scalar", t.expAvgSqs, grads, grads, 1 - beta2);
   const denom = foreachNew("sqrt", "", t.expAvgSqs);
-  foreachInPlace("div", "ScalarList", denom, t.steps.map((s) => Math.sqrt(1 - pyPow(beta2, s))));
+  // sqrt(bias_correction2): math.sqrt in 1.13, `** 0.5` (C's pow) in 2
+  const sqrt = torchVersion()[0] >= 2 ? (x: number) => pyPow(x, 0.5) : Math.sqrt;
+  foreachInPlace("div", "ScalarList", denom, t.steps.map((s) => sqrt(1 - pyPow(beta2, s))));
   foreachInPlace("add", "Scalar", denom, eps);
   const products = t.muProducts.map((m) => m.item() as number);
   foreachInPlace("addcdiv", "ScalarList", t.params, grads, denom, products.map((mp, i) => ((lr * (1 - mus[i])) / (1 - mp)) * -1));

@@ -3,8 +3,9 @@
 // multiTensorRadam (_multi_tensor_radam, `foreach: true`) compute, operation for operation, in
 // place, under noGrad. PyTorch 2 moves the first moment with lerp_ and takes the single-tensor
 // form's square roots as `x ** 0.5` (C's pow), 1.13 with mul_/add_ and math.sqrt; 2's multi-tensor
-// form adds eps to the denominator, 1.13's does not: the linked version's form is used. maximize
-// and decoupledWeightDecay are PyTorch 2's options (tstorch has them with 1.13 too).
+// form adds eps to the denominator and takes its square roots as `** 0.5`, 1.13's does neither: the
+// linked version's form is used. maximize and decoupledWeightDecay are PyTorch 2's options
+// (tstorch has them with 1.13 too).
 import { onesLike, zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { checkAdamLike, firstMoment } from "./adamax.js";
@@ -122,12 +123,14 @@ function multiTensorRadam(t: RAdamTensors, g: RAdamGroup): void {
   foreachFirstMoment(t.expAvgs, grads, beta1, usesLerp());
   foreachInPlace("mul", "Scalar", t.expAvgSqs, beta2);
   foreachInPlace("addcmul", "Scalar", t.expAvgSqs, grads, grads, 1 - beta2);
-  const rect = t.steps.map((s) => rectification(s, beta2, Math.sqrt));
+  const v2 = torchVersion()[0] >= 2;
+  const sqrt = v2 ? (x: number) => pyPow(x, 0.5) : Math.sqrt; // `** 0.5` in 2, math.sqrt in 1.13
+  const rect = t.steps.map((s) => rectification(s, beta2, sqrt));
   const unrectified = rect.map((r) => (r > 0 ? 0 : 1));
   const bc1 = t.steps.map((s) => 1 - pyPow(beta1, s));
-  const bc2Sqrt = t.steps.map((s) => Math.sqrt(1 - pyPow(beta2, s)));
+  const bc2Sqrt = t.steps.map((s) => sqrt(1 - pyPow(beta2, s)));
   const unrectStepSize = unrectified.map((u, i) => ((lr * u) / bc1[i]) * -1);
-  if (torchVersion()[0] >= 2) {
+  if (v2) {
     // buffer = sqrt(1 - beta2^t)·rect_step_size / (sqrt(v) + eps) + unrect_step_size; params += m·buffer
     const buffer = foreachNew("sqrt", "", t.expAvgSqs);
     foreachInPlace("add", "Scalar", buffer, eps);
