@@ -99,3 +99,4 @@ export {
   LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, UninitializedParameter, UninitializedBuffer,
   hasUninitializedParams,
 } from "./lazy.js";
+export { Scale } from "./scale.js";
