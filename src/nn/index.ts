@@ -99,4 +99,3 @@ export {
   LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, UninitializedParameter, UninitializedBuffer,
   hasUninitializedParams,
 } from "./lazy.js";
-export { Scale } from "./scale.js";

@@ -44,4 +44,3 @@ export { Muon } from "./muon.js";
 export type { MuonOptions, MuonGroup, MuonAdjustLrFn } from "./muon.js";
 // torch.optim.swa_utils: optim.swaUtils.AveragedModel, SWALR, updateBn
 export * as swaUtils from "./swa-utils.js";
-export { SignSGD, type SignSGDOptions } from "./sign-sgd.js";
