@@ -131,7 +131,7 @@ test("optim.lrScheduler holds every scheduler, as torch.optim.lr_scheduler", () 
 test("scheduler errors: wrong lambda count, factors out of range, foreign optimizer, milestone count", () => {
   const opt = sgd2();
   const other = sgd2();
-  assert.throws(() => new optim.LambdaLR(opt, { lrLambda: [(e) => e] }), /^Error: tstorch: LambdaLR: expected 2 lrLambdas, but got 1$/);
+  assert.throws(() => new optim.LambdaLR(opt, { lrLambda: [(e) => e] }), /^Error: tstorch: Expected 2 lr_lambdas, but got 1$/);
   assert.throws(() => new optim.LambdaLR(opt, {} as never), /tstorch: LambdaLR needs lrLambda/);
   assert.throws(() => new optim.LinearLR(opt, { startFactor: 1.5 }), /tstorch: LinearLR: startFactor expected to be between 0 and 1, got 1.5/);
   assert.throws(() => new optim.LinearLR(opt, { endFactor: -0.1 }), /tstorch: LinearLR: endFactor expected to be between 0 and 1/);

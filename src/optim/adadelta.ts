@@ -1,9 +1,13 @@
-// Adadelta: torch/optim/adadelta.py (_single_tensor_adadelta) operation for operation, in place,
-// under noGrad.
+// Adadelta: torch/optim/adadelta.py. The class gathers each group's parameters, gradients and
+// running averages; singleTensorAdadelta (_single_tensor_adadelta, the CPU default) and
+// multiTensorAdadelta (_multi_tensor_adadelta, `foreach: true`) compute, operation for operation,
+// in place, under noGrad.
 import { zerosLike } from "../core/creation.js";
 import type { Tensor } from "../core/tensor.js";
 import { Closure, Optimizer, ParamGroup, ParamsInput } from "./optimizer.js";
-import { pyArgs, type PyArgs } from "../core/py-args.js";
+import { type PyArgs } from "../core/py-args.js";
+import { checkAtLeastZero, eachParam, forEachGroupWithGrads, optimizerDefaults } from "./optimizer-options.js";
+import { foreachInPlace, foreachMaybeNeg, foreachNew, foreachWeightDecay } from "./foreach-ops.js";
 
 export interface AdadeltaOptions {
   /** Scales delta before it is applied (default 1). */
@@ -12,48 +16,79 @@ export interface AdadeltaOptions {
   rho?: number;
   eps?: number;
   weightDecay?: number;
+  /** One multi-tensor (`_foreach_*`) op per step of the algorithm for a whole group (PyTorch's `foreach=True`); default false, PyTorch's CPU default. */
+  foreach?: boolean;
   maximize?: boolean;
 }
 
-export interface AdadeltaGroup extends ParamGroup {
-  rho: number;
-  eps: number;
-  weightDecay: number;
-  maximize: boolean;
+export type AdadeltaGroup = ParamGroup & Required<AdadeltaOptions>;
+
+const DEFAULTS: Required<AdadeltaOptions> = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, foreach: false, maximize: false };
+
+/** What both forms take: one group's parameters with a gradient, their gradients and running averages. */
+interface AdadeltaTensors {
+  params: Tensor[];
+  grads: Tensor[];
+  squareAvgs: Tensor[];
+  accDeltas: Tensor[];
 }
 
 export class Adadelta extends Optimizer<AdadeltaGroup> {
   /** PyTorch's positional order (lr, rho, eps, weightDecay), then the options object. */
   constructor(params: ParamsInput, ...args: PyArgs<[lr: number, rho: number, eps: number, weightDecay: number], AdadeltaOptions>) {
-    const o = pyArgs<AdadeltaOptions>("Adadelta", ["lr", "rho", "eps", "weightDecay"], args);
-    super(params, { lr: o.lr ?? 1.0, rho: o.rho ?? 0.9, eps: o.eps ?? 1e-6, weightDecay: o.weightDecay ?? 0, maximize: o.maximize ?? false });
+    super(params, optimizerDefaults("Adadelta", ["lr", "rho", "eps", "weightDecay"], args, DEFAULTS));
   }
 
   protected override validateGroup(g: AdadeltaGroup): void {
     super.validateGroup(g);
     if (!(g.rho >= 0 && g.rho <= 1)) throw new Error(`tstorch: invalid rho value: ${g.rho}`);
-    if (!(g.eps >= 0)) throw new Error(`tstorch: invalid epsilon value: ${g.eps}`);
-    if (!(g.weightDecay >= 0)) throw new Error(`tstorch: invalid weight_decay value: ${g.weightDecay}`);
+    checkAtLeastZero(g, { eps: "epsilon", weightDecay: "weight_decay" });
   }
 
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
-    this.eachGrad("Adadelta", (p, grad, g) => {
-      const state = this.lazyState(p, () => ({ square_avg: zerosLike(p), acc_delta: zerosLike(p) }));
-      this.countStep(state);
-      adadeltaUpdate(p, grad, state.square_avg as Tensor, state.acc_delta as Tensor, g);
+    forEachGroupWithGrads(this.paramGroups, "Adadelta", (g, params, grads) => {
+      const t: AdadeltaTensors = { params, grads, squareAvgs: [], accDeltas: [] };
+      for (const p of params) {
+        const state = this.lazyState(p, () => ({ square_avg: zerosLike(p), acc_delta: zerosLike(p) }));
+        this.countStep(state);
+        t.squareAvgs.push(state.square_avg as Tensor);
+        t.accDeltas.push(state.acc_delta as Tensor);
+      }
+      (g.foreach ? multiTensorAdadelta : singleTensorAdadelta)(t, g);
     });
     return loss;
   }
 }
 
-function adadeltaUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, accDelta: Tensor, g: AdadeltaGroup): void {
+/** PyTorch's _single_tensor_adadelta: one parameter at a time. */
+function singleTensorAdadelta(t: AdadeltaTensors, g: AdadeltaGroup): void {
   const { lr, rho, eps, weightDecay } = g;
-  if (g.maximize) grad = grad.neg();
-  if (weightDecay !== 0) grad = grad.add(param, weightDecay);
-  squareAvg.mul_(rho).addcmul_(grad, grad, 1 - rho);
-  const std = squareAvg.add(eps).sqrt_();
-  const delta = accDelta.add(eps).sqrt_().div_(std).mul_(grad);
-  accDelta.mul_(rho).addcmul_(delta, delta, 1 - rho);
-  param.add_(delta, -lr);
+  eachParam(t.params, (i) => {
+    const [param, squareAvg, accDelta] = [t.params[i], t.squareAvgs[i], t.accDeltas[i]];
+    let grad = g.maximize ? t.grads[i].neg() : t.grads[i];
+    if (weightDecay !== 0) grad = grad.add(param, weightDecay);
+    squareAvg.mul_(rho).addcmul_(grad, grad, 1 - rho);
+    const std = squareAvg.add(eps).sqrt_();
+    const delta = accDelta.add(eps).sqrt_().div_(std).mul_(grad);
+    accDelta.mul_(rho).addcmul_(delta, delta, 1 - rho);
+    param.add_(delta, -lr);
+  });
+}
+
+/** PyTorch's _multi_tensor_adadelta: one _foreach_ op per step of the algorithm for the group. */
+function multiTensorAdadelta(t: AdadeltaTensors, g: AdadeltaGroup): void {
+  const { lr, rho, eps } = g;
+  const grads = foreachWeightDecay(foreachMaybeNeg(t.grads, g.maximize), t.params, g.weightDecay);
+  foreachInPlace("mul", "Scalar", t.squareAvgs, rho);
+  foreachInPlace("addcmul", "Scalar", t.squareAvgs, grads, grads, 1 - rho);
+  const std = foreachNew("add", "Scalar", t.squareAvgs, eps);
+  foreachInPlace("sqrt", "", std);
+  const deltas = foreachNew("add", "Scalar", t.accDeltas, eps);
+  foreachInPlace("sqrt", "", deltas);
+  foreachInPlace("div", "List", deltas, std);
+  foreachInPlace("mul", "List", deltas, grads);
+  foreachInPlace("mul", "Scalar", t.accDeltas, rho);
+  foreachInPlace("addcmul", "Scalar", t.accDeltas, deltas, deltas, 1 - rho);
+  foreachInPlace("add", "List", t.params, deltas, -lr);
 }

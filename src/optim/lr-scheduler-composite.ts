@@ -13,24 +13,25 @@ export interface LambdaLROptions {
   lastEpoch?: number;
 }
 
+/** One function per parameter group, from one for all or a list (LambdaLR's and MultiplicativeLR's lrLambda), with PyTorch's checks and messages. */
+export function lambdasPerGroup<F extends (epoch: number) => number>(what: string, optimizer: Optimizer, l: F | readonly F[] | undefined): F[] {
+  const n = optimizer.paramGroups.length;
+  if (typeof l === "function") return new Array<F>(n).fill(l);
+  if (!Array.isArray(l)) throw new Error(`tstorch: ${what} needs lrLambda: a function of the epoch, or one per parameter group`);
+  if (l.length !== n) throw new Error(`tstorch: Expected ${n} lr_lambdas, but got ${l.length}`);
+  for (const f of l) if (typeof f !== "function") throw new Error(`tstorch: lr_lambda should be a function, but got ${typeof f}`);
+  return [...(l as readonly F[])];
+}
+
 /** Sets each group's learning rate to its initial one times lrLambda(epoch). */
 export class LambdaLR extends LRScheduler {
-  readonly lrLambdas: LrLambda[];
+  readonly lrLambdas!: LrLambda[];
   /** PyTorch's LambdaLR(optimizer, lr_lambda, last_epoch=-1), or `{ lrLambda, lastEpoch }`. */
   constructor(optimizer: Optimizer, ...args: PyArgs<[lrLambda: LrLambda | readonly LrLambda[], lastEpoch: number], LambdaLROptions>) {
-    const opts = pyArgs<LambdaLROptions>("LambdaLR", ["lrLambda", "lastEpoch"], args);
-    const n = optimizer.paramGroups.length;
-    const l = opts?.lrLambda;
-    let lambdas: LrLambda[];
-    if (typeof l === "function") lambdas = new Array<LrLambda>(n).fill(l);
-    else if (Array.isArray(l)) {
-      if (l.length !== n) throw new Error(`tstorch: LambdaLR: expected ${n} lrLambdas, but got ${l.length}`);
-      if (!l.every((f) => typeof f === "function")) throw new Error("tstorch: LambdaLR: every lrLambda must be a function");
-      lambdas = [...l];
-    } else throw new Error("tstorch: LambdaLR needs lrLambda: a function of the epoch, or one per parameter group");
-    super(optimizer, opts.lastEpoch ?? -1);
-    this.lrLambdas = lambdas;
-    this.initialStep();
+    const o = pyArgs<LambdaLROptions>("LambdaLR", ["lrLambda", "lastEpoch"], args);
+    const lrLambdas = lambdasPerGroup("LambdaLR", optimizer, o.lrLambda);
+    super(optimizer, o.lastEpoch ?? -1);
+    this.start({ lrLambdas });
   }
   protected computeLr(): number[] {
     return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));

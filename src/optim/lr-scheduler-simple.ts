@@ -2,10 +2,11 @@
 // the same chainable formulas (and closed forms for step(epoch)) in doubles, powers with C's pow, so
 // the learning rates equal PyTorch's bit for bit. Each takes PyTorch's positional arguments
 // (new MultiStepLR(opt, [30, 80], 0.1)) or one options object.
-import { LRScheduler } from "./lr-scheduler.js";
-import { bisectRight } from "./lr-scheduler-composite.js";
+import { LRScheduler, schedulerOptions } from "./lr-scheduler.js";
+import { bisectRight, lambdasPerGroup } from "./lr-scheduler-composite.js";
 import type { Optimizer } from "./optimizer.js";
 import { pyPow } from "./scalar-math.js";
+import type { PyArgs } from "../core/py-args.js";
 
 /** lr ← lr · lrLambda(epoch) at every step after the first. */
 export type MultiplicativeLambda = (epoch: number) => number;
@@ -17,21 +18,13 @@ export interface MultiplicativeLROptions {
 
 /** Multiplies each group's learning rate by lrLambda(epoch) every epoch. */
 export class MultiplicativeLR extends LRScheduler {
-  readonly lrLambdas: MultiplicativeLambda[];
-  constructor(optimizer: Optimizer, lrLambda: MultiplicativeLambda | readonly MultiplicativeLambda[] | MultiplicativeLROptions, lastEpoch?: number) {
-    const o: MultiplicativeLROptions = typeof lrLambda === "function" || Array.isArray(lrLambda)
-      ? { lrLambda: lrLambda as MultiplicativeLambda | readonly MultiplicativeLambda[], lastEpoch }
-      : (lrLambda as MultiplicativeLROptions);
-    const n = optimizer.paramGroups.length;
-    let lambdas: MultiplicativeLambda[];
-    if (Array.isArray(o.lrLambda)) {
-      if (o.lrLambda.length !== n) throw new Error(`tstorch: Expected ${n} lr_lambdas, but got ${o.lrLambda.length}`);
-      lambdas = [...o.lrLambda];
-    } else lambdas = new Array<MultiplicativeLambda>(n).fill(o.lrLambda as MultiplicativeLambda);
-    for (const f of lambdas) if (typeof f !== "function") throw new Error(`tstorch: lr_lambda should be a function, but got ${typeof f}`);
+  readonly lrLambdas!: MultiplicativeLambda[];
+  /** PyTorch's MultiplicativeLR(optimizer, lr_lambda, last_epoch=-1), or `{ lrLambda, lastEpoch }`. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[lrLambda: MultiplicativeLambda | readonly MultiplicativeLambda[], lastEpoch: number], MultiplicativeLROptions>) {
+    const o = schedulerOptions<MultiplicativeLROptions>("MultiplicativeLR", ["lrLambda", "lastEpoch"], args);
+    const lrLambdas = lambdasPerGroup("MultiplicativeLR", optimizer, o.lrLambda);
     super(optimizer, o.lastEpoch ?? -1);
-    this.lrLambdas = lambdas;
-    this.initialStep();
+    this.start({ lrLambdas });
   }
   protected computeLr(): number[] {
     if (this.atStart()) return this.groups.map((g) => g.lr);
@@ -49,16 +42,16 @@ export interface MultiStepLROptions {
 /** Multiplies the learning rate by gamma at each milestone. */
 export class MultiStepLR extends LRScheduler {
   /** PyTorch's Counter: milestone → how many times it was given. */
-  readonly milestones: Map<number, number>;
-  readonly gamma: number;
-  constructor(optimizer: Optimizer, milestones: readonly number[] | MultiStepLROptions, gamma?: number, lastEpoch?: number) {
-    const o: MultiStepLROptions = Array.isArray(milestones) ? { milestones: milestones as readonly number[], gamma, lastEpoch } : (milestones as MultiStepLROptions);
-    if (!Array.isArray(o?.milestones)) throw new Error("tstorch: MultiStepLR needs milestones: a list of epochs");
+  readonly milestones!: Map<number, number>;
+  readonly gamma!: number;
+  /** PyTorch's MultiStepLR(optimizer, milestones, gamma=0.1, last_epoch=-1), or `{ milestones, gamma, lastEpoch }`. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[milestones: readonly number[], gamma: number, lastEpoch: number], MultiStepLROptions>) {
+    const o = schedulerOptions<MultiStepLROptions>("MultiStepLR", ["milestones", "gamma", "lastEpoch"], args);
+    if (!Array.isArray(o.milestones)) throw new Error("tstorch: MultiStepLR needs milestones: a list of epochs");
+    const milestones = new Map<number, number>();
+    for (const m of o.milestones) milestones.set(m, (milestones.get(m) ?? 0) + 1);
     super(optimizer, o.lastEpoch ?? -1);
-    this.milestones = new Map();
-    for (const m of o.milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
-    this.gamma = o.gamma ?? 0.1;
-    this.initialStep();
+    this.start({ milestones, gamma: o.gamma ?? 0.1 });
   }
   protected computeLr(): number[] {
     const count = this.milestones.get(this.lastEpoch);
@@ -82,16 +75,15 @@ export interface ConstantLROptions {
 
 /** Scales the learning rate by factor until totalIters, then restores it. */
 export class ConstantLR extends LRScheduler {
-  readonly factor: number;
-  readonly totalIters: number;
-  constructor(optimizer: Optimizer, factor?: number | ConstantLROptions, totalIters?: number, lastEpoch?: number) {
-    const o: ConstantLROptions = typeof factor === "object" ? factor : { factor, totalIters, lastEpoch };
-    const f = o.factor ?? 1.0 / 3;
-    if (f > 1.0 || f < 0) throw new Error("tstorch: Constant multiplicative factor expected to be between 0 and 1.");
+  readonly factor!: number;
+  readonly totalIters!: number;
+  /** PyTorch's ConstantLR(optimizer, factor=1/3, total_iters=5, last_epoch=-1), or the options object. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[factor: number, totalIters: number, lastEpoch: number], ConstantLROptions>) {
+    const o = schedulerOptions<ConstantLROptions>("ConstantLR", ["factor", "totalIters", "lastEpoch"], args);
+    const factor = o.factor ?? 1.0 / 3;
+    if (factor > 1.0 || factor < 0) throw new Error("tstorch: Constant multiplicative factor expected to be between 0 and 1.");
     super(optimizer, o.lastEpoch ?? -1);
-    this.factor = f;
-    this.totalIters = o.totalIters ?? 5;
-    this.initialStep();
+    this.start({ factor, totalIters: o.totalIters ?? 5 });
   }
   protected computeLr(): number[] {
     if (this.lastEpoch === 0) return this.groups.map((g) => g.lr * this.factor);
@@ -111,13 +103,12 @@ export interface ExponentialLROptions {
 
 /** Multiplies the learning rate by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
-  readonly gamma: number;
-  constructor(optimizer: Optimizer, gamma: number | ExponentialLROptions, lastEpoch?: number) {
-    const o: ExponentialLROptions = typeof gamma === "number" ? { gamma, lastEpoch } : gamma;
-    if (typeof o?.gamma !== "number") throw new Error("tstorch: ExponentialLR needs gamma (a number)");
+  readonly gamma!: number;
+  /** PyTorch's ExponentialLR(optimizer, gamma, last_epoch=-1), or `{ gamma, lastEpoch }`. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[gamma: number, lastEpoch: number], ExponentialLROptions>) {
+    const o = schedulerOptions<ExponentialLROptions>("ExponentialLR", ["gamma", "lastEpoch"], args, ["gamma"]);
     super(optimizer, o.lastEpoch ?? -1);
-    this.gamma = o.gamma;
-    this.initialStep();
+    this.start({ gamma: o.gamma });
   }
   protected computeLr(): number[] {
     if (this.atStart()) return this.groups.map((g) => g.lr);
@@ -137,14 +128,13 @@ export interface PolynomialLROptions {
 
 /** Decays the learning rate to 0 over totalIters epochs as (1 - epoch / totalIters)^power. */
 export class PolynomialLR extends LRScheduler {
-  readonly totalIters: number;
-  readonly power: number;
-  constructor(optimizer: Optimizer, totalIters?: number | PolynomialLROptions, power?: number, lastEpoch?: number) {
-    const o: PolynomialLROptions = typeof totalIters === "object" ? totalIters : { totalIters, power, lastEpoch };
+  readonly totalIters!: number;
+  readonly power!: number;
+  /** PyTorch's PolynomialLR(optimizer, total_iters=5, power=1.0, last_epoch=-1), or the options object. */
+  constructor(optimizer: Optimizer, ...args: PyArgs<[totalIters: number, power: number, lastEpoch: number], PolynomialLROptions>) {
+    const o = schedulerOptions<PolynomialLROptions>("PolynomialLR", ["totalIters", "power", "lastEpoch"], args);
     super(optimizer, o.lastEpoch ?? -1);
-    this.totalIters = o.totalIters ?? 5;
-    this.power = o.power ?? 1.0;
-    this.initialStep();
+    this.start({ totalIters: o.totalIters ?? 5, power: o.power ?? 1.0 });
   }
   protected computeLr(): number[] {
     const { lastEpoch: e, totalIters: n } = this;

@@ -24,7 +24,10 @@ export abstract class LRScheduler {
   protected stepCount = 0;
   protected lastLr: number[] = [];
 
-  /** Subclasses set their own fields, then call initialStep() (PyTorch does both inside __init__). */
+  /**
+   * Subclasses then set their own fields and make PyTorch's first step: start(fields) does both,
+   * or (where more is set up) they assign and call initialStep() (PyTorch does both inside __init__).
+   */
   protected constructor(readonly optimizer: Optimizer, lastEpoch = -1) {
     const groups = optimizer.paramGroups as ParamGroup[];
     if (lastEpoch === -1) {
@@ -40,6 +43,12 @@ export abstract class LRScheduler {
 
   /** True during the step the constructor (or SequentialLR) makes: PyTorch 2's _is_initial. */
   protected isInitial = false;
+
+  /** Sets the subclass's hyper-parameters (its declared fields) and makes the initial step. */
+  protected start(fields: object): void {
+    Object.assign(this, fields);
+    this.initialStep();
+  }
 
   /** @internal PyTorch's _initial_step (SequentialLR calls it on the schedulers it holds). */
   initialStep(): void {
@@ -106,6 +115,18 @@ export abstract class LRScheduler {
   }
 }
 
+/**
+ * A scheduler's options: PyTorch's positional arguments (named by `names`) and the options object,
+ * merged (pyArgs). `required` names the ones without a default: each must be given, a number.
+ */
+export function schedulerOptions<O extends { lastEpoch?: number }>(what: string, names: readonly (keyof O & string)[], args: readonly unknown[], required: readonly (keyof O & string)[] = []): O {
+  const o = pyArgs<O>(what, names, args);
+  for (const name of required) {
+    if (typeof o[name] !== "number") throw new Error(`tstorch: ${what} needs a ${name} (positionally or as { ${name} })`);
+  }
+  return o;
+}
+
 export interface StepLROptions {
   stepSize: number;
   gamma?: number;
@@ -119,16 +140,13 @@ export interface CosineAnnealingLROptions {
 
 /** Multiplies the learning rate by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
-  readonly stepSize: number;
-  readonly gamma: number;
+  readonly stepSize!: number;
+  readonly gamma!: number;
   /** PyTorch's StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1): `new optim.StepLR(opt, 1, 0.7)` or `{ stepSize: 1, gamma: 0.7 }`. */
   constructor(optimizer: Optimizer, ...args: PyArgs<[stepSize: number, gamma: number, lastEpoch: number], StepLROptions>) {
-    const opts = pyArgs<Partial<StepLROptions>>("StepLR", ["stepSize", "gamma", "lastEpoch"], args);
-    if (typeof opts.stepSize !== "number") throw new Error("tstorch: StepLR needs a stepSize (positionally or as { stepSize })");
-    super(optimizer, opts.lastEpoch ?? -1);
-    this.stepSize = opts.stepSize;
-    this.gamma = opts.gamma ?? 0.1;
-    this.initialStep();
+    const o = schedulerOptions<StepLROptions>("StepLR", ["stepSize", "gamma", "lastEpoch"], args, ["stepSize"]);
+    super(optimizer, o.lastEpoch ?? -1);
+    this.start({ stepSize: o.stepSize, gamma: o.gamma ?? 0.1 });
   }
   protected computeLr(): number[] {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groups.map((g) => g.lr);
@@ -141,16 +159,13 @@ export class StepLR extends LRScheduler {
 
 /** Cosine annealing from the initial learning rate to etaMin over tMax epochs (and back, periodically, beyond). */
 export class CosineAnnealingLR extends LRScheduler {
-  readonly tMax: number;
-  readonly etaMin: number;
+  readonly tMax!: number;
+  readonly etaMin!: number;
   /** PyTorch's CosineAnnealingLR(optimizer, T_max, eta_min=0, last_epoch=-1). */
   constructor(optimizer: Optimizer, ...args: PyArgs<[tMax: number, etaMin: number, lastEpoch: number], CosineAnnealingLROptions>) {
-    const opts = pyArgs<Partial<CosineAnnealingLROptions>>("CosineAnnealingLR", ["tMax", "etaMin", "lastEpoch"], args);
-    if (typeof opts.tMax !== "number") throw new Error("tstorch: CosineAnnealingLR needs tMax (positionally or as { tMax })");
-    super(optimizer, opts.lastEpoch ?? -1);
-    this.tMax = opts.tMax;
-    this.etaMin = opts.etaMin ?? 0;
-    this.initialStep();
+    const o = schedulerOptions<CosineAnnealingLROptions>("CosineAnnealingLR", ["tMax", "etaMin", "lastEpoch"], args, ["tMax"]);
+    super(optimizer, o.lastEpoch ?? -1);
+    this.start({ tMax: o.tMax, etaMin: o.etaMin ?? 0 });
   }
   protected computeLr(): number[] {
     const { lastEpoch: e, tMax, etaMin } = this;
