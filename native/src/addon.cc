@@ -32,6 +32,7 @@ static napi_value init(napi_env env, napi_value exports) {
              aotiExports,
              runtimeStateExports,
              dlpackExports,
+             optimStepExports,
          })
       registerExports(env, exports, table());
     installCpuAllocator();
