@@ -9,7 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as torch from "../src/index.js";
 import { CIFAR10_CACHE_DIR, REPO_ROOT, cifarDirOrSkip } from "./helpers/cifar.js";
-import { listDir, readMetrics, runCli, tmpDir } from "./cli-helpers.js";
+import { listDir, readMetrics, runCli, tmpDir } from "./helpers/cli.js";
 
 const SMALL = ["--batch-size", "64", "--limit-train", "640", "--limit-test", "200", "--threads", "2"];
 

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_EPOCHS, DEFAULT_LR, OPTION_SPECS, cifar10Help, parseCifar10Args } from "../src/cli/args.js";
 import { UsageError } from "../src/cli/errors.js";
-import { runCli, tmpDir, listDir } from "./cli-helpers.js";
+import { runCli, tmpDir, listDir } from "./helpers/cli.js";
 import * as path from "node:path";
 
 test("defaults are the seed's: full batch, Adam, per-model lr, tch init, auto device", () => {

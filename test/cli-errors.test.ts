@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CIFAR10_BIN_SUBDIR, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, resolveCifar10BinDir } from "../src/data/cifar10-files.js";
 import { cifarDirOrSkip } from "./helpers/cifar.js";
-import { listDir, runCli, tmpDir, type CliResult } from "./cli-helpers.js";
+import { listDir, runCli, tmpDir, type CliResult } from "./helpers/cli.js";
 
 const SMALL = ["--limit-train", "64", "--limit-test", "64", "--epochs", "1", "--quiet"];
 

@@ -3,7 +3,7 @@
 // where the command starts. The ranks here are tiny node programs, so no libtorch and no data.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runCli } from "./cli-helpers.js";
+import { runCli } from "./helpers/cli.js";
 
 /** Prints "RANK WORLD_SIZE LOCAL_RANK MASTER_ADDR | its arguments" (the first is "arg", so node takes the rest as arguments). */
 const RANK_ECHO = [process.execPath, "-e",

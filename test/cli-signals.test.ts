@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { readSafetensorsFile } from "../src/io/safetensors.js";
 import { cifarDirOrSkip } from "./helpers/cifar.js";
 import type { ChildProcess } from "node:child_process";
-import { checkpointMeta, parseCsv, readMetrics, runCli, tmpDir, type CliResult } from "./cli-helpers.js";
+import { checkpointMeta, parseCsv, readMetrics, runCli, tmpDir, type CliResult } from "./helpers/cli.js";
 
 function rowsIn(stdout: string): number {
   return stdout.split("\n").length - 2; // header, rows, trailing ""

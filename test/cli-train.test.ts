@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as torch from "../src/index.js";
 import { buildModel } from "../src/cli/models.js";
 import { cifarDirOrSkip } from "./helpers/cifar.js";
-import { checkpointMeta, listDir, parseCsv, pngSize, readMetrics, runCli, svgParses, tmpDir } from "./cli-helpers.js";
+import { checkpointMeta, listDir, parseCsv, pngSize, readMetrics, runCli, svgParses, tmpDir } from "./helpers/cli.js";
 
 const SMALL = ["--limit-train", "512", "--limit-test", "256", "--threads", "2"];
 

@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { freePort } from "./distributed-helpers.js";
+import { freePort } from "./helpers/distributed.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const BIN = join(root, "bin", "tstorch.js");

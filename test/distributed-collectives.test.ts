@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as torch from "../src/index.js";
-import { assertAllOk, launch, nodeRanks } from "./distributed-helpers.js";
+import { assertAllOk, launch, nodeRanks } from "./helpers/distributed.js";
 
 const dist = torch.distributed;
 

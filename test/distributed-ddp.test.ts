@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import * as torch from "../src/index.js";
 import { seedModelSeq } from "./helpers/seed-models.js";
 import { runPython } from "./helpers/python.js";
-import { assertAllOk, launch, nodeRanks } from "./distributed-helpers.js";
+import { assertAllOk, launch, nodeRanks } from "./helpers/distributed.js";
 
 /** The worker's data and initialisation, trained in one process on the whole 128-image batches. */
 function referenceCnn(steps: number): number[][] {

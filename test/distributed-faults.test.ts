@@ -2,7 +2,7 @@
 // a rendezvous that cannot complete fails within its timeout with a clear message.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { launch, nodeRanks } from "./distributed-helpers.js";
+import { launch, nodeRanks } from "./helpers/distributed.js";
 
 describe("distributed faults", () => {
   it("a rank killed mid-training: the other exits within the timeout, naming the lost rank", { timeout: 60_000 }, async () => {

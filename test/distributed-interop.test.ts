@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import * as torch from "../src/index.js";
 import { seedModelSeq } from "./helpers/seed-models.js";
 import { PYTHON } from "./helpers/python.js";
-import { PY_WORKER, WORKER, assertAllOk, launch } from "./distributed-helpers.js";
+import { PY_WORKER, WORKER, assertAllOk, launch } from "./helpers/distributed.js";
 
 const tstorchRank = (scenario: string, ...args: string[]) => ({ cmd: process.execPath, args: [WORKER, scenario, ...args] });
 // USE_LIBUV=0: Debian's PyTorch 2.x has no libuv TCPStore server, which it would otherwise ask for

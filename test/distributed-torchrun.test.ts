@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import * as torch from "../src/index.js";
-import { freePort, WORKER } from "./distributed-helpers.js";
+import { freePort, WORKER } from "./helpers/distributed.js";
 import { PYTHON } from "./helpers/python.js";
 
 const root = resolve(import.meta.dirname, "..", "..");

@@ -3,7 +3,7 @@
 // maximize and decoupled weight decay of NAdam/RAdam exist from PyTorch 2 on: those cases run there only.
 import { test } from "node:test";
 import * as torch from "../src/index.js";
-import { compareTrajectories, OptCase } from "./optim-harness.js";
+import { compareTrajectories, OptCase } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 

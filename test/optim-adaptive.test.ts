@@ -3,7 +3,7 @@
 // parameters and state bit-equal (every case's tolerance is 0).
 import { test } from "node:test";
 import * as torch from "../src/index.js";
-import { compareTrajectories, OptCase } from "./optim-harness.js";
+import { compareTrajectories, OptCase } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 

@@ -4,7 +4,7 @@
 // needed), over groups, first steps (new momentum buffers) and the options the forms treat apart.
 import { test } from "node:test";
 import * as torch from "../src/index.js";
-import { compareTrajectories, OptCase } from "./optim-harness.js";
+import { compareTrajectories, OptCase } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 const FE = (foreach: boolean): string => (foreach ? "True" : "False");

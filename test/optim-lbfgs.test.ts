@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import { dedent, runPython } from "./helpers/python.js";
-import { compareTrajectories, maxRelDiff, OptCase } from "./optim-harness.js";
+import { compareTrajectories, maxRelDiff, OptCase } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
-import { compareTrajectories, OptCase, torchAtLeast, tsRun } from "./optim-harness.js";
+import { compareTrajectories, OptCase, torchAtLeast, tsRun } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 

@@ -2,7 +2,7 @@
 // steps bit-equal (per-parameter and multi-tensor (foreach) forms), with PyTorch's positional lr.
 import { test } from "node:test";
 import * as torch from "../src/index.js";
-import { compareTrajectories, OptCase } from "./optim-harness.js";
+import { compareTrajectories, OptCase } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 

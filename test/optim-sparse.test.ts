@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import { dedent, runPython } from "./helpers/python.js";
-import { maxRelDiff, STEPS } from "./optim-harness.js";
+import { maxRelDiff, STEPS } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
-import { freshParams, lossOf } from "./optim-harness.js";
+import { freshParams, lossOf } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 

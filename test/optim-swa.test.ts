@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import { dedent, runPython } from "./helpers/python.js";
-import { maxRelDiff, TORCH_MAJOR } from "./optim-harness.js";
+import { maxRelDiff, TORCH_MAJOR } from "./helpers/optim-harness.js";
 
 const { nn, optim } = torch;
 const { AveragedModel, SWALR, updateBn, getEmaAvgFn } = optim.swaUtils;

@@ -48,13 +48,10 @@ export class Adadelta extends Optimizer<AdadeltaGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     forEachGroupWithGrads(this.paramGroups, "Adadelta", (g, params, grads) => {
-      const t: AdadeltaTensors = { params, grads, squareAvgs: [], accDeltas: [] };
-      for (const p of params) {
-        const state = this.lazyState(p, () => ({ square_avg: zerosLike(p), acc_delta: zerosLike(p) }));
-        this.countStep(state);
-        t.squareAvgs.push(state.square_avg as Tensor);
-        t.accDeltas.push(state.acc_delta as Tensor);
-      }
+      const states = this.gatherStates(params, { squareAvgs: "square_avg", accDeltas: "acc_delta" }, (p) => ({
+        square_avg: zerosLike(p), acc_delta: zerosLike(p),
+      }));
+      const t: AdadeltaTensors = { params, grads, squareAvgs: states.squareAvgs, accDeltas: states.accDeltas };
       (g.foreach ? multiTensorAdadelta : singleTensorAdadelta)(t, g);
     });
     return loss;

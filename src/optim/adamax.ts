@@ -51,13 +51,10 @@ export class Adamax extends Optimizer<AdamaxGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     forEachGroupWithGrads(this.paramGroups, "Adamax", (g, params, grads) => {
-      const t: AdamaxTensors = { params, grads, expAvgs: [], expInfs: [], steps: [] };
-      for (const p of params) {
-        const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_inf: zerosLike(p) }));
-        t.expAvgs.push(state.exp_avg as Tensor);
-        t.expInfs.push(state.exp_inf as Tensor);
-        t.steps.push(this.countStep(state));
-      }
+      const t: AdamaxTensors = {
+        params, grads,
+        ...this.gatherStates(params, { expAvgs: "exp_avg", expInfs: "exp_inf" }, (p) => ({ exp_avg: zerosLike(p), exp_inf: zerosLike(p) })),
+      };
       (g.foreach ? multiTensorAdamax : singleTensorAdamax)(t, g);
     });
     return loss;

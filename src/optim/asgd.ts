@@ -54,15 +54,11 @@ export class ASGD extends Optimizer<ASGDGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     forEachGroupWithGrads(this.paramGroups, "ASGD", (g, params, grads) => {
-      const t: ASGDTensors = { params, grads, axs: [], etas: [], mus: [], steps: [] };
-      for (const p of params) {
-        const scalar = (v: number): Tensor => full([], v, { dtype: "float32", device: p.device });
-        const state = this.lazyState(p, () => ({ eta: scalar(g.lr), mu: scalar(1), ax: zerosLike(p) }));
-        t.axs.push(state.ax as Tensor);
-        t.etas.push(state.eta as Tensor);
-        t.mus.push(state.mu as Tensor);
-        t.steps.push(this.countStep(state));
-      }
+      const scalar = (v: number, p: Tensor): Tensor => full([], v, { dtype: "float32", device: p.device });
+      const t: ASGDTensors = {
+        params, grads,
+        ...this.gatherStates(params, { axs: "ax", etas: "eta", mus: "mu" }, (p) => ({ eta: scalar(g.lr, p), mu: scalar(1, p), ax: zerosLike(p) })),
+      };
       (g.foreach ? multiTensorAsgd : singleTensorAsgd)(t, g);
     });
     return loss;

@@ -62,14 +62,12 @@ export class NAdam extends Optimizer<NAdamGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     forEachGroupWithGrads(this.paramGroups, "NAdam", (g, params, grads) => {
-      const t: NAdamTensors = { params, grads, expAvgs: [], expAvgSqs: [], muProducts: [], steps: [] };
-      for (const p of params) {
-        const state = this.lazyState(p, () => ({ mu_product: full([], 1, { dtype: "float32" }), exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
-        t.expAvgs.push(state.exp_avg as Tensor);
-        t.expAvgSqs.push(state.exp_avg_sq as Tensor);
-        t.muProducts.push(state.mu_product as Tensor);
-        t.steps.push(this.countStep(state));
-      }
+      const t: NAdamTensors = {
+        params, grads,
+        ...this.gatherStates(params, { expAvgs: "exp_avg", expAvgSqs: "exp_avg_sq", muProducts: "mu_product" }, (p) => ({
+          mu_product: full([], 1, { dtype: "float32" }), exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p),
+        })),
+      };
       (g.foreach ? multiTensorNadam : singleTensorNadam)(t, g);
     });
     return loss;

@@ -224,6 +224,25 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     return state;
   }
 
+  /**
+   * @internal Each parameter's state (made by `init` on its first step), counted one step on, as one
+   * list per state key (`lists` maps a field name to a state key: `{ expAvgs: "exp_avg" }`), with the
+   * step counts: what step() hands its single-tensor or multi-tensor function.
+   */
+  protected gatherStates<F extends string>(
+    params: Tensor[], lists: Record<F, string>, init: (p: Tensor, i: number) => Record<string, Tensor>,
+  ): Record<F, Tensor[]> & { steps: number[] } {
+    const fields = Object.keys(lists) as F[];
+    const out = { steps: [] as number[] } as Record<F, Tensor[]> & { steps: number[] };
+    for (const f of fields) (out as Record<F, Tensor[]>)[f] = [];
+    params.forEach((p, i) => {
+      const state = this.lazyState(p, () => init(p, i));
+      for (const f of fields) (out as Record<F, Tensor[]>)[f].push(state[lists[f]] as Tensor);
+      out.steps.push(this.countStep(state));
+    });
+    return out;
+  }
+
   /** @internal Counts one more step in the state and returns the new count. */
   protected countStep(state: ParamState): number {
     const step = (state.step as number) + 1;

@@ -55,13 +55,10 @@ export class RAdam extends Optimizer<RAdamGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     forEachGroupWithGrads(this.paramGroups, "RAdam", (g, params, grads) => {
-      const t: RAdamTensors = { params, grads, expAvgs: [], expAvgSqs: [], steps: [] };
-      for (const p of params) {
-        const state = this.lazyState(p, () => ({ exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) }));
-        t.expAvgs.push(state.exp_avg as Tensor);
-        t.expAvgSqs.push(state.exp_avg_sq as Tensor);
-        t.steps.push(this.countStep(state));
-      }
+      const t: RAdamTensors = {
+        params, grads,
+        ...this.gatherStates(params, { expAvgs: "exp_avg", expAvgSqs: "exp_avg_sq" }, (p) => ({ exp_avg: zerosLike(p), exp_avg_sq: zerosLike(p) })),
+      };
       (g.foreach ? multiTensorRadam : singleTensorRadam)(t, g);
     });
     return loss;

@@ -50,13 +50,10 @@ export class Rprop extends Optimizer<RpropGroup> {
   step(closure?: Closure): Tensor | number | undefined {
     const loss = this.evalClosure(closure);
     forEachGroupWithGrads(this.paramGroups, "Rprop", (g, params, grads) => {
-      const t: RpropTensors = { params, grads, prevs: [], stepSizes: [] };
-      params.forEach((p, i) => {
-        const state = this.lazyState(p, () => ({ prev: zerosLike(p), step_size: fullLike(grads[i], g.lr) }));
-        this.countStep(state);
-        t.prevs.push(state.prev as Tensor);
-        t.stepSizes.push(state.step_size as Tensor);
-      });
+      const states = this.gatherStates(params, { prevs: "prev", stepSizes: "step_size" }, (p, i) => ({
+        prev: zerosLike(p), step_size: fullLike(grads[i], g.lr),
+      }));
+      const t: RpropTensors = { params, grads, prevs: states.prevs, stepSizes: states.stepSizes };
       (g.foreach ? multiTensorRprop : singleTensorRprop)(t, g);
     });
     return loss;

@@ -1,5 +1,5 @@
 // One rank of a multi-process torch.distributed test: `node rank.js <scenario> [args]`, started by
-// test/distributed-helpers.ts with torchrun's variables. Prints its results as one JSON line.
+// test/helpers/distributed.ts with torchrun's variables. Prints its results as one JSON line.
 import * as torch from "../../src/index.js";
 import { seedModelSeq } from "../helpers/seed-models.js";
 

@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { XMLValidator } from "fast-xml-parser";
-import { decodePng } from "../src/io/png.js";
-import { readSafetensorsFile } from "../src/io/safetensors.js";
-import { REPO_ROOT } from "./helpers/cifar.js";
+import { decodePng } from "../../src/io/png.js";
+import { readSafetensorsFile } from "../../src/io/safetensors.js";
+import { REPO_ROOT } from "./cifar.js";
 
 export const BIN = path.join(REPO_ROOT, "bin", "tstorch.js");
 

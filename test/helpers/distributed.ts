@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled rank worker (test/distributed-workers/rank.ts). */
-export const WORKER = join(here, "distributed-workers", "rank.js");
-export const PY_WORKER = join(here, "..", "..", "test", "distributed-workers", "torch_rank.py");
+export const WORKER = join(here, "..", "distributed-workers", "rank.js");
+export const PY_WORKER = join(here, "..", "..", "..", "test", "distributed-workers", "torch_rank.py");
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {

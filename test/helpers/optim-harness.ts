@@ -3,8 +3,8 @@
 // same weights. Both sides call the same libtorch kernels in the same order, so the trajectories
 // are compared bit for bit unless a case states a tolerance.
 import assert from "node:assert/strict";
-import * as torch from "../src/index.js";
-import { dedent, runPython } from "./helpers/python.js";
+import * as torch from "../../src/index.js";
+import { dedent, runPython } from "./python.js";
 
 export const STEPS = 100;
 /** PyTorch's major version (the linked libtorch's). */
