@@ -7,6 +7,8 @@
 import type { DType } from "../core/dtype.js";
 import type { DeviceLike } from "../core/device.js";
 import type { Reduction, Tensor } from "../core/tensor.js";
+import { crossEntropy, linear } from "../core/functional.js";
+import { scope } from "../core/scope.js";
 import { linearCrossEntropy } from "./functional-losses.js";
 import { Linear } from "./linear.js";
 import { Module, pyFloat } from "./module.js";
@@ -109,6 +111,7 @@ export class LinearCrossEntropyLoss extends Module<[Tensor, Tensor], Tensor> {
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
+    if (this.outFeatures.length > 0) return this.forwardK(input, target);
     const inFeatures = this.linear.inFeatures;
     const w = this.linear.weight.reshape([this.numClasses, ...this.outFeatures, inFeatures]);
     const b = this.linear.bias === null ? null : this.linear.bias.reshape([this.numClasses, ...this.outFeatures]);
@@ -120,6 +123,19 @@ export class LinearCrossEntropyLoss extends Module<[Tensor, Tensor], Tensor> {
       w.dispose();
       b?.dispose();
     }
+  }
+
+  /**
+   * K-dimensional loss: aten::linear takes 2-d weights only, so the logits come from the flat
+   * Linear ([N, C·prod(outFeatures)]) reshaped to [N, C, ...outFeatures]: the same numbers as
+   * PyTorch's linear over the (C, ...outFeatures, inFeatures) weight.
+   */
+  private forwardK(input: Tensor, target: Tensor): Tensor {
+    if (input.dim() !== 2) throw new Error(`tstorch: K-dimensional loss defined by outFeatures [${this.outFeatures.join(", ")}] requires batched input, (N, ${this.linear.inFeatures}), got input with shape [${input.shape.join(", ")}]`);
+    return scope(() => {
+      const logits = linear(input, this.linear.weight, this.linear.bias).reshape([input.shape[0], this.numClasses, ...this.outFeatures]);
+      return crossEntropy(logits, target, { weight: this.weight, reduction: this.reduction, ignoreIndex: this.ignoreIndex ?? -100, labelSmoothing: this.labelSmoothing });
+    });
   }
 
   override extraRepr(): string {
