@@ -49,7 +49,8 @@ export * as utils from "./utils/index.js";
 // PyTorch's Python-level signatures (torch/functional.py) over the generated ATen ones of the same names
 export { tensordot, split, einsum, meshgrid, broadcastTensors, blockDiag, cartesianProd, chainMatmul, atleast1d, atleast2d, atleast3d, unique, cdist, norm, stft, istft, lu } from "./core/python-signatures.js";
 // libtorch's process-wide state and small torch.* helpers (issue 20)
-export { setDefaultDtype, getDefaultDtype } from "./core/defaults.js";
+export { setDefaultDtype, getDefaultDtype, setDefaultDevice, getDefaultDevice } from "./core/defaults.js";
+export { getDeviceModule, cpu } from "./core/device-module.js";
 export { getRngState, setRngState, initialSeed, seed } from "./core/rng.js";
 export { useDeterministicAlgorithms, areDeterministicAlgorithmsEnabled, isDeterministicAlgorithmsWarnOnlyEnabled, setDeterministicDebugMode, getDeterministicDebugMode } from "./core/determinism.js";
 export { setFlushDenormal, setFloat32MatmulPrecision, getFloat32MatmulPrecision } from "./core/precision.js";

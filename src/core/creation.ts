@@ -1,5 +1,5 @@
 // Creating tensors: from JS data, and PyTorch's factory functions.
-import { getDefaultDtype } from "./defaults.js";
+import { factoryDevice, getDefaultDtype } from "./defaults.js";
 import { DType, dtypeCode, dtypeOfTypedArray } from "./dtype.js";
 import { DeviceLike, deviceString } from "./device.js";
 import { callPooled } from "./handle-pool.js";
@@ -140,7 +140,8 @@ function toBigInt(v: number | bigint | boolean, i: number): bigint {
   return BigInt(Math.trunc(v));
 }
 
-function finish(t: Tensor, opts: TensorOptions): Tensor {
+function finish(t: Tensor, options: TensorOptions): Tensor {
+  const opts = { ...options, device: factoryDevice(options.device) };
   let out = t;
   if ((opts.dtype !== undefined && opts.dtype !== out.dtype) || opts.device !== undefined) {
     const moved = out.to({ dtype: opts.dtype, device: opts.device });
@@ -152,10 +153,11 @@ function finish(t: Tensor, opts: TensorOptions): Tensor {
 }
 
 function factoryArgs(opts: TensorOptions): [number | null, null, string | null, null] {
+  const device = factoryDevice(opts.device);
   return [
     opts.dtype === undefined ? null : dtypeCode(opts.dtype),
     null,
-    opts.device === undefined ? null : deviceString(opts.device),
+    device === undefined ? null : deviceString(device),
     null,
   ];
 }
@@ -240,7 +242,8 @@ export function eye(n: number, m?: number, opts: TensorOptions = {}): Tensor {
 }
 
 function likeArgs(opts: TensorOptions): [number | null, null, string | null, null, null] {
-  return [...factoryArgs(opts), null];
+  // *_like follow their input's device, not the default one (as in PyTorch)
+  return [opts.dtype === undefined ? null : dtypeCode(opts.dtype), null, opts.device === undefined ? null : deviceString(opts.device), null, null];
 }
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return grad(wrap(call(aten.zeros_like, t._h, ...likeArgs(opts))), opts);

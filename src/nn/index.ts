@@ -20,6 +20,10 @@ export {
 export * as init from "./init.js";
 export * as functional from "./functional.js";
 export { Parameter } from "./parameter.js";
+export { Buffer } from "./buffer.js";
+export { LinearCrossEntropyLoss, LinearCrossEntropyOptions } from "./linear-cross-entropy.js";
+export type { LinearCrossEntropyLossOptions, LinearCrossEntropyOptionsInit } from "./linear-cross-entropy.js";
+export type { BufferOptions } from "./buffer.js";
 export type { AnyModule } from "./module.js";
 export { ModuleList, ModuleDict } from "./container.js";
 export * as utils from "./utils.js";

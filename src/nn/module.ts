@@ -5,6 +5,7 @@ import type { DeviceLike } from "../core/device.js";
 import { isFloatingDType } from "../core/dtype.js";
 import { Tensor } from "../core/tensor.js";
 import { Parameter } from "./parameter.js";
+import { Buffer } from "./buffer.js";
 import { persist } from "./persist.js";
 import { callWithHooks, hasHooks, registerForwardHook, registerForwardPreHook, registerFullBackwardHook, type BackwardHook, type ForwardHook, type ForwardPreHook } from "./hooks.js";
 import type { RemovableHandle } from "../autograd/hooks.js";
@@ -98,7 +99,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
         continue;
       }
       if ((v instanceof Tensor || v === null) && this._buffers.has(k)) {
-        if (this._buffers.get(k) !== v) this.registerBuffer(k, v, !this._nonPersistent.has(k));
+        if (this._buffers.get(k) !== v) this.registerBuffer(k, v, v instanceof Buffer ? v.persistent : !this._nonPersistent.has(k));
         continue;
       }
       if (v instanceof Module) {
@@ -107,6 +108,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       } else if (v instanceof Parameter) {
         params ??= new Set([...this._parameters.values(), ...this._buffers.values()]);
         if (!params.has(v) && !this._modules.has(k) && !this._buffers.has(k)) this._parameters.set(k, v);
+      } else if (v instanceof Buffer && !this._modules.has(k) && !this._parameters.has(k)) {
+        // PyTorch's Module.__setattr__ registers an nn.Buffer as a buffer, with its persistent flag
+        this.registerBuffer(k, v, v.persistent);
       }
     }
   }
@@ -338,7 +342,7 @@ function bindSlot(m: AnyModule, name: string, kind: "_parameters" | "_buffers"):
     (get as unknown as { [SLOT_ACCESSOR]: boolean })[SLOT_ACCESSOR] = true;
     const set = function (this: AnyModule, v: Tensor | null): void {
       if (kind === "_parameters") this.registerParameter(name, v);
-      else this.registerBuffer(name, v, !this._nonPersistent.has(name));
+      else this.registerBuffer(name, v, v instanceof Buffer ? v.persistent : !this._nonPersistent.has(name));
     };
     Object.defineProperty(m, key, { get, set, enumerable: key === name || !keys.has(name), configurable: true });
   }

@@ -44,3 +44,5 @@ export { Muon } from "./muon.js";
 export type { MuonOptions, MuonGroup, MuonAdjustLrFn } from "./muon.js";
 // torch.optim.swa_utils: optim.swaUtils.AveragedModel, SWALR, updateBn
 export * as swaUtils from "./swa-utils.js";
+export { swapInOptimizerParamsAndState } from "./swap-in.js";
+export type { SwapInOptimState } from "./swap-in.js";
