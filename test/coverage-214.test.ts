@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import { runPython } from "./helpers/python.js";
-import { torchAtLeast } from "./optim-harness.js";
+import { torchAtLeast } from "./helpers/optim-harness.js";
 
 const { nn, optim } = torch;
 

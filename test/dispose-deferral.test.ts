@@ -5,8 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
+import { DEFERRABLE } from "../src/core/handle-pool.js";
 
-type Internal = torch.Tensor & { _h: unknown; _deferrable: boolean };
+type Internal = torch.Tensor & { _h: unknown };
 
 /** Results come in recycled handles once a disposed one is free: the first op of a process has none. */
 function fillPool(x: torch.Tensor): void {
@@ -17,14 +18,14 @@ test("only small results out of autograd's reach are deferrable", () => {
   const x = torch.tensor([1, 2, 3, 4]);
   fillPool(x);
   const small = x.add(x) as Internal;
-  assert.equal(small._deferrable, true);
+  assert.equal(small[DEFERRABLE], true);
   const big = torch.zeros([2048]).add(1) as Internal; // 8 KiB: above the 4 KiB bound
-  assert.equal(big._deferrable, false);
+  assert.equal(big[DEFERRABLE], false);
   const leaf = torch.tensor([1, 2], { requiresGrad: true });
   const graph = leaf.mul(2) as Internal; // holds a grad_fn
-  assert.equal(graph._deferrable, false);
+  assert.equal(graph[DEFERRABLE], false);
   const made = torch.tensor([1, 2]) as Internal; // not from a pooled op call
-  assert.equal(made._deferrable, false);
+  assert.equal(made[DEFERRABLE], false);
   for (const t of [x, small, big, leaf, graph, made]) t.dispose();
 });
 

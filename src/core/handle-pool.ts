@@ -22,6 +22,8 @@ export const DEAD: Handle = (() => {
 // next pooled call reuses that handle, freeing the old tensor inside the same crossing. At most one
 // tensor of at most 4 KiB is ever parked; a second dispose() before the next call frees the first.
 const resultFlags: Int32Array = native.resultFlags();
+/** @internal The Tensor field saying its dispose() may be parked: a symbol, so that it stays out of JSON and key lists. */
+export const DEFERRABLE: unique symbol = Symbol("tstorch.deferrable");
 let parked: Handle | null = null;
 let lastResultDeferrable = false;
 

@@ -6,7 +6,7 @@
 // (src/generated/tensor-methods.js) adds every other ATen method.
 import { DType, dtypeName } from "./dtype.js";
 import { Device } from "./device.js";
-import { DEAD, callPooled, parkHandle, releaseHandle, takeDeferrable } from "./handle-pool.js";
+import { DEAD, DEFERRABLE, callPooled, parkHandle, releaseHandle, takeDeferrable } from "./handle-pool.js";
 import { Handle, native } from "./native.js";
 import { opIds } from "./op-ids.js";
 import { track } from "./scope.js";
@@ -66,7 +66,7 @@ export class Tensor {
   /** @internal the addon's handle; after dispose() the addon reports any use of it. */
   _h: Handle;
   /** @internal small and out of autograd's reach when made: dispose() may defer the freeing to the next call (handle-pool.ts) */
-  _deferrable: boolean;
+  [DEFERRABLE]: boolean;
   /** @internal see scope.keep */
   declare _kept?: boolean;
   /** @internal see scope.persist */
@@ -75,7 +75,7 @@ export class Tensor {
   /** @internal use torch.tensor(), torch.zeros(), ... */
   constructor(h: Handle) {
     this._h = h;
-    this._deferrable = takeDeferrable();
+    this[DEFERRABLE] = takeDeferrable();
     track(this);
   }
   /** The tensor that `t.toTransferable()` described (a new tensor over a copy of `m.data`). */
@@ -89,7 +89,7 @@ export class Tensor {
     const h = this._h;
     if (h === DEAD) return;
     this._h = DEAD; // later uses fail as "used after dispose"; h is recycled
-    if (this._deferrable) parkHandle(h);
+    if (this[DEFERRABLE]) parkHandle(h);
     else releaseHandle(h);
   }
   [Symbol.dispose](): void {
