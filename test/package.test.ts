@@ -171,14 +171,14 @@ const CJS_TSCONFIG = {
   files: ["main.ts"],
 };
 
-test("npm pack: the tarball installs into fresh ESM and CommonJS apps, type-checks, runs, and npx tstorch works", { timeout: 720_000 }, async (t) => {
+test("npm pack: the tarball installs into fresh ESM and CommonJS apps, type-checks, runs, and npx tstorch works", { timeout: 1_800_000 }, async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tstorch-package-"));
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   let tarball = "";
   await t.test("npm pack builds dist/ and ships the JS, the declarations and the addon's sources", async () => {
-    const r = await run("npm", ["pack", "--json", "--pack-destination", tmp], REPO_ROOT, 180_000);
-    assertNpmOk(r, "npm pack", 180_000);
+    const r = await run("npm", ["pack", "--json", "--pack-destination", tmp], REPO_ROOT, 420_000);
+    assertNpmOk(r, "npm pack", 420_000);
     // stdout also holds the prepack script's output: the JSON report is the last top-level array.
     const report = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("\n[") + 1)) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(tmp, report[0]!.filename);
@@ -203,8 +203,8 @@ test("npm pack: the tarball installs into fresh ESM and CommonJS apps, type-chec
     "tsconfig.json": JSON.stringify(README_TSCONFIG, null, 2),
   });
   await t.test("ESM app: npm install <tarball> builds the addon and installs no chart packages", async () => {
-    const r = await run("npm", ["install", ...NPM_NET, tarball], esm, 420_000);
-    assertNpmOk(r, "npm install of the tarball", 420_000);
+    const r = await run("npm", ["install", ...NPM_NET, tarball], esm, 900_000);
+    assertNpmOk(r, "npm install of the tarball", 900_000);
     assert.ok(fs.existsSync(path.join(esm, "node_modules", "tstorch", "native", "build", "tstorch.node")),
       `the install script did not build the addon\n${tail(r.stderr)}`);
     assertGeneratedAtInstall(path.join(esm, "node_modules", "tstorch"));
