@@ -29,6 +29,8 @@ static napi_value init(napi_env env, napi_value exports) {
              autogradExports,
              autogradHookExports,
              autogradFunctionExports,
+             autogradPostHookExports,
+             autogradEngineSwitchExports,
              aotiExports,
              runtimeStateExports,
              dlpackExports,

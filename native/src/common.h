@@ -171,6 +171,8 @@ std::vector<Export> imageJobExports();       // image_jobs.cc: batches decoded o
 std::vector<Export> autogradExports();       // autograd.cc: torch.autograd: grad, backward, anomaly mode, dual levels
 std::vector<Export> autogradHookExports();          // autograd_hooks.cc: tensor hooks
 std::vector<Export> autogradFunctionExports();      // autograd_function.cc: custom Functions
+std::vector<Export> autogradPostHookExports();      // autograd_post_hooks.cc: post-accumulate-grad hooks (libtorch >= 2.1)
+std::vector<Export> autogradEngineSwitchExports();  // autograd_engine_switches.cc: multithreading, grad layout policy
 std::vector<Export> aotiExports();           // aoti.cc: torch.aoti .pt2 packages (empty below libtorch 2.6)
 std::vector<Export> runtimeStateExports();   // runtime_state.cc: default dtype, determinism, RNG state
 std::vector<Export> dlpackExports();         // dlpack.cc: DLPack capsules

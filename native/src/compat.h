@@ -39,6 +39,53 @@ inline constexpr bool kSharedNodes = std::is_same_v<NodePtr, std::shared_ptr<tor
 
 }  // namespace tstorch::compat
 
+// ---------------------------------------------------------------- autograd engine additions (autograd_post_hooks.cc, autograd_engine_switches.cc)
+// 2.0 added AutogradState's thread-local multithreading switch (torch.autograd.set_multithreading_enabled:
+// with it off, the engine runs device work on the calling thread instead of its device threads).
+#if TSTORCH_TORCH_AT_LEAST(2, 0)
+#define TSTORCH_AUTOGRAD_MULTITHREADING_SWITCH 1
+#endif
+// 2.1 added post-accumulate-grad hooks (Tensor.register_post_accumulate_grad_hook): one
+// torch::autograd::PostAccumulateGradHook slot per leaf (impl::set_post_acc_grad_hooks) that
+// AccumulateGrad calls after writing .grad.
+#if TSTORCH_TORCH_AT_LEAST(2, 1)
+#define TSTORCH_POST_ACC_GRAD_HOOKS 1
+#endif
+#include <c10/core/AutogradState.h>
+namespace tstorch::compat {
+// AutogradState's thread-local grad-layout switch (torch.autograd.enforce_grad_layout_policy): PyTorch
+// added it in 2026 (2.14 has it, 1.13 .. 2.6 do not; the release in between is not known here), so it
+// is detected from the class. The functions below answer nullopt where the switch does not exist.
+template <typename S, typename = void>
+struct HasGradLayoutSwitch : std::false_type {};
+template <typename S>
+struct HasGradLayoutSwitch<S, std::void_t<decltype(std::declval<S&>().set_grad_layout_enforcement_enabled(true)),
+                                          decltype(std::declval<const S&>().get_grad_layout_enforcement_enabled())>>
+    : std::true_type {};
+inline constexpr bool kGradLayoutSwitch = HasGradLayoutSwitch<c10::AutogradState>::value;
+// Sets this thread's switch and returns its previous value.
+template <typename S = c10::AutogradState>
+Optional<bool> exchangeGradLayoutEnforcement(bool on) {
+  if constexpr (HasGradLayoutSwitch<S>::value) {
+    S& s = S::get_tls_state();
+    bool prev = s.get_grad_layout_enforcement_enabled();
+    s.set_grad_layout_enforcement_enabled(on);
+    return prev;
+  } else {
+    (void)on;
+    return kNullopt;
+  }
+}
+template <typename S = c10::AutogradState>
+Optional<bool> gradLayoutEnforcement() {
+  if constexpr (HasGradLayoutSwitch<S>::value) {
+    return S::get_tls_state().get_grad_layout_enforcement_enabled();
+  } else {
+    return kNullopt;
+  }
+}
+}  // namespace tstorch::compat
+
 // ---------------------------------------------------------------- autocast (amp.cc)
 // Included only by amp.cc (which defines TSTORCH_AUTOCAST_COMPAT first). 2.4 replaced the per-device
 // functions (set_enabled, set_autocast_gpu_dtype, ...) by ones taking the device type; 1.13 .. 2.3

@@ -1,9 +1,10 @@
 // torch.autograd: `torch.autograd.grad(...)`, `class F extends torch.autograd.Function`, gradcheck,
 // functional, forwardAd, anomaly detection; grad mode (noGrad, ...) as in PyTorch's namespace too.
-import "./hooks.js"; // Tensor.registerHook
+import "./hooks.js"; // Tensor.registerHook, Tensor.registerPostAccumulateGradHook
 export { grad, backward } from "./grad.js";
 export type { GradOptions, BackwardOptions, Tensors } from "./grad.js";
-export type { RemovableHandle, TensorHook } from "./hooks.js";
+export type { RemovableHandle, TensorHook, PostAccumulateGradHook } from "./hooks.js";
+export { setMultithreadingEnabled, isMultithreadingEnabled, enforceGradLayoutPolicy, isGradLayoutEnforcementEnabled } from "./engine-switches.js";
 export { Function, FunctionCtx } from "./function.js";
 export { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";
 export type { GradcheckOptions } from "./gradcheck.js";

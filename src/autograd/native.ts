@@ -1,5 +1,6 @@
 // The addon's torch.autograd entry points (native/src/autograd.cc), typed.
 import { native, type Handle } from "../core/native.js";
+import { nativePart } from "../core/native-part.js";
 
 /** A JS function libtorch's engine calls back (a Function's backward runner, a tensor hook). */
 export type BackwardRunner = (grads: (Handle | null)[], saved: (Handle | null)[]) => (Handle | null)[];
@@ -24,3 +25,22 @@ export interface AutogradNative {
 }
 
 export const ag = native as unknown as AutogradNative;
+
+/** native/src/autograd_post_hooks.cc (an addon built before it lacks these). */
+export interface PostHookNative {
+  /** fn(leaf) answers whether the user's hook returned a value (an error, raised after every hook ran). */
+  autogradRegisterPostAccHook(h: Handle, fn: (leaf: Handle) => boolean): unknown;
+  autogradRemovePostAccHook(token: unknown): void;
+}
+export const postHookNative = nativePart<PostHookNative>("autogradRegisterPostAccHook",
+  "post-accumulate-grad hooks (native/src/autograd_post_hooks.cc)");
+
+/** native/src/autograd_engine_switches.cc: thread-local switches; each setter returns the previous value. */
+export interface EngineSwitchNative {
+  autogradSetMultithreadingEnabled(mode: boolean): boolean;
+  autogradIsMultithreadingEnabled(): boolean;
+  autogradSetGradLayoutEnforcement(enable: boolean): boolean;
+  autogradIsGradLayoutEnforcementEnabled(): boolean;
+}
+export const engineSwitchNative = nativePart<EngineSwitchNative>("autogradSetMultithreadingEnabled",
+  "the autograd engine's switches (native/src/autograd_engine_switches.cc)");
