@@ -27,7 +27,7 @@ constexpr const char* kLayoutVersion = "a libtorch with the grad-layout switch (
 
 // autogradSetMultithreadingEnabled(mode) -> previous mode
 napi_value autogradSetMultithreadingEnabled(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
+  return guarded(env, [&]() -> napi_value {
     Args<1> a(env, info);
     bool on = getBool(env, a[0], "setMultithreadingEnabled(mode)");
 #ifdef TSTORCH_AUTOGRAD_MULTITHREADING_SWITCH
@@ -43,7 +43,7 @@ napi_value autogradSetMultithreadingEnabled(napi_env env, napi_callback_info inf
 }
 
 napi_value autogradIsMultithreadingEnabled(napi_env env, napi_callback_info) {
-  return guarded(env, [&] {
+  return guarded(env, [&]() -> napi_value {
 #ifdef TSTORCH_AUTOGRAD_MULTITHREADING_SWITCH
     return makeBool(env, c10::AutogradState::get_tls_state().get_multithreading_enabled());
 #else
@@ -54,7 +54,7 @@ napi_value autogradIsMultithreadingEnabled(napi_env env, napi_callback_info) {
 
 // autogradSetGradLayoutEnforcement(enable) -> previous value
 napi_value autogradSetGradLayoutEnforcement(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
+  return guarded(env, [&]() -> napi_value {
     Args<1> a(env, info);
     bool on = getBool(env, a[0], "enforceGradLayoutPolicy(enable)");
     compat::Optional<bool> prev = compat::exchangeGradLayoutEnforcement(on);
@@ -64,7 +64,7 @@ napi_value autogradSetGradLayoutEnforcement(napi_env env, napi_callback_info inf
 }
 
 napi_value autogradIsGradLayoutEnforcementEnabled(napi_env env, napi_callback_info) {
-  return guarded(env, [&] {
+  return guarded(env, [&]() -> napi_value {
     compat::Optional<bool> on = compat::gradLayoutEnforcement();
     if (!on) needs("isGradLayoutEnforcementEnabled", kLayoutVersion);
     return makeBool(env, *on);

@@ -55,7 +55,7 @@ struct JsPostAccGradHooks : torch::autograd::PostAccumulateGradHook {
 
 // autogradRegisterPostAccHook(h, fn) -> token; fn(leafHandle) -> whether the user's hook returned a value
 napi_value autogradRegisterPostAccHook(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
+  return guarded(env, [&]() -> napi_value {
     Args<2> a(env, info);
     const at::Tensor& t = unwrapTensor(env, a[0], "registerPostAccumulateGradHook");
     if (typeOf(env, a[1]) != napi_function) throw JsError("tstorch: registerPostAccumulateGradHook() expects a function");
@@ -93,7 +93,7 @@ napi_value autogradRegisterPostAccHook(napi_env env, napi_callback_info info) {
 }
 
 napi_value autogradRemovePostAccHook(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
+  return guarded(env, [&]() -> napi_value {
     Args<1> a(env, info);
     void* d = nullptr;
     if (napi_get_value_external(env, a[0], &d) != napi_ok || !d) throw JsError("tstorch: not a post-accumulate-grad hook handle");
