@@ -45,8 +45,9 @@ napi_value wrapTensor(napi_env env, at::Tensor t);
 // Puts a tensor into a disposed handle (recycled by JS, see src/core/handle-pool.ts) and returns
 // that handle: no new External, no new finalizer. Undefined tensors become null.
 napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t);
-// resultFlags() -> an Int32Array of one word that rewrapTensor sets after each recycled-handle call:
-// 1 when the result may have its dispose() deferred (handles.cc: deferrable), else 0.
+// resultFlags() -> an Int32Array of two words shared with JS: [0] rewrapTensor sets after each
+// recycled-handle call (1 when the result may have its dispose() deferred, handles.cc: deferrable);
+// [1] JS sets while a torch.scope runs (as setInScope does).
 napi_value resultFlagsArray(napi_env env);
 // The tensor behind a handle; throws a JsError for non-handles and disposed handles.
 // What a "Tensor used after dispose()" error adds: why it happened and how to keep a tensor.

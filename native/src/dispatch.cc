@@ -101,7 +101,9 @@ Fast fastPattern(const c10::OperatorHandle& h, const std::vector<ArgSpec>& args)
        : code == "TSS" ? Fast::TSS : Fast::None;
 }
 
+// The fast path passes nullptr for an argument the call left out (no napi_get_undefined, no napi_typeof).
 const at::Tensor& tensorArg(napi_env env, napi_value v, const ArgSpec& s) {
+  if (v == nullptr) throw JsError("tstorch: missing argument '" + s.name + "'");
   void* data = nullptr;
   if (napi_get_value_external(env, v, &data) != napi_ok || data == nullptr) {
     napi_valuetype vt = typeOf(env, v);  // the error path only: say what was given instead
@@ -115,6 +117,12 @@ const at::Tensor& tensorArg(napi_env env, napi_value v, const ArgSpec& s) {
 }
 
 c10::Scalar scalarArg(napi_env env, napi_value v, const ArgSpec& s, const std::string& op) {
+  if (v == nullptr) {  // left out: the default (add's alpha) without asking N-API what the value is
+    if (s.defaultValue) return s.defaultValue->toScalar();
+    throw JsError("tstorch: " + op + ": missing argument '" + s.name + "'");
+  }
+  double d;  // a number (the common case, `x.mul(0.5)`): one N-API call instead of typeof and then the value
+  if (napi_get_value_double(env, v, &d) == napi_ok) return scalarOfNumber(d);
   napi_valuetype vt = typeOf(env, v);
   if (vt == napi_undefined || vt == napi_null) {
     if (vt == napi_undefined && s.defaultValue) return s.defaultValue->toScalar();
@@ -262,16 +270,23 @@ static napi_value runOp(napi_env env, napi_callback_info info, bool wantResult, 
     if (given > op.args.size())
       throw JsError("tstorch: " + op.fullName + " takes " + std::to_string(op.args.size()) + " arguments, got " +
                     std::to_string(given));
+    if (op.fast != Fast::None) {
+      napi_value a[3];
+      for (size_t i = 0; i < 3; ++i) a[i] = i < given ? args[i] : nullptr;
+      at::Tensor r;
+      try {
+        r = callFast(env, op, a);
+      } catch (const JsError& e) {
+        throw JsError(namingOp(op.fullName, e.what()));
+      } catch (const c10::Error& e) {
+        throw JsError(kernelError(op.fullName, e));
+      }
+      if (!wantResult) return makeUndefined(env);
+      return into ? rewrapTensor(env, argv[0], std::move(r)) : wrapTensor(env, std::move(r));
+    }
     napi_value undef = makeUndefined(env);
     torch::jit::Stack stack;
     try {
-      if (op.fast != Fast::None) {
-        napi_value a[3];
-        for (size_t i = 0; i < 3; ++i) a[i] = i < given ? args[i] : undef;
-        at::Tensor r = callFast(env, op, a);
-        if (!wantResult) return undef;
-        return into ? rewrapTensor(env, argv[0], std::move(r)) : wrapTensor(env, std::move(r));
-      }
       stack.reserve(op.args.size());
       for (size_t i = 0; i < op.args.size(); ++i) {
         stack.push_back(toIValue(env, i < given ? args[i] : undef, op.args[i], op.fullName));

@@ -32,6 +32,8 @@ struct ArgSpec {
 ArgSpec specOf(const c10::Argument& arg);
 // A Scalar from a JS number, bigint or {tstorchFloat: x}; `what` names the argument in errors.
 c10::Scalar scalarOf(napi_env env, napi_value v, const std::string& what);
+// The Scalar of a JS number: an int Scalar when it is whole (|x| <= 2^53), else a float one.
+c10::Scalar scalarOfNumber(double d);
 // A JS argument as the IValue the spec asks for; `op` (the operator's name) starts errors.
 c10::IValue toIValue(napi_env env, napi_value v, const ArgSpec& s, const std::string& op);
 // A result back to JS: tensors as handles, lists as arrays, numbers, bools, strings, null.

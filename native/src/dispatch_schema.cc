@@ -92,16 +92,16 @@ ArgSpec specOf(const c10::Argument& arg) {
 
 // A JS number is an int Scalar when it is a whole number (as Python's `2`), else a float; an
 // object {tstorchFloat: x} forces a float Scalar (torch.scalar(2, "float")); bigint is int64.
+c10::Scalar scalarOfNumber(double d) {
+  if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) <= 9007199254740992.0) return c10::Scalar(static_cast<int64_t>(d));
+  return c10::Scalar(d);
+}
+
 c10::Scalar scalarOf(napi_env env, napi_value v, const std::string& what) {
   switch (typeOf(env, v)) {
     case napi_boolean: return c10::Scalar(getBool(env, v, what.c_str()));
     case napi_bigint: return c10::Scalar(getInt(env, v, what.c_str()));
-    case napi_number: {
-      double d = getNumber(env, v, what.c_str());
-      if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) <= 9007199254740992.0)
-        return c10::Scalar(static_cast<int64_t>(d));
-      return c10::Scalar(d);
-    }
+    case napi_number: return scalarOfNumber(getNumber(env, v, what.c_str()));
     case napi_object: {
       bool has = false;
       napi_has_named_property(env, v, "tstorchFloat", &has);

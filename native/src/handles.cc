@@ -30,12 +30,21 @@ static std::unordered_map<const c10::StorageImpl*, StorageCount>& handlesPerStor
 constexpr size_t kReportedBytesMin = 64 << 10;
 constexpr int64_t kSmallChunk = 256 << 10;
 
+// The words shared with JS (see resultFlagsArray), per JS thread: [0] is written here after each
+// recycled-handle call (whether the result is small and out of autograd's reach, so that its
+// dispose() may be deferred to the next call); [1] is written by JS (core/scope.ts) when the
+// outermost torch.scope starts and ends, so that a scope costs no call into the addon to say so.
+static thread_local int32_t* resultFlags = nullptr;
+enum : int { kFlagDeferrable = 0, kFlagInScope = 1, kFlagWords = 2 };
+
 // Per JS thread (a napi_env lives on one thread; its basic finalizers run there during GC).
 struct ThreadAccounting {
-  bool inScope = false;      // JS runs inside a torch.scope (set by the outermost scope)
+  bool inScope = false;      // JS runs inside a torch.scope (setInScope; the flags word once JS has it)
   int64_t smallPending = 0;  // small bytes counted but not yet reported (negative: released)
 };
 static thread_local ThreadAccounting perThread;
+
+static bool inScope() { return resultFlags ? resultFlags[kFlagInScope] != 0 : perThread.inScope; }
 
 // Adds delta to the batch and reports the batch once it reaches a chunk either way. From inside
 // the collector (basic finalizers) nothing is reported: V8 aborted ("Check failed: marking_done_")
@@ -138,13 +147,10 @@ napi_value wrapTensor(napi_env env, at::Tensor t) {
     delete h;
     throw JsError("tstorch: could not create a tensor handle");
   }
-  if (!perThread.inScope) report(env, h);
+  if (!inScope()) report(env, h);
   return v;
 }
 
-// The flags word JS reads after each recycled-handle call (see resultFlagsArray): whether the result
-// is small and out of autograd's reach, so that its dispose() may be deferred to the next call.
-static thread_local int32_t* resultFlags = nullptr;
 
 // Small enough to keep a little longer without anyone noticing (a few KiB at most, one at a time),
 // and holding no autograd graph (a loss of 4 bytes can keep gigabytes of saved activations alive).
@@ -168,22 +174,23 @@ napi_value rewrapTensor(napi_env env, napi_value handle, at::Tensor t) {
     }
   }
   if (!t.defined()) return makeNull(env);
-  if (resultFlags) resultFlags[0] = deferrable(t) ? 1 : 0;
+  if (resultFlags) resultFlags[kFlagDeferrable] = deferrable(t) ? 1 : 0;
   h->tensor = std::move(t);
   h->reported = false;
   h->smallBytes = 0;
-  if (!perThread.inScope) report(env, h);
+  if (!inScope()) report(env, h);
   return handle;
 }
 
 napi_value resultFlagsArray(napi_env env) {
   void* data = nullptr;
   napi_value buffer, array;
-  check(napi_create_arraybuffer(env, sizeof(int32_t), &data, &buffer), "create_arraybuffer");
-  check(napi_create_typedarray(env, napi_int32_array, 1, buffer, 0, &array), "create_typedarray");
+  check(napi_create_arraybuffer(env, kFlagWords * sizeof(int32_t), &data, &buffer), "create_arraybuffer");
+  check(napi_create_typedarray(env, napi_int32_array, kFlagWords, buffer, 0, &array), "create_typedarray");
   // The ArrayBuffer lives as long as JS holds the array (core/handle-pool.ts keeps it for good).
   resultFlags = static_cast<int32_t*>(data);
-  resultFlags[0] = 0;
+  resultFlags[kFlagDeferrable] = 0;
+  resultFlags[kFlagInScope] = perThread.inScope ? 1 : 0;
   return array;
 }
 
@@ -205,7 +212,10 @@ const at::Tensor& unwrapTensor(napi_env env, napi_value v, const char* what) {
   return h->tensor;
 }
 
-void setInScope(bool on) { perThread.inScope = on; }
+void setInScope(bool on) {
+  perThread.inScope = on;
+  if (resultFlags) resultFlags[kFlagInScope] = on ? 1 : 0;
+}
 
 void reportHandle(napi_env env, napi_value v) { report(env, holderOf(env, v, "reportHandles")); }
 

@@ -27,6 +27,14 @@ export const DEFERRABLE: unique symbol = Symbol("tstorch.deferrable");
 let parked: Handle | null = null;
 let lastResultDeferrable = false;
 
+/**
+ * Tells the addon whether a torch.scope is running (it then leaves new handles' bytes unreported, see
+ * scope.ts): a write into the word shared with it (resultFlags[1]), not a call into the addon.
+ */
+export function setScopeFlag(on: boolean): void {
+  resultFlags[1] = on ? 1 : 0;
+}
+
 /** native.call, with a recycled handle for a single-tensor result when one is free. */
 export function callPooled(id: number, ...args: unknown[]): any {
   if (id >= MISSING_BASE) throw missingOverload(id);

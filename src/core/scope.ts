@@ -5,7 +5,7 @@
 // reported and un-reported every step made V8 run a full collection per step): only those that
 // outlive every scope, and persisted ones, are reported.
 
-import { releaseAll } from "./handle-pool.js";
+import { releaseAll, setScopeFlag } from "./handle-pool.js";
 import { native, type Handle } from "./native.js";
 
 /** What scopes track: tensors (their handle, and flags set by keep() and persist()). */
@@ -75,7 +75,7 @@ export function scope<T>(fn: () => T): T {
   const outer = current;
   const mine: Tracked[] = [];
   current = mine;
-  if (outer === null) native.setScopeActive(true);
+  if (outer === null) setScopeFlag(true);
   let result: T;
   try {
     result = fn();
@@ -84,12 +84,12 @@ export function scope<T>(fn: () => T): T {
     }
   } catch (e) {
     current = outer;
-    if (outer === null) native.setScopeActive(false);
+    if (outer === null) setScopeFlag(false);
     release(mine, new Set(), outer);
     throw e;
   }
   current = outer;
-  if (outer === null) native.setScopeActive(false);
+  if (outer === null) setScopeFlag(false);
   const survivors = new Set<Tracked>();
   mapTensors(result, (t) => {
     survivors.add(t);

@@ -26,17 +26,20 @@ export class TensorMath {
 
   // ---------------------------------------------------------------- arithmetic (broadcasting, promotion)
   add(o: Tensor | Scalar, alpha?: Scalar): Tensor {
-    return wrap(o instanceof Tensor ? callPooled(aten.add_Tensor, this._h, tensorHandle(o, "other", "add"), alpha) : callPooled(aten.add_Scalar, this._h, o, alpha));
+    // alpha left out when not given: the addon then takes the default without asking N-API what it is
+    if (alpha === undefined) return wrap(o instanceof Tensor ? callPooled(aten.add_Tensor, this._h, o._h) : callPooled(aten.add_Scalar, this._h, o));
+    return wrap(o instanceof Tensor ? callPooled(aten.add_Tensor, this._h, o._h, alpha) : callPooled(aten.add_Scalar, this._h, o, alpha));
   }
   sub(o: Tensor | Scalar, alpha?: Scalar): Tensor {
-    return wrap(o instanceof Tensor ? callPooled(aten.sub_Tensor, this._h, tensorHandle(o, "other", "sub"), alpha) : callPooled(aten.sub_Scalar, this._h, o, alpha));
+    if (alpha === undefined) return wrap(o instanceof Tensor ? callPooled(aten.sub_Tensor, this._h, o._h) : callPooled(aten.sub_Scalar, this._h, o));
+    return wrap(o instanceof Tensor ? callPooled(aten.sub_Tensor, this._h, o._h, alpha) : callPooled(aten.sub_Scalar, this._h, o, alpha));
   }
   /** `s - this` for a scalar s. */
   rsub(o: Scalar): Tensor {
     return wrap(callPooled(aten.rsub_Scalar, this._h, o));
   }
   mul(o: Tensor | Scalar): Tensor {
-    return wrap(o instanceof Tensor ? callPooled(aten.mul_Tensor, this._h, tensorHandle(o, "other", "mul")) : callPooled(aten.mul_Scalar, this._h, o));
+    return wrap(o instanceof Tensor ? callPooled(aten.mul_Tensor, this._h, o._h) : callPooled(aten.mul_Scalar, this._h, o));
   }
   div(o: Tensor | Scalar, roundingMode?: "trunc" | "floor"): Tensor {
     if (roundingMode !== undefined) {
