@@ -103,14 +103,17 @@ describe("used after dispose(): what freed it", () => {
     });
     assert.equal(a._h, b._h, "the tensors a scope frees share its marker");
     const marker = a._h;
+    const made: Internal[] = [];
     a.dispose(); // already freed: must neither park nor recycle the marker
+    for (let i = 0; i < 20; i++) made.push(x.mul(i) as Internal);
+    assert.ok(made.every((m) => m._h !== marker), "the marker was reused for a new tensor");
+    assert.equal(b.isDisposed, true);
     assert.match(messageOf(() => b.add(1)), /freed at the end of torch\.scope "freed"/);
     torch.dispose([b]);
+    for (let i = 20; i < 40; i++) made.push(x.mul(i) as Internal);
+    assert.ok(made.every((m) => m._h !== marker), "the marker was reused for a new tensor");
     // disposed again by hand: from then on it says dispose(), the later cause
     assert.match(messageOf(() => b.add(1)), /freed by an explicit dispose\(\)/);
-    const made: Internal[] = [];
-    for (let i = 0; i < 50; i++) made.push(x.mul(i) as Internal);
-    assert.ok(made.every((m) => m._h !== marker), "the marker was reused for a new tensor");
     assert.deepEqual(made[3].toArray(), [3, 6, 9, 12]);
     for (const m of made) m.dispose();
     x.dispose();
