@@ -10,6 +10,7 @@ import { full } from "../core/creation.js";
 import { noGrad } from "../core/autograd.js";
 import { persist } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
+import { torchVersion } from "../core/runtime.js";
 import { PyNum } from "./lbfgs-line-search.js";
 
 /** tstorch's LBFGS state (PyTorch's self.state[params[0]], camelCased). */
@@ -45,7 +46,7 @@ export interface LBFGSTorchParamState {
   al?: (TorchScalar | null)[];
 }
 
-/** PyTorch's `state_dict()["param_groups"][0]` of LBFGS (maximize only where tstorch's group sets it). */
+/** PyTorch's `state_dict()["param_groups"][0]` of LBFGS (maximize: PyTorch 2's key; with 1.13 only where tstorch's group sets it). */
 export interface LBFGSTorchGroup {
   lr: number;
   max_iter: number;
@@ -86,7 +87,8 @@ export function toTorchLayout(s: LBFGSState, g: LBFGSHyper, nParams: number, lik
   const group = { params: Array.from({ length: nParams }, (_, i) => i) } as unknown as LBFGSTorchGroup;
   const gr = group as unknown as Record<string, unknown>;
   for (const [ts, py] of GROUP_NAMES) gr[py] = g[ts];
-  if (g.maximize) group.maximize = true;
+  // PyTorch 2's LBFGS groups have maximize (1.13's do not): the linked version's keys
+  if (g.maximize || torchVersion()[0] >= 2) group.maximize = g.maximize;
   // PyTorch's group dict lists params last
   const { params, ...rest } = group;
   const groupOut = { ...rest, params } as LBFGSTorchGroup;
