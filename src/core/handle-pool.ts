@@ -4,6 +4,7 @@
 // still fails with "used after dispose", and its own handle goes to the pool.
 import { Handle, native } from "./native.js";
 import { MISSING_BASE, missingOverload } from "./op-ids.js";
+import { explainDisposed, freedByScope, markScopeEnd, type ScopeRecord } from "./freed-by.js";
 
 const pool: Handle[] = [];
 /** More than a training step's worth of temporaries is not needed: the rest go to the collector. */
@@ -40,9 +41,20 @@ export function callPooled(id: number, ...args: unknown[]): any {
   if (id >= MISSING_BASE) throw missingOverload(id);
   const wasParked = parked;
   const h = wasParked ?? pool.pop();
-  if (h === undefined) return native.call(id, ...args);
+  if (h === undefined) {
+    try {
+      return native.call(id, ...args);
+    } catch (e) {
+      throw explainDisposed(e, args, DEAD);
+    }
+  }
   parked = null;
-  const r = native.callInto(h, id, ...args);
+  let r: any;
+  try {
+    r = native.callInto(h, id, ...args);
+  } catch (e) {
+    throw explainDisposed(e, args, DEAD); // names what freed a dead argument (freed-by.ts)
+  }
   if (r !== h) {
     // not a single tensor: the handle stays free (a parked one still holds its tensor: freed now)
     if (h === wasParked) releaseHandle(h);
@@ -69,7 +81,11 @@ export function parkHandle(h: Handle): void {
 /** native.callInPlace (the op writes its first argument; no handle is made), naming an overload this libtorch lacks. */
 export function callInPlace(id: number, ...args: unknown[]): void {
   if (id >= MISSING_BASE) throw missingOverload(id);
-  native.callInPlace(id, ...args);
+  try {
+    native.callInPlace(id, ...args);
+  } catch (e) {
+    throw explainDisposed(e, args, DEAD);
+  }
 }
 
 function recycle(h: Handle): void {
@@ -78,20 +94,30 @@ function recycle(h: Handle): void {
 
 /** Frees a handle's tensor and keeps the handle for reuse. The caller must drop every reference to it. */
 export function releaseHandle(h: Handle): void {
+  // a scope's marker (freed-by.ts) holds no tensor and must never carry one: the scope's dead tensors point at it
+  if (freedByScope(h) !== undefined) return;
   native.dispose(h);
   recycle(h);
 }
 
-/** Disposes tensors in one native call; each points at DEAD afterwards and its handle is recycled. */
-export function releaseAll(ts: { _h: Handle }[]): void {
+/**
+ * Disposes the tensors a scope frees, in one native call. One of their handles becomes the scope's
+ * marker (freed-by.ts): every tensor points at it afterwards, so that a later use names the scope; the
+ * other handles are recycled. No longer deferrable: a dispose() of one must not park the marker.
+ */
+export function releaseAll(ts: { _h: Handle; [DEFERRABLE]?: boolean }[], scope: ScopeRecord): void {
   const hs: Handle[] = [];
   for (const t of ts) {
-    if (t._h !== DEAD) {
-      hs.push(t._h);
-      t._h = DEAD;
-    }
+    if (t._h !== DEAD) hs.push(t._h);
   }
   if (hs.length === 0) return;
   native.disposeMany(...hs);
+  const marker = hs.pop() as Handle;
+  markScopeEnd(marker, scope);
+  for (const t of ts) {
+    if (t._h === DEAD) continue; // disposed explicitly before the scope ended: says so when used
+    t._h = marker;
+    t[DEFERRABLE] = false;
+  }
   for (const h of hs) recycle(h);
 }

@@ -6,6 +6,7 @@
 // outlive every scope, and persisted ones, are reported.
 
 import { releaseAll, setScopeFlag } from "./handle-pool.js";
+import type { ScopeRecord } from "./freed-by.js";
 import { native, type Handle } from "./native.js";
 
 /** What scopes track: tensors (their handle, and flags set by keep() and persist()). */
@@ -70,8 +71,21 @@ export function isPersistent(t: Tracked): boolean {
  * Runs `fn`; every tensor created inside is disposed when it returns, except tensors in its return
  * value (arrays and plain objects are searched) and those passed to keep(). Survivors belong to the
  * enclosing scope, if any. `fn` must be synchronous: use tidyAsync-free code or explicit dispose().
+ * `name` (optional) is what a later use of a tensor this scope freed names in its error.
  */
-export function scope<T>(fn: () => T): T {
+export function scope<T>(fn: () => T): T;
+export function scope<T>(name: string, fn: () => T): T;
+export function scope<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
+  let name: string | undefined;
+  let fn: () => T;
+  if (typeof nameOrFn === "string") {
+    if (typeof maybeFn !== "function") throw new TypeError(`tstorch: torch.scope("${nameOrFn}", fn): fn must be a function`);
+    name = nameOrFn;
+    fn = maybeFn;
+  } else {
+    fn = nameOrFn;
+  }
+  const record: ScopeRecord = { name, fn };
   const outer = current;
   const mine: Tracked[] = [];
   current = mine;
@@ -85,7 +99,7 @@ export function scope<T>(fn: () => T): T {
   } catch (e) {
     current = outer;
     if (outer === null) setScopeFlag(false);
-    release(mine, new Set(), outer);
+    release(mine, new Set(), outer, record);
     throw e;
   }
   current = outer;
@@ -95,11 +109,11 @@ export function scope<T>(fn: () => T): T {
     survivors.add(t);
     return t;
   });
-  release(mine, survivors, outer);
+  release(mine, survivors, outer, record);
   return result;
 }
 
-function release(mine: Tracked[], survivors: Set<Tracked>, outer: Tracked[] | null): void {
+function release(mine: Tracked[], survivors: Set<Tracked>, outer: Tracked[] | null, record: ScopeRecord): void {
   const free: Tracked[] = [];
   const escaped: Handle[] = [];
   for (const t of mine) {
@@ -112,7 +126,7 @@ function release(mine: Tracked[], survivors: Set<Tracked>, outer: Tracked[] | nu
       free.push(t);
     }
   }
-  releaseAll(free); // one native call
+  releaseAll(free, record); // one native call; a later use of a freed tensor names this scope
   if (escaped.length > 0) native.reportHandles(...escaped);
 }
 

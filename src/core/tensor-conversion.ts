@@ -2,7 +2,8 @@
 // and to and from the plain data that crosses to a worker.
 import { DType, dtypeCode, isComplexDType, isDTypeName, typedArrayFromBuffer, TypedArray } from "./dtype.js";
 import { DeviceLike, Device, deviceString, isDeviceString } from "./device.js";
-import { callPooled } from "./handle-pool.js";
+import { DEAD, callPooled } from "./handle-pool.js";
+import { explainDisposed } from "./freed-by.js";
 import type { Handle } from "./native.js";
 import { native } from "./native.js";
 import { opIds } from "./op-ids.js";
@@ -106,7 +107,7 @@ export class TensorConversion {
   // ---------------------------------------------------------------- data out
   /** The elements, contiguous, as a typed array (int64 as BigInt64Array, bool as Uint8Array, float16/bfloat16 as Float32Array). */
   toTypedArray(this: Tensor): TypedArray {
-    const d = this.dtype;
+    const d = dtypeOf(this);
     if (d === "float16" || d === "bfloat16" || d === "complex32") {
       // half-precision elements are read through their single-precision type
       const f = this.to(d === "complex32" ? "complex64" : "float32");
@@ -124,7 +125,7 @@ export class TensorConversion {
    * element type can be stated: `x.toArray<number[][]>()`.
    */
   toArray<T extends TensorData = TensorData>(this: Tensor, opts: { bigint?: boolean } = {}): T {
-    const dt = this.dtype;
+    const dt = dtypeOf(this);
     if (isComplexDType(dt)) {
       throw new Error(`tstorch: toArray() of a ${dt} tensor: JS has no complex numbers; use torch.viewAsReal(x).toArray() for [re, im] pairs, or x.toTypedArray() (interleaved)`);
     }
@@ -157,7 +158,12 @@ export class TensorConversion {
   item(this: Tensor, opts?: { bigint?: false }): number;
   item(this: Tensor, opts: { bigint: boolean }): number | bigint;
   item(this: Tensor, opts: { bigint?: boolean } = {}): number | bigint {
-    const v = native.item(this._h) as number;
+    let v: number;
+    try {
+      v = native.item(this._h) as number;
+    } catch (e) {
+      throw explainDisposed(e, [this._h], DEAD); // names what freed it (freed-by.ts)
+    }
     // the addon's number is the int64 converted to a double: exact inside +-(2^53 - 1)
     if (typeof v !== "number" || (v <= Number.MAX_SAFE_INTEGER && v >= -Number.MAX_SAFE_INTEGER)) {
       return opts.bigint === true && typeof v === "number" && this.dtype === "int64" ? BigInt(v) : v;
@@ -178,3 +184,11 @@ export class TensorConversion {
   }
 }
 
+/** t.dtype, the first read of the data-out methods: a dead tensor's error says what freed it (freed-by.ts). */
+function dtypeOf(t: Tensor): DType {
+  try {
+    return t.dtype;
+  } catch (e) {
+    throw explainDisposed(e, [t._h], DEAD);
+  }
+}

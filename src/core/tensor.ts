@@ -7,6 +7,7 @@
 import { DType, dtypeName } from "./dtype.js";
 import { Device } from "./device.js";
 import { DEAD, DEFERRABLE, callPooled, parkHandle, releaseHandle, takeDeferrable } from "./handle-pool.js";
+import { explainDisposed } from "./freed-by.js";
 import { Handle, native } from "./native.js";
 import { opIds } from "./op-ids.js";
 import { track } from "./scope.js";
@@ -113,7 +114,11 @@ export class Tensor {
 
   // ---------------------------------------------------------------- metadata
   get shape(): number[] {
-    return native.shape(this._h);
+    try {
+      return native.shape(this._h);
+    } catch (e) {
+      throw explainDisposed(e, [this._h], DEAD); // names what freed it (freed-by.ts)
+    }
   }
   /** PyTorch's `t.size()` (the shape) and `t.size(dim)` (one dimension's length; negative counts from the end). */
   size(): number[];

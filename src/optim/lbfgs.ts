@@ -11,6 +11,7 @@ import { PyNum, PyScalars, strongWolfe } from "./lbfgs-line-search.js";
 import { Closure, isSparse, Optimizer, OptimizerStateDict, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { torchVersion } from "../core/runtime.js";
+import { fromTorchLayout, isTorchLayout, toTorchLayout, type LBFGSState, type LBFGSTorchStateDict } from "./lbfgs-state-dict.js";
 
 export interface LBFGSOptions {
   lr?: number;
@@ -37,21 +38,6 @@ export interface LBFGSGroup extends ParamGroup {
   historySize: number;
   lineSearchFn: "strong_wolfe" | null;
   maximize: boolean;
-}
-
-/** PyTorch's self.state[params[0]] of LBFGS. */
-interface LBFGSState {
-  funcEvals: number;
-  nIter: number;
-  d?: Tensor;
-  t?: PyNum;
-  oldDirs?: Tensor[];
-  oldStps?: Tensor[];
-  ro?: PyNum[];
-  hDiag?: PyNum;
-  prevFlatGrad?: Tensor;
-  prevLoss?: number;
-  al?: (PyNum | null)[];
 }
 
 export class LBFGS extends Optimizer<LBFGSGroup> {
@@ -263,7 +249,15 @@ export class LBFGS extends Optimizer<LBFGSGroup> {
    * "0.prev_flat_grad", "0.old_dirs.<i>", "0.old_stps.<i>"; numbers in meta.state["0"]
    * (func_evals, n_iter, t, H_diag, prev_loss, ro.<i>, al.<i>; "<name>.tensor" is 1 for a 0-d tensor).
    */
-  override stateDict(): OptimizerStateDict {
+  override stateDict(opts?: { layout?: "tstorch" }): OptimizerStateDict;
+  /**
+   * `{ layout: "pytorch" }`: PyTorch's `LBFGS.state_dict()` itself ({ state: Map { 0 => { func_evals,
+   * n_iter, d, t, old_dirs, ... } }, param_groups }), for torch.save and PyTorch's load_state_dict.
+   * The tensors are new handles (dispose them or use a torch.scope).
+   */
+  override stateDict(opts: { layout: "pytorch" }): LBFGSTorchStateDict;
+  override stateDict(opts: { layout?: "tstorch" | "pytorch" } = {}): OptimizerStateDict | LBFGSTorchStateDict {
+    if (opts.layout === "pytorch") return toTorchLayout(this.lbfgs, this.paramGroups[0], this.params.length, this.params[0]);
     const sd = super.stateDict();
     const s = this.lbfgs;
     const tensors = sd.state;
@@ -289,7 +283,19 @@ export class LBFGS extends Optimizer<LBFGSGroup> {
     return sd;
   }
 
-  override loadStateDict(sd: { state: Map<string, Tensor> | Record<string, Tensor>; meta: unknown }): void {
+  /**
+   * Takes tstorch's stateDict(), or PyTorch's layout: stateDict({ layout: "pytorch" }), or what
+   * torch.load gives for a file PyTorch's `torch.save(opt.state_dict(), f)` wrote.
+   */
+  override loadStateDict(sd: { state: Map<string, Tensor> | Record<string, Tensor>; meta: unknown } | LBFGSTorchStateDict | Map<string, unknown>): void {
+    if (isTorchLayout(sd)) {
+      const { hyper, state } = fromTorchLayout(sd, this.params.length, this.params[0]);
+      Object.assign(this.paramGroups[0], hyper);
+      for (const t of this.stateTensors()) t.dispose();
+      this.lbfgs = state;
+      return;
+    }
+    if (sd instanceof Map || !("meta" in sd)) throw new Error("tstorch: not an optimizer state dict (expected { state, meta } or PyTorch's { state, param_groups })");
     const meta = sd.meta as { paramGroups?: Record<string, unknown>[]; state?: Record<string, Record<string, number>> };
     if (typeof meta !== "object" || meta === null || !Array.isArray(meta.paramGroups)) throw new Error("tstorch: not an optimizer state dict (meta.paramGroups is not an array)");
     if (meta.paramGroups.length !== 1) throw new Error(`tstorch: loaded state dict has ${meta.paramGroups.length} parameter groups, this optimizer has 1`);
