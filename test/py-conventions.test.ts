@@ -287,7 +287,8 @@ test("errors name their fix: BCELoss with an int64 target, use after dispose", (
     torch.scope(() => { t = torch.ones([1]); });
     return t as unknown as Tensor;
   })();
-  assert.throws(() => gone.add(1), /Tensor used after dispose\(\) \(self\): it was freed by its dispose\(\) or by the end of the torch\.scope it was made in; to keep a tensor past its scope, return it from the scope's function or pass it to torch\.keep\(\)/);
+  // the message names the scope that freed it (freed-by.ts) and how to keep the tensor
+  assert.throws(() => gone.add(1), /Tensor used after dispose\(\) \(self\): it was freed at the end of the unnamed torch\.scope of function `\(\) => \{ t = torch\.ones\(\[1\]\); \}` .*; to use it after that scope, return it from the scope's function or pass it to torch\.keep\(\) inside the scope/);
   leaked.kept.dispose();
   freed.dispose();
 });
