@@ -11,7 +11,7 @@ import { PyNum, PyScalars, strongWolfe } from "./lbfgs-line-search.js";
 import { Closure, isSparse, Optimizer, OptimizerStateDict, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { torchVersion } from "../core/runtime.js";
-import { fromTorchLayout, isTorchLayout, toTorchLayout, type LBFGSState, type LBFGSTorchStateDict } from "./lbfgs-state-dict.js";
+import { fromTorchLayout, isTorchLayout, toTorchLayout, type LBFGSHyper, type LBFGSState, type LBFGSTorchStateDict } from "./lbfgs-state-dict.js";
 
 export interface LBFGSOptions {
   lr?: number;
@@ -30,15 +30,8 @@ export interface LBFGSOptions {
   maximize?: boolean;
 }
 
-export interface LBFGSGroup extends ParamGroup {
-  maxIter: number;
-  maxEval: number;
-  toleranceGrad: number;
-  toleranceChange: number;
-  historySize: number;
-  lineSearchFn: "strong_wolfe" | null;
-  maximize: boolean;
-}
+/** A group: its parameters and LBFGS's hyper-parameters (one list of them, in lbfgs-state-dict.ts). */
+export interface LBFGSGroup extends ParamGroup, LBFGSHyper {}
 
 export class LBFGS extends Optimizer<LBFGSGroup> {
   private lbfgs: LBFGSState = { funcEvals: 0, nIter: 0 };
