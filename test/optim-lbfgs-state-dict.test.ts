@@ -8,22 +8,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as torch from "../src/index.js";
+import { rosenbrock, ROSENBROCK_START } from "./helpers/rosenbrock.js";
 import { dedent, runPython } from "./helpers/python.js";
 
 const { optim } = torch;
 
-const START = [-1.5, 2.0, -0.5, 1.2, 0.3, -1.1];
+const START = ROSENBROCK_START;
 const K = 3; // steps before the checkpoint
 const N = 4; // steps after it
-
-function rosenbrock(x: torch.Tensor): torch.Tensor {
-  const n = x.shape[0];
-  const a = x.narrow(0, 0, n - 1);
-  const b = x.narrow(0, 1, n - 1);
-  const u = b.sub(a.mul(a));
-  const v = a.neg().add(1);
-  return u.mul(u).mul(100).add(v.mul(v)).sum();
-}
 
 const CASES: { name: string; opts: torch.optim.LBFGSOptions; py: string }[] = [
   { name: "strong_wolfe, history 3", opts: { lineSearchFn: "strong_wolfe", historySize: 3, maxIter: 5 }, py: "line_search_fn='strong_wolfe', history_size=3, max_iter=5" },
@@ -44,6 +36,11 @@ const PY_PRELUDE = dedent(`
       for _ in range(n):
           opt.step(closure); its.append(x.detach().tolist())
       return its
+  def start_and_run():
+      x = torch.tensor(INPUT["start"], dtype=torch.float64, requires_grad=True)
+      opt = eval("torch.optim.LBFGS([x], " + INPUT["py"] + ")")
+      run(opt, x, INPUT["k"])
+      return x, opt
 `);
 
 /** n closure steps of tstorch's LBFGS on x; the iterate after each. */
@@ -71,9 +68,7 @@ test("a state PyTorch saved (torch.save(opt.state_dict())) resumes PyTorch's ite
       const py = runPython(
         PY_PRELUDE +
           dedent(`
-          x = torch.tensor(INPUT["start"], dtype=torch.float64, requires_grad=True)
-          opt = eval("torch.optim.LBFGS([x], " + INPUT["py"] + ")")
-          run(opt, x, INPUT["k"])
+          x, opt = start_and_run()
           torch.save(opt.state_dict(), INPUT["file"])
           x_k = x.detach().tolist()
           OUTPUT = {"x_k": x_k, "rest": run(opt, x, INPUT["n"])}`),
@@ -98,9 +93,7 @@ test("stateDict({ layout: 'pytorch' }) has PyTorch's keys and kinds; tstorch to 
   const py = runPython(
     PY_PRELUDE +
       dedent(`
-      x = torch.tensor(INPUT["start"], dtype=torch.float64, requires_grad=True)
-      opt = eval("torch.optim.LBFGS([x], " + INPUT["py"] + ")")
-      run(opt, x, INPUT["k"])
+      x, opt = start_and_run()
       sd = opt.state_dict()
       kind = lambda v: "tensor" if torch.is_tensor(v) else "none" if v is None else "number"
       OUTPUT = {"state": {k: ([kind(e) for e in v] if isinstance(v, list) else kind(v)) for k, v in sd["state"][0].items()},

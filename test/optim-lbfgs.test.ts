@@ -4,22 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
+import { rosenbrock, ROSENBROCK_START } from "./helpers/rosenbrock.js";
 import { dedent, runPython } from "./helpers/python.js";
 import { compareTrajectories, maxRelDiff, OptCase } from "./helpers/optim-harness.js";
 
 const { optim } = torch;
 
-const START = [-1.5, 2.0, -0.5, 1.2, 0.3, -1.1];
-
-/** The n-dimensional Rosenbrock function: sum 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2. */
-function rosenbrock(x: torch.Tensor): torch.Tensor {
-  const n = x.shape[0];
-  const a = x.narrow(0, 0, n - 1);
-  const b = x.narrow(0, 1, n - 1);
-  const u = b.sub(a.mul(a));
-  const v = a.neg().add(1);
-  return u.mul(u).mul(100).add(v.mul(v)).sum();
-}
+const START = ROSENBROCK_START;
 
 interface RosenCase {
   name: string;

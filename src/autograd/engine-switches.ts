@@ -5,7 +5,13 @@
 // in PyTorch: a worker thread keeps its own. A libtorch without the switch throws, naming the version.
 import { engineSwitchNative as sw } from "./native.js";
 
-function under<T>(set: (on: boolean) => boolean, on: boolean, fn: () => T): T {
+/** Sets the switch (set returns the previous value), or with fn runs fn under it and restores the previous value. */
+function setOrRun<T>(name: string, set: (on: boolean) => boolean, on: unknown, fn: (() => T) | undefined): T | void {
+  if (typeof on !== "boolean") throw new Error(`tstorch: ${name} expects a boolean`);
+  if (fn === undefined) {
+    set(on);
+    return;
+  }
   if (typeof fn !== "function") throw new Error("tstorch: the second argument must be a function to run under the switch");
   const prev = set(on);
   try {
@@ -24,13 +30,7 @@ function under<T>(set: (on: boolean) => boolean, on: boolean, fn: () => T): T {
 export function setMultithreadingEnabled(mode: boolean): void;
 export function setMultithreadingEnabled<T>(mode: boolean, fn: () => T): T;
 export function setMultithreadingEnabled<T>(mode: boolean, fn?: () => T): T | void {
-  if (typeof mode !== "boolean") throw new Error("tstorch: setMultithreadingEnabled(mode) expects a boolean");
-  const set = (on: boolean): boolean => sw.autogradSetMultithreadingEnabled(on);
-  if (fn === undefined) {
-    set(mode);
-    return;
-  }
-  return under(set, mode, fn);
+  return setOrRun("setMultithreadingEnabled(mode)", (on) => sw.autogradSetMultithreadingEnabled(on), mode, fn);
 }
 
 /** Whether this thread's backward may use the engine's device threads (PyTorch's torch._C._is_multithreading_enabled). */
@@ -49,13 +49,7 @@ export function isMultithreadingEnabled(): boolean {
 export function enforceGradLayoutPolicy(enable?: boolean): void;
 export function enforceGradLayoutPolicy<T>(enable: boolean, fn: () => T): T;
 export function enforceGradLayoutPolicy<T>(enable = true, fn?: () => T): T | void {
-  if (typeof enable !== "boolean") throw new Error("tstorch: enforceGradLayoutPolicy(enable) expects a boolean");
-  const set = (on: boolean): boolean => sw.autogradSetGradLayoutEnforcement(on);
-  if (fn === undefined) {
-    set(enable);
-    return;
-  }
-  return under(set, enable, fn);
+  return setOrRun("enforceGradLayoutPolicy(enable)", (on) => sw.autogradSetGradLayoutEnforcement(on), enable, fn);
 }
 
 /** Whether this thread enforces the gradient layout contract (PyTorch's torch._C._is_grad_layout_enforcement_enabled). */
