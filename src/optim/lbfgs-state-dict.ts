@@ -32,7 +32,7 @@ export interface LBFGSState {
 export type TorchScalar = number | Tensor;
 
 /** PyTorch's `state_dict()["state"][0]` of LBFGS. */
-export interface LBFGSTorchParamState {
+export type LBFGSTorchParamState = {
   func_evals: number;
   n_iter: number;
   d?: Tensor;
@@ -44,10 +44,10 @@ export interface LBFGSTorchParamState {
   prev_flat_grad?: Tensor;
   prev_loss?: number;
   al?: (TorchScalar | null)[];
-}
+};
 
 /** PyTorch's `state_dict()["param_groups"][0]` of LBFGS (maximize: PyTorch 2's key; with 1.13 only where tstorch's group sets it). */
-export interface LBFGSTorchGroup {
+export type LBFGSTorchGroup = {
   lr: number;
   max_iter: number;
   max_eval: number;
@@ -57,13 +57,13 @@ export interface LBFGSTorchGroup {
   line_search_fn: "strong_wolfe" | null;
   maximize?: boolean;
   params: number[];
-}
+};
 
-/** PyTorch's `LBFGS.state_dict()`: torch.save it, and PyTorch's `load_state_dict` takes it. The state key is the int 0. */
-export interface LBFGSTorchStateDict {
+/** PyTorch's `LBFGS.state_dict()` (type aliases, not interfaces: they are Optimizer's TorchStateDict too): torch.save it, and PyTorch's `load_state_dict` takes it. The state key is the int 0. */
+export type LBFGSTorchStateDict = {
   state: Map<number, LBFGSTorchParamState>;
   param_groups: LBFGSTorchGroup[];
-}
+};
 
 /** The hyper-parameters of an LBFGS group, tstorch's names. */
 export interface LBFGSHyper {
