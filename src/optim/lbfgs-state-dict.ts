@@ -12,6 +12,7 @@ import { persist } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { torchVersion } from "../core/runtime.js";
 import { PyNum } from "./lbfgs-line-search.js";
+import { field } from "./torch-state-dict.js";
 
 /** tstorch's LBFGS state (PyTorch's self.state[params[0]], camelCased). */
 export interface LBFGSState {
@@ -111,17 +112,7 @@ export function toTorchLayout(s: LBFGSState, g: LBFGSHyper, nParams: number, lik
   return { state, param_groups: [groupOut] };
 }
 
-/** Whether `sd` is in PyTorch's layout (as torch.load gives it: a Map, or a plain object) rather than tstorch's { state, meta }. */
-export function isTorchLayout(sd: unknown): boolean {
-  if (sd instanceof Map) return sd.has("param_groups");
-  return typeof sd === "object" && sd !== null && "param_groups" in sd;
-}
-
-function field(o: unknown, key: string | number): unknown {
-  if (o instanceof Map) return o.has(key) ? o.get(key) : o.get(String(key));
-  if (typeof o === "object" && o !== null) return (o as Record<string, unknown>)[key];
-  return undefined;
-}
+export { isTorchLayout } from "./torch-state-dict.js";
 
 /**
  * Reads PyTorch's layout: the group's hyper-parameters (tstorch's names) and the state, its tensors

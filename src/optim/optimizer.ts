@@ -251,10 +251,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     return step;
   }
 
-  /**
-   * The optimiser's state for a checkpoint. The tensors are new handles (dispose them or use a
-   * torch.scope); meta is plain JSON.
-   */
+  /** The optimiser's state for a checkpoint: the tensors are new handles (dispose them or use a torch.scope), meta is plain JSON. */
   stateDict(opts?: { layout?: "tstorch" }): OptimizerStateDict;
   /** `{ layout: "pytorch" }`: PyTorch's `optimizer.state_dict()` of the linked version (torch-state-dict.ts), for torch.save and PyTorch's load_state_dict. */
   stateDict(opts: { layout: "pytorch" }): TorchStateDict;
@@ -291,7 +288,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   /**
    * Restores a stateDict() (from this or an identically built optimiser): group hyper-parameters
    * and per-parameter state, copied onto each parameter's device and dtype. Also PyTorch's layout
-   * (stateDict({ layout: "pytorch" }), torch.load of PyTorch's torch.save(opt.state_dict())). */
+   * (stateDict({ layout: "pytorch" }), torch.load of PyTorch's torch.save(opt.state_dict())).
+   */
   loadStateDict(sd: { state: Map<string, Tensor> | Record<string, Tensor>; meta: unknown } | TorchStateDict | Map<string, unknown>): void {
     if (isTorchLayout(sd)) return loadTorchStateDict(this as Optimizer, sd);
     const meta = checkMeta(sd.meta);

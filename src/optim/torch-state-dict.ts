@@ -38,8 +38,10 @@ interface Spec {
 }
 
 // 1.13: read from /usr/lib/python3/dist-packages/torch/optim/*.py and checked against its
-// state_dict() (test/optim-torch-state-dict.test.ts). 2: from PyTorch 2's optimisers (2.2 .. 2.5),
-// where Adadelta, RMSprop and Rprop store step as a tensor too.
+// state_dict() (test/optim-torch-state-dict.test.ts). 2: PyTorch 2's optimisers as of 2.2 .. 2.5 (where
+// Adadelta, RMSprop and Rprop store step as a tensor too), not checked here against a 2.x install; a
+// key a later 2.x adds is filled in by its load_state_dict (__setstate__'s setdefault), and loading
+// here takes whatever keys a file has.
 const ADAM1 = "lr betas eps weight_decay amsgrad maximize foreach capturable differentiable fused";
 const SPECS: Record<string, Spec> = {
   SGD: { keys1: "lr momentum dampening weight_decay nesterov maximize foreach differentiable", keys2: "lr momentum dampening weight_decay nesterov maximize foreach differentiable fused", step1: "none", step2: "none" },
@@ -138,7 +140,8 @@ export function isTorchLayout(sd: unknown): sd is TorchStateDict | Map<string, u
   return typeof sd === "object" && sd !== null && "param_groups" in sd;
 }
 
-function field(o: unknown, key: string | number): unknown {
+/** o[key] of a dict as torch.load gives it (a Map, its int keys numbers) or as a plain object. */
+export function field(o: unknown, key: string | number): unknown {
   if (o instanceof Map) return o.has(key) ? o.get(key) : o.get(String(key));
   if (typeof o === "object" && o !== null) return (o as Record<string, unknown>)[key];
   return undefined;
