@@ -113,7 +113,9 @@ export function toTorchStateDict(opt: Optimizer): TorchStateDict {
       const ids: number[] = [];
       for (const p of g.params) {
         const s = opt.state.get(p);
-        if (s !== undefined && Object.keys(s).length > 0) out.state.set(index, torchParamState(s, spec.step, spec.tsOnly));
+        // a capturable group's step lives on its parameter's device (PyTorch asserts it; load_state_dict leaves step where it is)
+        const device = hyper.capturable === true ? p.device : undefined;
+        if (s !== undefined && Object.keys(s).length > 0) out.state.set(index, torchParamState(s, spec.step, spec.tsOnly, device));
         ids.push(index++);
       }
       out.param_groups.push({ ...group, params: ids });
@@ -122,12 +124,12 @@ export function toTorchStateDict(opt: Optimizer): TorchStateDict {
   return out;
 }
 
-function torchParamState(s: ParamState, step: StepKind, tsOnly: string[]): Record<string, TorchValue> {
+function torchParamState(s: ParamState, step: StepKind, tsOnly: string[], device: Tensor["device"] | undefined): Record<string, TorchValue> {
   const o: Record<string, TorchValue> = {};
   for (const [k, v] of Object.entries(s)) {
     if (tsOnly.includes(k)) continue;
     if (k === "step" && typeof v === "number") {
-      if (step === "tensor") o.step = full([], v, { dtype: "float32" });
+      if (step === "tensor") o.step = full([], v, { dtype: "float32", device });
       else if (step === "int") o.step = v;
     } else o[k] = v instanceof Tensor ? v.detach() : v;
   }
