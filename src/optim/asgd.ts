@@ -68,11 +68,13 @@ export class ASGD extends Optimizer<ASGDGroup> {
 /** The averaging and the new eta and mu of parameter i, after its update (both forms). */
 function averageAndSchedule(t: ASGDTensors, i: number, g: ASGDGroup): void {
   const { lr, lambd, alpha, t0 } = g;
+  // PyTorch copies torch.tensor(<float>) (float32) into eta and mu: a float64 eta (PyTorch's
+  // load_state_dict casts it to the parameter's dtype) holds the float32-rounded value
   const [param, ax, step] = [t.params[i], t.axs[i], t.steps[i]];
   if ((t.mus[i].item() as number) !== 1) ax.add_(param.sub(ax).mul(t.mus[i]));
   else ax.copy_(param);
-  t.etas[i].fill_(lr / pyPow(1 + lambd * lr * step, alpha));
-  t.mus[i].fill_(1 / Math.max(1, step - t0));
+  t.etas[i].fill_(Math.fround(lr / pyPow(1 + lambd * lr * step, alpha)));
+  t.mus[i].fill_(Math.fround(1 / Math.max(1, step - t0)));
 }
 
 /** PyTorch's _single_tensor_asgd: one parameter at a time. */
@@ -112,6 +114,6 @@ function multiTensorAsgd(t: ASGDTensors, g: ASGDGroup): void {
     const step = full([], t.steps[i], { dtype: "float32", device: t.params[i].device });
     // lr / ((1 + lambd·lr·step) ** alpha) on the step tensor; Python's `float / tensor` is tensor.reciprocal() * float
     t.etas[i].copy_(step.mul(lambd * lr).add(1).pow(alpha).reciprocal().mul(lr));
-    t.mus[i].fill_(1 / Math.max(1, t.steps[i] - t0));
+    t.mus[i].fill_(Math.fround(1 / Math.max(1, t.steps[i] - t0)));
   });
 }

@@ -1,6 +1,7 @@
 // tstorch.optim: optimisers and learning-rate schedulers (`import { optim } from "tstorch"`).
 export { Optimizer } from "./optimizer.js";
 export type { ParamGroup, ParamState, ParamsInput, OptimizerStateDict, OptimizerMeta, ZeroGradOptions, Closure } from "./optimizer.js";
+export type { TorchStateDict } from "./torch-state-dict.js";
 export { SGD } from "./sgd.js";
 export type { SGDOptions, SGDGroup } from "./sgd.js";
 export { Adam, AdamW } from "./adam.js";

@@ -12,6 +12,7 @@ import { persist } from "../core/scope.js";
 import { Tensor } from "../core/tensor.js";
 import { torchVersion } from "../core/runtime.js";
 import { PyNum } from "./lbfgs-line-search.js";
+import { field } from "./torch-state-dict.js";
 
 /** tstorch's LBFGS state (PyTorch's self.state[params[0]], camelCased). */
 export interface LBFGSState {
@@ -32,7 +33,7 @@ export interface LBFGSState {
 export type TorchScalar = number | Tensor;
 
 /** PyTorch's `state_dict()["state"][0]` of LBFGS. */
-export interface LBFGSTorchParamState {
+export type LBFGSTorchParamState = {
   func_evals: number;
   n_iter: number;
   d?: Tensor;
@@ -44,10 +45,10 @@ export interface LBFGSTorchParamState {
   prev_flat_grad?: Tensor;
   prev_loss?: number;
   al?: (TorchScalar | null)[];
-}
+};
 
 /** PyTorch's `state_dict()["param_groups"][0]` of LBFGS (maximize: PyTorch 2's key; with 1.13 only where tstorch's group sets it). */
-export interface LBFGSTorchGroup {
+export type LBFGSTorchGroup = {
   lr: number;
   max_iter: number;
   max_eval: number;
@@ -57,13 +58,13 @@ export interface LBFGSTorchGroup {
   line_search_fn: "strong_wolfe" | null;
   maximize?: boolean;
   params: number[];
-}
+};
 
-/** PyTorch's `LBFGS.state_dict()`: torch.save it, and PyTorch's `load_state_dict` takes it. The state key is the int 0. */
-export interface LBFGSTorchStateDict {
+/** PyTorch's `LBFGS.state_dict()` (type aliases, not interfaces: they are Optimizer's TorchStateDict too): torch.save it, and PyTorch's `load_state_dict` takes it. The state key is the int 0. */
+export type LBFGSTorchStateDict = {
   state: Map<number, LBFGSTorchParamState>;
   param_groups: LBFGSTorchGroup[];
-}
+};
 
 /** The hyper-parameters of an LBFGS group, tstorch's names. */
 export interface LBFGSHyper {
@@ -111,17 +112,7 @@ export function toTorchLayout(s: LBFGSState, g: LBFGSHyper, nParams: number, lik
   return { state, param_groups: [groupOut] };
 }
 
-/** Whether `sd` is in PyTorch's layout (as torch.load gives it: a Map, or a plain object) rather than tstorch's { state, meta }. */
-export function isTorchLayout(sd: unknown): boolean {
-  if (sd instanceof Map) return sd.has("param_groups");
-  return typeof sd === "object" && sd !== null && "param_groups" in sd;
-}
-
-function field(o: unknown, key: string | number): unknown {
-  if (o instanceof Map) return o.has(key) ? o.get(key) : o.get(String(key));
-  if (typeof o === "object" && o !== null) return (o as Record<string, unknown>)[key];
-  return undefined;
-}
+export { isTorchLayout } from "./torch-state-dict.js";
 
 /**
  * Reads PyTorch's layout: the group's hyper-parameters (tstorch's names) and the state, its tensors

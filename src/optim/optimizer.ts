@@ -8,6 +8,7 @@ import { persist, scope } from "../core/scope.js";
 import { sameShape } from "../core/shape.js";
 import { Tensor } from "../core/tensor.js";
 import { ParamStateMap } from "./param-state.js";
+import { isTorchLayout, loadTorchStateDict, toTorchStateDict, type TorchStateDict } from "./torch-state-dict.js";
 
 /** A parameter group: its tensors and hyper-parameters (camelCased PyTorch keys; schedulers add initialLr, maxLr, ...). */
 export interface ParamGroup {
@@ -250,11 +251,12 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     return step;
   }
 
-  /**
-   * The optimiser's state for a checkpoint. The tensors are new handles (dispose them or use a
-   * torch.scope); meta is plain JSON.
-   */
-  stateDict(): OptimizerStateDict {
+  /** The optimiser's state for a checkpoint: the tensors are new handles (dispose them or use a torch.scope), meta is plain JSON. */
+  stateDict(opts?: { layout?: "tstorch" }): OptimizerStateDict;
+  /** `{ layout: "pytorch" }`: PyTorch's `optimizer.state_dict()` of the linked version (torch-state-dict.ts), for torch.save and PyTorch's load_state_dict. */
+  stateDict(opts: { layout: "pytorch" }): TorchStateDict;
+  stateDict(opts: { layout?: "tstorch" | "pytorch" } = {}): OptimizerStateDict | TorchStateDict {
+    if (opts.layout === "pytorch") return toTorchStateDict(this as Optimizer);
     const state = new Map<string, Tensor>();
     const meta: OptimizerMeta = { type: this.constructor.name, paramGroups: [], state: {} };
     let index = 0;
@@ -285,9 +287,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
 
   /**
    * Restores a stateDict() (from this or an identically built optimiser): group hyper-parameters
-   * and per-parameter state, copied onto each parameter's device and dtype.
+   * and per-parameter state, copied onto each parameter's device and dtype. Also PyTorch's layout
+   * (stateDict({ layout: "pytorch" }), torch.load of PyTorch's torch.save(opt.state_dict())).
    */
-  loadStateDict(sd: { state: Map<string, Tensor> | Record<string, Tensor>; meta: unknown }): void {
+  loadStateDict(sd: { state: Map<string, Tensor> | Record<string, Tensor>; meta: unknown } | TorchStateDict | Map<string, unknown>): void {
+    if (isTorchLayout(sd)) return loadTorchStateDict(this as Optimizer, sd);
     const meta = checkMeta(sd.meta);
     const groups = meta.paramGroups;
     if (groups.length !== this.paramGroups.length) {
@@ -371,7 +375,6 @@ function structuredCloneHyper<T extends object>(o: T): T {
   for (const [k, v] of Object.entries(o)) out[k] = Array.isArray(v) ? [...v] : v;
   return out as T;
 }
-
 
 /** Validates checkpoint metadata (it may come from a file). */
 function checkMeta(m: unknown): OptimizerMeta {

@@ -38,7 +38,8 @@ export function lossOf(P: torch.Tensor[]): torch.Tensor {
   return d.mul(d).mean().add(P[2].sin().mul(P[2]).sum().mul(0.1));
 }
 
-const PY_SETUP = dedent(`
+/** Python prelude: X, Y, fresh() (INIT's parameters), loss_of(P); its INPUT comes from pySetupInput(). */
+export const PY_SETUP = dedent(`
 import torch, math, warnings
 warnings.simplefilter("ignore")
 torch.set_num_threads(INPUT["threads"])  # tstorch's: reductions split by thread count round differently
@@ -54,6 +55,11 @@ def plain(v):
     if torch.is_tensor(v): return v.flatten().tolist() if v.dim() else [v.item()]
     return [float(v)]
 `);
+
+/** The INPUT fields PY_SETUP reads. */
+export function pySetupInput(): Record<string, unknown> {
+  return { X, Y, init: INIT, shapes: SHAPES, threads: torch.getNumThreads() };
+}
 
 export interface OptCase {
   name: string;
@@ -109,7 +115,7 @@ export function pythonRuns(cases: OptCase[]): Record<string, PyRun> {
           }
       `),
     {
-      X, Y, init: INIT, shapes: SHAPES, threads: torch.getNumThreads(),
+      ...pySetupInput(),
       cases: cases.map((c) => ({ name: c.name, py: c.py, steps: c.steps ?? STEPS, closure: c.closure ?? false })),
     },
   ) as Record<string, PyRun>;
