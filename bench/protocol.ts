@@ -47,6 +47,8 @@ export interface RunResult {
   /** The loss of that (first) step (or the epoch's mean loss; a small model: its checksum, see bench/small-models.ts). */
   loss?: number;
   acc?: number;
+  /** CPU seconds of the process over the timed part (the small models: on a loaded machine, the work without the waiting). */
+  cpu?: number;
 }
 
 export interface Info {

@@ -235,6 +235,7 @@ function describe(r: RunResult, warm?: RunResult): string {
   if (r.fwd !== undefined) parts.push(`fwd ${fmt(r.fwd)} bwd ${fmt(r.bwd ?? NaN)} opt ${fmt(r.opt ?? NaN)}`);
   if (r.loss !== undefined) parts.push(`loss ${r.loss.toFixed(5)}`);
   if (r.acc !== undefined) parts.push(`acc ${r.acc.toFixed(4)}`);
+  if (r.cpu !== undefined) parts.push(`cpu ${r.cpu.toPrecision(4)} s`);
   if (warm !== undefined) parts.push(`warm-up ${fmt(warm.seconds)} s`);
   return parts.length ? ` (${parts.join(", ")})` : "";
 }

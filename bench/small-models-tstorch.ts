@@ -153,10 +153,14 @@ export function runSmall(model: SmallModel, iters: number): RunResult {
   }
   fillParams(w.params);
   let seconds = NaN;
+  let cpu = NaN;
   const loss = w.run(iters, (fn) => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     seconds = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    cpu = (c.user + c.system) / 1e6;
   });
-  return { seconds, loss };
+  return { seconds, loss, cpu };
 }

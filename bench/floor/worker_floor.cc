@@ -14,9 +14,10 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 
-// bench/floor/small_models.cc: one "small" request, {seconds, checksum}.
-std::pair<double, double> smallModel(const std::string& name, long iters);
+// bench/floor/small_models.cc: one "small" request, {seconds, checksum, CPU seconds}.
+std::tuple<double, double, double> smallModel(const std::string& name, long iters);
 
 namespace {
 
@@ -88,8 +89,8 @@ std::string run(const std::string& line) {
   std::ostringstream o;
   o.precision(17);
   if (kind == "small") {
-    auto [seconds, checksum] = smallModel(field(line, "model").value_or(""), number(line, "iters"));
-    o << "{\"seconds\":" << seconds << ",\"loss\":" << checksum << "}";
+    auto [seconds, checksum, cpu] = smallModel(field(line, "model").value_or(""), number(line, "iters"));
+    o << "{\"seconds\":" << seconds << ",\"loss\":" << checksum << ",\"cpu\":" << cpu << "}";
     return o.str();
   }
   double seconds;
