@@ -23,7 +23,11 @@ export type Bench =
   /** One shuffled mini-batch epoch of the CNN over the first `n` training images (`limit` batches at most). */
   | { kind: "epoch"; n: number; batchSize: number; limit?: number }
   /** Test-set accuracy of the CNN on the first `n` test images, under no-grad. */
-  | { kind: "eval"; n: number };
+  | { kind: "eval"; n: number }
+  /** `iters` iterations of a small-model workload where per-op overhead dominates (bench/small-models.ts). */
+  | { kind: "small"; model: SmallModel; iters: number };
+
+export type SmallModel = "policy" | "lstm-step" | "small-opt" | "cnn-infer1";
 
 export type SeedModel = "cnn" | "mlp" | "ae";
 
@@ -40,9 +44,11 @@ export interface RunResult {
   fwd?: number;
   bwd?: number;
   opt?: number;
-  /** The loss of that (first) step (or the epoch's mean loss). */
+  /** The loss of that (first) step (or the epoch's mean loss; a small model: its checksum, see bench/small-models.ts). */
   loss?: number;
   acc?: number;
+  /** CPU seconds of the process over the timed part (the small models: on a loaded machine, the work without the waiting). */
+  cpu?: number;
 }
 
 export interface Info {

@@ -21,6 +21,7 @@ import type { Bench, Info, RunResult } from "./protocol.js";
 import {
   ItemResult, ItemSpec, RunMeta, SIDE_LABEL, Side, fmt, mainTable, markdown, memoryTable, mergeReport, perImageTable, stepTable, textTable,
 } from "./report.js";
+import { SMALL_MODEL_NAMES, smallModelItems } from "./small-models.js";
 import { WorkerClient } from "./worker-client.js";
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -28,7 +29,8 @@ const repoRoot = resolve(here, "../..");
 
 const USAGE = `Usage: npm run bench -- [options]   (or: node dist/bench/run.js [options])
   --quick          tiny sizes, 2 repetitions: validates the harness in about a minute
-  --only NAMES     comma-separated benchmarks: ${"add,chain,matmul,cnn-epoch,cnn-eval,cnn-b128,ae-step,mlp-step,cnn-step"}
+  --only NAMES     comma-separated benchmarks: ${"add,chain,matmul,cnn-epoch,cnn-eval,cnn-b128,ae-step,mlp-step,cnn-step"},
+                   ${SMALL_MODEL_NAMES.join(",")} (bench/small-models.ts)
   --reps N         timed repetitions per side for every benchmark (default: 5 light, 3 epoch, 2 full-batch)
   --device D       cpu (default) or cuda: both libraries run every workload there (tfjs and the
                    glibc-allocator variant are CPU-only and left out on cuda); set BENCH_PYTHON to
@@ -100,11 +102,11 @@ const LIBTORCH: Side[] = ["tstorch", "pytorch", "tstorch-glibc"];
 const PER_OP: Side[] = [...LIBTORCH, "cpp"];
 
 function items(o: Options): ItemSpec[] {
-  const list = cpuItems(o);
+  const list = [...cpuItems(o), ...smallModelItems(o.quick, o.reps)];
   if (o.device === "cpu") return list;
   // On a GPU: tstorch and PyTorch only; full-batch steps take milliseconds, so they run in the
   // long-lived processes with more repetitions (peak RSS says nothing about GPU memory).
-  return list.map((i) => ({
+  return list.filter((i) => i.bench.kind !== "small").map((i) => ({ // the small models are CPU-only
     ...i,
     sides: i.sides.filter((s) => s === "tstorch" || s === "pytorch"), // the C++ floor is CPU-only
     mode: "shared" as const,
@@ -233,6 +235,7 @@ function describe(r: RunResult, warm?: RunResult): string {
   if (r.fwd !== undefined) parts.push(`fwd ${fmt(r.fwd)} bwd ${fmt(r.bwd ?? NaN)} opt ${fmt(r.opt ?? NaN)}`);
   if (r.loss !== undefined) parts.push(`loss ${r.loss.toFixed(5)}`);
   if (r.acc !== undefined) parts.push(`acc ${r.acc.toFixed(4)}`);
+  if (r.cpu !== undefined) parts.push(`cpu ${r.cpu.toPrecision(4)} s`);
   if (warm !== undefined) parts.push(`warm-up ${fmt(warm.seconds)} s`);
   return parts.length ? ` (${parts.join(", ")})` : "";
 }

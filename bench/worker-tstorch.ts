@@ -9,6 +9,7 @@ import * as torch from "../src/index.js";
 import { readBatchInto, resolveCifar10BinDir } from "../src/data/cifar10-files.js";
 import { buildModel as buildSeedModel } from "../src/cli/models.js";
 import { Bench, Info, Memory, RunResult, SeedModel, procMemory, serve } from "./protocol.js";
+import { runSmall } from "./small-models-tstorch.js";
 
 const threads = Number(process.env.BENCH_THREADS ?? "0");
 if (threads > 0) torch.setNumThreads(threads);
@@ -198,6 +199,8 @@ function run(b: Bench): RunResult {
       if (x !== d.testImages) torch.dispose([x, y]);
       return { seconds, acc };
     }
+    case "small":
+      return runSmall(b.model, b.iters);
   }
 }
 

@@ -22,6 +22,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from small_models_torch import run_small
+
 MARK = "@@BENCH "
 DEFAULT_LR = {"mlp": 1e-2, "cnn": 1e-3, "ae": 1e-2}
 
@@ -249,6 +251,8 @@ def run(b):
         with torch.no_grad():
             acc = (model(x).argmax(-1) == y).float().mean().item()
         return dict(seconds=time.perf_counter() - t0, acc=acc)
+    if kind == "small":
+        return run_small(b["model"], b["iters"], lambda name: tch_init_(make_model(name)))
     raise ValueError(f"unknown bench {kind}")
 
 

@@ -1,4 +1,4 @@
-// Builds the C++ floor of the per-operation benchmarks (bench/floor/worker_floor.cc ->
+// Builds the C++ floor of the per-operation benchmarks (bench/floor/worker_floor.cc and small_models.cc ->
 // bench/floor/build/worker_floor) against the libtorch the addon uses (scripts/find-libtorch.mjs),
 // with the addon's compiler, standard and ABI flags, so the two sides differ only in what lies
 // between the loop and ATen. Rebuilt when the source or the libtorch changes; prints the path.
@@ -13,12 +13,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export function buildFloor() {
   const torch = findLibtorch();
-  const src = join(here, "worker_floor.cc");
+  const srcs = [join(here, "worker_floor.cc"), join(here, "small_models.cc")];
   const outDir = join(here, "build");
   const bin = join(outDir, "worker_floor");
   const stamp = join(outDir, "libtorch.json");
   const key = JSON.stringify({ libDir: torch.libDir, identity: libtorchIdentity(torch.libDir) });
-  const fresh = existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8") === key && statSync(bin).mtimeMs >= statSync(src).mtimeMs;
+  const fresh = existsSync(bin) && existsSync(stamp) && readFileSync(stamp, "utf8") === key && srcs.every((s) => statSync(bin).mtimeMs >= statSync(s).mtimeMs);
   if (fresh) return bin;
   mkdirSync(outDir, { recursive: true });
   const cxx = process.env.CXX || "g++";
@@ -26,7 +26,7 @@ export function buildFloor() {
     `-std=${cxxStandard(torchVersion(torch.includeDirs))}`, "-O2", "-Wno-deprecated-declarations",
     ...(torch.cxx11Abi === null ? [] : [`-D_GLIBCXX_USE_CXX11_ABI=${torch.cxx11Abi}`]),
     ...torch.includeDirs.map((d) => `-I${d}`),
-    src, "-o", bin,
+    ...srcs, "-o", bin,
     `-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`, "-Wl,--no-as-needed", "-ltorch", "-ltorch_cpu", "-lc10",
   ];
   console.error(`bench: compiling the C++ floor against libtorch ${torch.version} (${torch.libDir})`);

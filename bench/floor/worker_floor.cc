@@ -1,8 +1,8 @@
 // The floor of the per-operation benchmarks: the same workloads as bench/worker-tstorch.ts and
 // bench/worker_torch.py written in plain C++ against the same libtorch, with nothing between the
 // loop and ATen. run.ts drives it over the JSON-lines protocol of bench/protocol.ts (one request a
-// line on stdin, one `@@BENCH {json}` line back); it answers info, memory, run (add, chain, matmul)
-// and exit. Built by bench/floor/build.mjs; also run alone for instruction counts:
+// line on stdin, one `@@BENCH {json}` line back); it answers info, memory, run (add, chain, matmul,
+// and the small models of small_models.cc) and exit. Built by bench/floor/build.mjs; also run alone for instruction counts:
 //   worker_floor --count add|chain N   (N iterations, then exit; see bench/per-op-instructions.ts)
 #include <torch/torch.h>
 
@@ -14,6 +14,10 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
+
+// bench/floor/small_models.cc: one "small" request, {seconds, checksum, CPU seconds}.
+std::tuple<double, double, double> smallModel(const std::string& name, long iters);
 
 namespace {
 
@@ -79,12 +83,23 @@ double matmul(long n, long iters) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-double run(const std::string& line) {
+// The RunResult's JSON: seconds, and a small model's checksum as "loss".
+std::string run(const std::string& line) {
   auto kind = field(line, "kind").value_or("");
-  if (kind == "add") return add(number(line, "iters"));
-  if (kind == "chain") return chain(number(line, "iters"));
-  if (kind == "matmul") return matmul(number(line, "n"), number(line, "iters"));
-  throw std::runtime_error("the C++ floor measures add, chain and matmul only, not '" + kind + "'");
+  std::ostringstream o;
+  o.precision(17);
+  if (kind == "small") {
+    auto [seconds, checksum, cpu] = smallModel(field(line, "model").value_or(""), number(line, "iters"));
+    o << "{\"seconds\":" << seconds << ",\"loss\":" << checksum << ",\"cpu\":" << cpu << "}";
+    return o.str();
+  }
+  double seconds;
+  if (kind == "add") seconds = add(number(line, "iters"));
+  else if (kind == "chain") seconds = chain(number(line, "iters"));
+  else if (kind == "matmul") seconds = matmul(number(line, "n"), number(line, "iters"));
+  else throw std::runtime_error("the C++ floor measures add, chain, matmul and the small models only, not '" + kind + "'");
+  o << "{\"seconds\":" << seconds << "}";
+  return o.str();
 }
 
 std::string memory() {
@@ -126,10 +141,7 @@ int main(int argc, char** argv) {
       } else if (op == "memory") {
         reply("{\"ok\":true,\"value\":" + memory() + "}");
       } else if (op == "run") {
-        std::ostringstream o;
-        o.precision(17);
-        o << "{\"ok\":true,\"value\":{\"seconds\":" << run(line) << "}}";
-        reply(o.str());
+        reply("{\"ok\":true,\"value\":" + run(line) + "}");
       } else {
         throw std::runtime_error("unknown op '" + op + "'");
       }
