@@ -31,22 +31,31 @@ interface Spec {
   /** The group keys of PyTorch 1.13 and of PyTorch 2, in PyTorch's order (params comes last). */
   keys1: string;
   keys2: string;
+  /** From PyTorch 2.7 on, where it differs from keys2 (Adam and AdamW gained decoupled_weight_decay: AdamW became an Adam). */
+  keys27?: string;
   step1: StepKind;
   step2: StepKind;
+  /** Values of keys tstorch's groups lack, where they differ from TORCH_DEFAULTS (AdamW's decoupled_weight_decay). */
+  fixed?: Record<string, unknown>;
   /** tstorch-only state entries (capturable Adam's running beta powers, rebuilt from step). */
   tsOnly?: string[];
 }
 
 // 1.13: read from /usr/lib/python3/dist-packages/torch/optim/*.py and checked against its
-// state_dict() (test/optim-torch-state-dict.test.ts). 2: PyTorch 2's optimisers as of 2.2 .. 2.5 (where
-// Adadelta, RMSprop and Rprop store step as a tensor too), not checked here against a 2.x install; a
-// key a later 2.x adds is filled in by its load_state_dict (__setstate__'s setdefault), and loading
-// here takes whatever keys a file has.
+// state_dict() (test/optim-torch-state-dict.test.ts). 2: checked against 2.14.1's state_dict() (the
+// same test in the forky root of scripts/matrix.sh); versions between 2.0 and 2.13 are taken to
+// have 2.14's keys but for Adam's decoupled_weight_decay (2.7). A key another 2.x lacks or adds is
+// set by its load_state_dict (__setstate__'s setdefault), and loading here takes whatever keys a
+// file has.
 const ADAM1 = "lr betas eps weight_decay amsgrad maximize foreach capturable differentiable fused";
+const ADAM27 = `${ADAM1} decoupled_weight_decay`;
 const SPECS: Record<string, Spec> = {
   SGD: { keys1: "lr momentum dampening weight_decay nesterov maximize foreach differentiable", keys2: "lr momentum dampening weight_decay nesterov maximize foreach differentiable fused", step1: "none", step2: "none" },
-  Adam: { keys1: ADAM1, keys2: ADAM1, step1: "tensor", step2: "tensor", tsOnly: ["beta1_power", "beta2_power"] },
-  AdamW: { keys1: "lr betas eps weight_decay amsgrad foreach maximize capturable", keys2: "lr betas eps weight_decay amsgrad foreach maximize capturable differentiable fused", step1: "tensor", step2: "tensor", tsOnly: ["beta1_power", "beta2_power"] },
+  Adam: { keys1: ADAM1, keys2: ADAM1, keys27: ADAM27, step1: "tensor", step2: "tensor", tsOnly: ["beta1_power", "beta2_power"] },
+  AdamW: {
+    keys1: "lr betas eps weight_decay amsgrad foreach maximize capturable", keys2: "lr betas eps weight_decay amsgrad foreach maximize capturable differentiable fused", keys27: ADAM27,
+    step1: "tensor", step2: "tensor", tsOnly: ["beta1_power", "beta2_power"], fixed: { decoupled_weight_decay: true },
+  },
   Adamax: { keys1: "lr betas eps weight_decay foreach maximize", keys2: "lr betas eps weight_decay foreach maximize differentiable capturable", step1: "tensor", step2: "tensor" },
   Adagrad: { keys1: "lr lr_decay eps weight_decay initial_accumulator_value foreach maximize", keys2: "lr lr_decay eps weight_decay initial_accumulator_value foreach maximize differentiable fused", step1: "tensor", step2: "tensor" },
   Adadelta: { keys1: "lr rho eps weight_decay maximize foreach", keys2: "lr rho eps weight_decay maximize capturable foreach differentiable", step1: "int", step2: "tensor" },
@@ -69,13 +78,14 @@ const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCas
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The table entry of opt's class or the nearest base class that has one; a clear error for the rest. */
-function specOf(opt: Optimizer): { name: string; keys: string[]; step: StepKind; tsOnly: string[] } {
+function specOf(opt: Optimizer): { name: string; keys: string[]; step: StepKind; tsOnly: string[]; fixed: Record<string, unknown> } {
   for (let c = Object.getPrototypeOf(opt); c !== null && c.constructor !== Object; c = Object.getPrototypeOf(c)) {
     const name = (c.constructor as { name: string }).name;
     const s = SPECS[name];
     if (s !== undefined) {
       const v2 = torchVersion()[0] >= 2;
-      return { name, keys: (v2 ? s.keys2 : s.keys1).split(" "), step: v2 ? s.step2 : s.step1, tsOnly: s.tsOnly ?? [] };
+      const keys = !v2 ? s.keys1 : torchAtLeast(2, 7) && s.keys27 !== undefined ? s.keys27 : s.keys2;
+      return { name, keys: keys.split(" "), step: v2 ? s.step2 : s.step1, tsOnly: s.tsOnly ?? [], fixed: s.fixed ?? {} };
     }
     const since = LATER[name];
     if (since !== undefined) {
@@ -101,7 +111,7 @@ export function toTorchStateDict(opt: Optimizer): TorchStateDict {
       const group: Record<string, unknown> = {};
       const hyper = g as Record<string, unknown>;
       for (const py of spec.keys) {
-        const v = py === "foreach" ? null : (hyper[camel(py)] ?? torchDefault(py));
+        const v = py === "foreach" ? null : (hyper[camel(py)] ?? (py in spec.fixed ? spec.fixed[py] : torchDefault(py)));
         group[py] = Array.isArray(v) ? [...v] : v;
       }
       // keys this version lacks (NAdam's maximize in 1.13) only where set otherwise than PyTorch would; scheduler keys (initialLr) always
@@ -173,6 +183,12 @@ export function loadTorchStateDict(opt: Optimizer, sd: unknown): void {
     const ids = field(sg, "params");
     const mine = opt.paramGroups[gi].params;
     if (!Array.isArray(ids) || ids.length !== mine.length) throw new Error("tstorch: loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+    // PyTorch >= 2.7: AdamW is an Adam with decoupled_weight_decay on; tstorch keeps the two classes
+    const decoupled = field(sg, "decoupled_weight_decay");
+    if ((name === "Adam" || name === "AdamW") && typeof decoupled === "boolean" && decoupled !== (name === "AdamW")) {
+      const want = decoupled ? "AdamW" : "Adam";
+      throw new Error(`tstorch: this state dict is ${want}'s (decoupled_weight_decay=${decoupled ? "True" : "False"}): load it into optim.${want}`);
+    }
     ids.forEach((id: unknown, i) => byId.set(Number(id), mine[i]));
   });
   const st = field(sd, "state") ?? new Map();
@@ -212,6 +228,7 @@ export function loadTorchStateDict(opt: Optimizer, sd: unknown): void {
       const ts = camel(String(k));
       // None (foreach, fused) keeps tstorch's own choice; differentiable and fused have no tstorch form
       if (ts === "params" || v === null || ts === "differentiable" || ts === "fused") continue;
+      if (ts === "decoupledWeightDecay" && (name === "Adam" || name === "AdamW")) continue; // checked above
       g[ts] = Array.isArray(v) ? [...v] : v;
     }
   });
