@@ -46,6 +46,9 @@ struct CompiledOp {
   Fast fast = Fast::None;
   c10::optional<c10::OperatorHandle> tensorOverload;  // for the ScalarAsTensor paths
   TypedHandles typed;  // the fast path's handle (of tensorOverload for ScalarAsTensor*), set by setTyped
+  // The call may enter below the Autograd layer when no tensor argument has autograd metadata
+  // (belowAutogradAllowed says which operators).
+  bool belowAutograd = false;
 };
 
 // Makes the typed handle of pattern f on h (the fast path calls it without re-checking the C++
@@ -141,27 +144,75 @@ at::Tensor wrappedNumber(const c10::Scalar& s) {
   return t;
 }
 
+// Which operators may skip the Autograd layer for inputs without autograd metadata: those whose
+// Autograd kernel is the generated VariableType one of a functional operator, which for such inputs
+// (no requires_grad, no grad, no hooks, no forward-mode tangent, not a view) records nothing and
+// only redispatches under AutoDispatchBelowADInplaceOrView, the guard that belowAutograd sets
+// instead. Not: views (the Autograd kernel redispatches to ADInplaceOrView, whose view bookkeeping
+// the guard would skip), CompositeImplicitAutograd operators (no Autograd kernel: they run with
+// ADInplaceOrView on, for their inner views and in-place steps), operators of other namespaces (a
+// JS kernel may use autograd inside), and aten::data, whose Autograd kernel is hand-written.
+bool belowAutogradAllowed(const c10::OperatorHandle& h) {
+  const auto& fs = h.schema();
+  if (fs.name().rfind("aten::", 0) != 0 || fs.name() == "aten::data") return false;
+  for (const auto& r : fs.returns())
+    if (r.alias_info()) return false;
+  return h.hasKernelForDispatchKey(c10::DispatchKey::Autograd) &&
+         !h.hasKernelForDispatchKey(c10::DispatchKey::CompositeImplicitAutograd);
+}
+
+// No autograd metadata: the one field VariableType's kernels look at (requires_grad, grad_fn,
+// forward grads, view info all live there). An inline field read on most versions.
+inline bool plain(const at::Tensor& t) { return t.unsafeGetTensorImpl()->autograd_meta() == nullptr; }
+
+// f() below the Autograd layer when `below`, as VariableType's own kernels call the next layer
+// (ADInplaceOrView too, a fallthrough for functional operators); else through it. Saves a dispatch
+// and VariableType's checks per call (bench/per-op-instructions.ts).
+template <class F>
+at::Tensor run(bool below, F&& f) {
+  if (!below) return f();
+  at::AutoDispatchBelowADInplaceOrView guard;
+  return f();
+}
+
 at::Tensor callFast(napi_env env, const CompiledOp& op, napi_value* a) {
   const auto& x = op.args;
   const TypedHandles& h = op.typed;
+  const bool b = op.belowAutograd;
   switch (op.fast) {
-    case Fast::T:
-      return h.t->call(tensorArg(env, a[0], x[0]));
-    case Fast::TT:
-      return h.tt->call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]));
-    case Fast::TS:
-      return h.ts->call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName));
-    case Fast::TTS:
-      return h.tts->call(tensorArg(env, a[0], x[0]), tensorArg(env, a[1], x[1]), scalarArg(env, a[2], x[2], op.fullName));
-    case Fast::TSS:
-      return h.tss->call(tensorArg(env, a[0], x[0]), scalarArg(env, a[1], x[1], op.fullName),
-                         scalarArg(env, a[2], x[2], op.fullName));
+    case Fast::T: {
+      const at::Tensor& s = tensorArg(env, a[0], x[0]);
+      return run(b && plain(s), [&] { return h.t->call(s); });
+    }
+    case Fast::TT: {
+      const at::Tensor& s = tensorArg(env, a[0], x[0]);
+      const at::Tensor& o = tensorArg(env, a[1], x[1]);
+      return run(b && plain(s) && plain(o), [&] { return h.tt->call(s, o); });
+    }
+    case Fast::TS: {
+      const at::Tensor& s = tensorArg(env, a[0], x[0]);
+      c10::Scalar v = scalarArg(env, a[1], x[1], op.fullName);
+      return run(b && plain(s), [&] { return h.ts->call(s, v); });
+    }
+    case Fast::TTS: {
+      const at::Tensor& s = tensorArg(env, a[0], x[0]);
+      const at::Tensor& o = tensorArg(env, a[1], x[1]);
+      c10::Scalar v = scalarArg(env, a[2], x[2], op.fullName);
+      return run(b && plain(s) && plain(o), [&] { return h.tts->call(s, o, v); });
+    }
+    case Fast::TSS: {
+      const at::Tensor& s = tensorArg(env, a[0], x[0]);
+      c10::Scalar v = scalarArg(env, a[1], x[1], op.fullName);
+      c10::Scalar w = scalarArg(env, a[2], x[2], op.fullName);
+      return run(b && plain(s), [&] { return h.tss->call(s, v, w); });
+    }
     case Fast::ScalarAsTensor:
     case Fast::ScalarAsTensorAlpha: {
       const at::Tensor& self = tensorArg(env, a[0], x[0]);
-      at::Tensor other = wrappedNumber(scalarArg(env, a[1], x[1], op.fullName));
-      if (op.fast == Fast::ScalarAsTensor) return h.tt->call(self, other);
-      return h.tts->call(self, other, scalarArg(env, a[2], x[2], op.fullName));
+      at::Tensor other = wrappedNumber(scalarArg(env, a[1], x[1], op.fullName));  // never has autograd metadata
+      if (op.fast == Fast::ScalarAsTensor) return run(b && plain(self), [&] { return h.tt->call(self, other); });
+      c10::Scalar alpha = scalarArg(env, a[2], x[2], op.fullName);
+      return run(b && plain(self), [&] { return h.tts->call(self, other, alpha); });
     }
     case Fast::None: break;
   }
@@ -198,6 +249,7 @@ static napi_value opId(napi_env env, napi_callback_info info) {
         op->tensorOverload = *t;
       }
     }
+    if (op->fast != Fast::None) op->belowAutograd = belowAutogradAllowed(op->tensorOverload ? *op->tensorOverload : *h);
     uint32_t id = opCount++;
     opIds().emplace(full, id);
     // Published complete: a reader that sees the pointer sees every field (never freed: ids live
