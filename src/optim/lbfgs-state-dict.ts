@@ -112,8 +112,6 @@ export function toTorchLayout(s: LBFGSState, g: LBFGSHyper, nParams: number, lik
   return { state, param_groups: [groupOut] };
 }
 
-export { isTorchLayout } from "./torch-state-dict.js";
-
 /**
  * Reads PyTorch's layout: the group's hyper-parameters (tstorch's names) and the state, its tensors
  * copied onto `like`'s device and dtype and persisted. Checks what PyTorch's load_state_dict checks.

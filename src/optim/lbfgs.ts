@@ -11,7 +11,8 @@ import { PyNum, PyScalars, strongWolfe } from "./lbfgs-line-search.js";
 import { Closure, isSparse, Optimizer, OptimizerStateDict, ParamGroup, ParamsInput } from "./optimizer.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { torchVersion } from "../core/runtime.js";
-import { fromTorchLayout, isTorchLayout, toTorchLayout, type LBFGSHyper, type LBFGSState, type LBFGSTorchStateDict } from "./lbfgs-state-dict.js";
+import { isTorchLayout } from "./torch-state-dict.js";
+import { fromTorchLayout, toTorchLayout, type LBFGSHyper, type LBFGSState, type LBFGSTorchStateDict } from "./lbfgs-state-dict.js";
 
 export interface LBFGSOptions {
   lr?: number;
