@@ -11,16 +11,21 @@
 // speed of reuse without growing the footprint beyond a few percent. (The slack was 5 % + 64 MiB:
 // that alone put an MNIST CNN with 1,000-image evaluation batches 4 % above PyTorch's peak RSS.)
 //
-// glibc's mmap threshold is pinned at its default 128 KiB when the allocator is installed: left
-// dynamic, glibc raises it to the size of any mmapped block freed (up to 32 MiB), after which
-// tensors of 128 KiB .. 32 MiB come from the brk heap, whose freed pages fragmentation keeps
-// resident: an LSTM trained with LBFGS in float64 peaked 1.33x above PyTorch (720 vs 541 MB),
-// 536 MB pinned, at the same CPU time (bench/peak-rss.ts). MALLOC_MMAP_THRESHOLD_ set by the user wins.
+// Large blocks are mapped by the allocator itself (mmap/munmap), never taken from glibc, so glibc's
+// own heuristics stay as in PyTorch's process. Two earlier designs lost to that:
+// - large blocks from malloc with glibc's dynamic mmap threshold: glibc raises the threshold to the
+//   size of any mmapped block freed (up to 32 MiB), after which tensors of 128 KiB .. 32 MiB come
+//   from the brk heap, whose freed pages fragmentation keeps resident: an LSTM trained with LBFGS in
+//   float64 peaked 1.33x above PyTorch (720 vs 541 MB) at the same CPU time (bench/peak-rss.ts);
+// - that threshold pinned at 128 KiB: then every 128 KiB+ buffer that others malloc and free per
+//   call became an mmap and munmap. OpenBLAS's sgemm takes a 512 KiB buffer per call, so a
+//   character-level LSTM stepped one time step at a time made ~4 mmaps a time step (14,398 per 30
+//   sequences against 1,475 under libtorch's allocator) and its backward ran 1.5-2x PyTorch's.
 // (Transparent huge pages were tried and dropped: on this project's VMs first touch of a huge page
 // cost ~6x more than of 4 KiB pages.) Small blocks go straight to posix_memalign/free, as libtorch's
 // own allocator does. TSTORCH_CPU_ALLOCATOR=default keeps libtorch's allocator.
 #include <c10/core/CPUAllocator.h>
-#include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -38,13 +43,14 @@ namespace tstorch {
 namespace {
 
 constexpr size_t kAlign = 64;                  // libtorch's alignment (gAlignment)
-// From 128 KiB on, blocks are cached: glibc's mmap threshold (pinned at 128 KiB below) would
-// otherwise map and unmap every such block, and fault it back in page by page at each step
-// (an uncached 128 KiB .. 1 MiB cost the CIFAR-10 CNN's epoch 12 % more page faults).
+// From 128 KiB on (glibc's default mmap threshold), blocks are mapped here and cached: uncached,
+// every such block is mapped, unmapped and faulted back in page by page at each step (an uncached
+// 128 KiB .. 1 MiB cost the CIFAR-10 CNN's epoch 12 % more page faults).
 constexpr size_t kLarge = 128 << 10;
 
 // Sizes are rounded so that a block serves the next request of about the same size: to pages below
-// 1 MiB (what an mmap takes anyway), 64 KiB units below 16 MiB, 1 MiB units above.
+// 1 MiB (what an mmap takes anyway), 64 KiB units below 16 MiB, 1 MiB units above. Every rounded size
+// is a whole number of pages, as mmap and munmap need.
 size_t roundSize(size_t n) {
   size_t unit = n >= (16u << 20) ? (1u << 20) : n >= (1u << 20) ? (64u << 10) : (4u << 10);
   return (n + unit - 1) / unit * unit;
@@ -82,16 +88,16 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
   void emptyCache() {
-    std::vector<void*> toFree;
+    std::vector<std::pair<void*, size_t>> toFree;
     {
       std::lock_guard<std::mutex> g(mu_);
       for (auto& kv : free_) {
-        for (void* p : kv.second) toFree.push_back(p);
+        for (void* p : kv.second) toFree.emplace_back(p, kv.first);
       }
       free_.clear();
       stats_.cached = 0;
     }
-    for (void* p : toFree) std::free(p);
+    for (auto& b : toFree) unmapBlock(b.first, b.second);
   }
 
   static CachingCpuAllocator* instance;
@@ -108,13 +114,21 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
   static void freeSmall(void* p) { std::free(p); }
 
+  // Large blocks: page-aligned anonymous mappings (aligned beyond kAlign), zero-filled on first touch.
+  static void* mapBlock(size_t size) {
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+  }
+  static void unmapBlock(void* p, size_t size) { munmap(p, size); }
+
+  // Blocks from before the allocator was installed, or small ones, are glibc's.
   static void freeAny(void* p) {
     if (!p) return;
     if (!instance->releaseLarge(p)) std::free(p);
   }
 
   void* allocLarge(size_t size) {
-    std::vector<void*> evicted;
+    std::vector<std::pair<void*, size_t>> evicted;
     {
       std::lock_guard<std::mutex> g(mu_);
       auto it = free_.find(size);
@@ -138,7 +152,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       int64_t need = liveAfter + stats_.cached - allowed;
       for (auto f = free_.begin(); f != free_.end() && need > 0;) {
         while (!f->second.empty() && need > 0) {
-          evicted.push_back(f->second.back());
+          evicted.emplace_back(f->second.back(), f->first);
           f->second.pop_back();
           stats_.cached -= f->first;
           need -= static_cast<int64_t>(f->first);
@@ -146,11 +160,12 @@ class CachingCpuAllocator final : public c10::Allocator {
         f = f->second.empty() ? free_.erase(f) : std::next(f);
       }
     }
-    for (void* e : evicted) std::free(e);
-    void* p = nullptr;
-    if (posix_memalign(&p, kAlign, size) != 0 || !p) {
+    for (auto& e : evicted) unmapBlock(e.first, e.second);
+    void* p = mapBlock(size);
+    if (!p) {
       emptyCache();  // give cached blocks back and try once more
-      if (posix_memalign(&p, kAlign, size) != 0 || !p) {
+      p = mapBlock(size);
+      if (!p) {
         throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
                          "tstorch: out of CPU memory allocating " + std::to_string(size) + " bytes");
       }
@@ -179,7 +194,7 @@ class CachingCpuAllocator final : public c10::Allocator {
         return true;
       }
     }
-    std::free(p);
+    unmapBlock(p, size);
     return true;
   }
 
@@ -206,7 +221,6 @@ void installCpuAllocator() {
   const char* env = std::getenv("TSTORCH_CPU_ALLOCATOR");
   if (env && std::strcmp(env, "default") == 0) return;
   if (CachingCpuAllocator::instance) return;
-  if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 128 << 10);  // see the top
   // Never deleted: tensors may outlive the addon's environment during process exit.
   CachingCpuAllocator::instance = new CachingCpuAllocator(defaultCacheLimit());
   c10::SetCPUAllocator(CachingCpuAllocator::instance, /*priority=*/100);
