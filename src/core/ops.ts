@@ -7,6 +7,7 @@
 // overload. The generated surface (src/generated/) calls callAten() below.
 import { dtypeCode, dtypeName, isDTypeName } from "./dtype.js";
 import { Device, isDeviceString } from "./device.js";
+import { callPooled } from "./handle-pool.js";
 import { native } from "./native.js";
 import { memoryFormatCode, MemoryFormat, Tensor, wrap } from "./tensor.js";
 import { OVERLOAD_ORDER, RETURN_NAMES } from "../generated/aten-order.js";
@@ -17,15 +18,48 @@ interface ArgSchema {
   /** the camelCase name the typed surface uses in options objects */
   camel: string;
   type: string; // e.g. "Tensor", "Tensor?", "int[2]", "ScalarType?", "Scalar"
+  /** `type` parsed once, when the schemas are read: binding runs on every call */
+  parsed: ParsedType;
   hasDefault: boolean;
   kwargOnly: boolean;
   writes: boolean;
 }
+/** A schema type taken apart: "int?[2]" is { optional: false, base: "int?[2]", elem: int?, fixedLength: true }. */
+interface ParsedType {
+  optional: boolean;
+  /** the type without its trailing "?" */
+  base: string;
+  /** for a list type, its element type (itself possibly optional: "Tensor?[]") */
+  elem: ParsedType | null;
+  /** a list with a stated length ("int[2]"), which also takes one int */
+  fixedLength: boolean;
+  /** for a list: whether JS can pass its element type at all (a Dimname[] never binds, even empty) */
+  passable: boolean;
+}
+
+function parseType(type: string): ParsedType {
+  const optional = type.endsWith("?");
+  const base = optional ? type.slice(0, -1) : type;
+  const list = /^(.*)\[(\d*)\]$/.exec(base);
+  if (!list) return { optional, base, elem: null, fixedLength: false, passable: PASSABLE.has(base) };
+  const elem = parseType(list[1]);
+  return { optional, base, elem, fixedLength: list[2] !== "", passable: PASSABLE.has(elem.base) };
+}
+
+/** What a returned value becomes: a Tensor, a list of Tensors, a dtype name, or itself. */
+const enum ReturnKind { Plain, Tensor, TensorList, ScalarType }
+function returnKind(type: string): ReturnKind {
+  const base = type.endsWith("?") ? type.slice(0, -1) : type;
+  if (base.startsWith("Tensor")) return base.endsWith("]") ? ReturnKind.TensorList : ReturnKind.Tensor;
+  return base === "ScalarType" ? ReturnKind.ScalarType : ReturnKind.Plain;
+}
+
 interface OpSchema {
   name: string; // aten::add
   overload: string; // Tensor
   args: ArgSchema[];
   returns: string[];
+  returnKinds: ReturnKind[];
   /** index of the argument named self (where a method puts its tensor), or -1 */
   selfIndex: number;
   /** the single Tensor argument the op writes and returns (in-place and out= ops), or -1 */
@@ -48,10 +82,11 @@ function schemasByName(): Map<string, OpSchema[]> {
   byName = new Map();
   // (operators without a schema, which libtorch 2.x has, are left out by the addon itself)
   for (const [name, overload, rawArgs, returns] of native.schemas()) {
-    const args = rawArgs.map(([n, type, hasDefault, kwargOnly, writes]) => ({ name: n, camel: camel(n), type, hasDefault, kwargOnly, writes }));
+    const args = rawArgs.map(([n, type, hasDefault, kwargOnly, writes]) => ({ name: n, camel: camel(n), type, parsed: parseType(type), hasDefault, kwargOnly, writes }));
     const written = args.flatMap((a, i) => (a.writes && a.type === "Tensor" ? [i] : []));
     const s: OpSchema = {
       name, overload, returns, args,
+      returnKinds: returns.map(returnKind),
       selfIndex: args.findIndex((a) => a.name === "self" && !a.kwargOnly),
       returnsArg: written.length === 1 && returns.length === 1 && returns[0] === "Tensor" ? written[0] : -1,
       returnNames: name.startsWith("aten::") ? ownEntry(RETURN_NAMES, `${name.slice(6)}.${overload}`) : undefined,
@@ -116,22 +151,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Element types JS can pass at all; a list of any other type (Dimname[]) never binds, even empty. */
 const PASSABLE = new Set(["Tensor", "int", "SymInt", "float", "bool", "Scalar", "ScalarType", "Layout", "MemoryFormat", "Device", "str"]);
 
-/** Does JS value `v` fit schema type `type`? */
-function fits(v: unknown, type: string): boolean {
-  const optional = type.endsWith("?");
-  const base = optional ? type.slice(0, -1) : type;
-  if (v === null || v === undefined) return optional;
-  const list = /^(.*)\[(\d*)\]$/.exec(base);
-  if (list) {
-    const [, elem, n] = list;
-    const e = elem.endsWith("?") ? elem.slice(0, -1) : elem;
-    if (!PASSABLE.has(e)) return false;
-    if (!Array.isArray(v)) return n !== "" && (e === "int" || e === "SymInt") && fits(v, e);
+/** Does JS value `v` fit schema type `t`? */
+function fits(v: unknown, t: ParsedType): boolean {
+  if (v === null || v === undefined) return t.optional;
+  if (t.elem !== null) {
+    const elem = t.elem;
+    if (!t.passable) return false;
+    if (!Array.isArray(v)) return t.fixedLength && (elem.base === "int" || elem.base === "SymInt") && fits(v, elem);
     // like PyTorch's schema matching, `int[2]` takes a list of any length (the kernel checks it):
     // aten::roll(Tensor self, int[1] shifts, int[1] dims) is called with several shifts
     return v.every((x) => fits(x, elem));
   }
-  switch (base) {
+  switch (t.base) {
     case "Tensor": return v instanceof Tensor;
     case "int": case "SymInt":
       return (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX);
@@ -149,17 +180,16 @@ function fits(v: unknown, type: string): boolean {
   }
 }
 
-/** Converts a fitting JS value to what the addon expects for `type`. */
-function lower(v: unknown, type: string): unknown {
+/** Converts a fitting JS value to what the addon expects for type `t`. */
+function lower(v: unknown, t: ParsedType): unknown {
   if (v === null || v === undefined) return v;
-  const base = type.endsWith("?") ? type.slice(0, -1) : type;
-  if (base.endsWith("]")) {
+  if (t.elem !== null) {
     if (!Array.isArray(v)) return v;
-    const elem = base.slice(0, base.indexOf("["));
+    const elem = t.elem;
     return v.map((e) => lower(e, elem));
   }
   if (v instanceof Tensor) return v._h;
-  switch (base) {
+  switch (t.base) {
     case "float": return isFloatScalar(v) ? v.tstorchFloat : v;
     case "ScalarType": return dtypeCode(v as string);
     case "Layout": return LAYOUTS[v as string];
@@ -215,20 +245,19 @@ function bind(s: OpSchema, positional: readonly unknown[], kwargs: Record<string
       if (!a.hasDefault) return { reason: `missing value for argument '${a.name}'${a.type.endsWith("?") ? " (pass null for None)" : ""}` };
       continue;
     }
-    if (!fits(v, a.type)) return { reason: `argument '${a.name}' must be ${typeForUsers(a.type)}, not ${describe(v)}` };
+    if (!fits(v, a.parsed)) return { reason: `argument '${a.name}' must be ${typeForUsers(a.type)}, not ${describe(v)}` };
   }
-  return { args: given.map((v, i) => lower(v, s.args[i].type)), given };
+  return { args: given.map((v, i) => lower(v, s.args[i].parsed)), given };
 }
 
-function wrapResult(v: unknown, type: string): unknown {
+function wrapResult(v: unknown, kind: ReturnKind): unknown {
   if (v === null || v === undefined) return v;
-  const base = type.endsWith("?") ? type.slice(0, -1) : type;
-  if (base.startsWith("Tensor")) {
-    if (base.endsWith("]")) return (v as unknown[]).map((e) => (e === null ? null : wrap(e as never)));
-    return wrap(v as never);
+  switch (kind) {
+    case ReturnKind.Tensor: return wrap(v as never);
+    case ReturnKind.TensorList: return (v as unknown[]).map((e) => (e === null ? null : wrap(e as never)));
+    case ReturnKind.ScalarType: return typeof v === "number" ? dtypeName(v) : v;
+    default: return v;
   }
-  if (base === "ScalarType" && typeof v === "number") return dtypeName(v);
-  return v;
 }
 
 function invoke(s: OpSchema, bound: { args: unknown[]; given: unknown[] }): unknown {
@@ -243,10 +272,11 @@ function invoke(s: OpSchema, bound: { args: unknown[]; given: unknown[] }): unkn
     native.callInPlace(s.id, ...args.slice(0, n));
     return bound.given[s.returnsArg];
   }
-  const raw = native.call(s.id, ...args.slice(0, n));
+  // a recycled handle for a single-tensor result, and the "used after dispose" explanation (handle-pool.ts)
+  const raw = callPooled(s.id, ...args.slice(0, n));
   if (s.returns.length === 0) return undefined;
-  if (s.returns.length === 1) return wrapResult(raw, s.returns[0]);
-  const out = (raw as unknown[]).map((r, i) => wrapResult(r, s.returns[i])) as unknown[] & Record<string, unknown>;
+  if (s.returns.length === 1) return wrapResult(raw, s.returnKinds[0]);
+  const out = (raw as unknown[]).map((r, i) => wrapResult(r, s.returnKinds[i])) as unknown[] & Record<string, unknown>;
   s.returnNames?.forEach((name, i) => (out[name] = out[i]));
   return out;
 }

@@ -4,21 +4,17 @@ import { noGrad } from "../core/autograd.js";
 import { arange, empty } from "../core/creation.js";
 import type { DeviceLike } from "../core/device.js";
 import type { DType } from "../core/dtype.js";
-import { callPooled } from "../core/handle-pool.js";
-import { opIds } from "../core/op-ids.js";
 import { ops } from "../core/ops.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { scope } from "../core/scope.js";
 import { sameShape, shapeString } from "../core/shape.js";
-import { Tensor, wrap } from "../core/tensor.js";
+import { Tensor } from "../core/tensor.js";
 import { normal_ } from "./init.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { torchAtLeast } from "../core/runtime.js";
 
 const aten = ops.aten;
-// the lookup by dispatcher id: a stepped model calls it every time step, and ops.aten matches overloads on every call
-const ids = opIds("embedding");
 
 export interface EmbeddingOptions {
   /** Row whose gradient is always zero (and, with init "torch", whose initial value is zero); negative counts from the end. */
@@ -107,7 +103,7 @@ function lookup(what: string, input: Tensor, weight: Tensor, o: EmbeddingLookupO
   checkIndices(what, input, num);
   return withIndexCheck(what, input, num, () => {
     renorm(weight, input, o.maxNorm, o.normType);
-    return wrap(callPooled(ids.embedding, weight._h, input._h, paddingIdx ?? -1, o.scaleGradByFreq ?? false, o.sparse ?? false));
+    return aten.embedding(weight, input, paddingIdx ?? -1, o.scaleGradByFreq ?? false, o.sparse ?? false) as Tensor;
   });
 }
 

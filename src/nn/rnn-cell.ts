@@ -1,21 +1,16 @@
 // nn.RNNCell, nn.LSTMCell, nn.GRUCell: one time step, through aten::rnn_tanh_cell / rnn_relu_cell /
 // lstm_cell / gru_cell, with PyTorch's parameter names (weight_ih, weight_hh, bias_ih, bias_hh).
 import { empty, zeros } from "../core/creation.js";
-import { callPooled } from "../core/handle-pool.js";
-import { native, type Handle } from "../core/native.js";
-import { opIds } from "../core/op-ids.js";
+import { ops } from "../core/ops.js";
 import { pyArgs, type PyArgs } from "../core/py-args.js";
 import { scope } from "../core/scope.js";
 import { sameShape, shapeString } from "../core/shape.js";
-import { Tensor, wrap } from "../core/tensor.js";
+import { Tensor } from "../core/tensor.js";
 import { uniform_, zeros_ } from "./init.js";
 import { Module } from "./module.js";
 import type { LSTMState, RNNOptions } from "./rnn.js";
 
-// By dispatcher id, not through ops.aten: a cell is stepped 100s of times a sequence, and the generic
-// path's overload matching on every call cost more than the binding itself (bench/small-models.ts, lstm-step)
-const ids = opIds("lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell");
-const opt = (t: Tensor | null): Handle | null => (t === null ? null : t._h);
+const aten = ops.aten;
 
 export type CellOptions = Pick<RNNOptions, "bias" | "init" | "dtype" | "device">;
 
@@ -71,13 +66,13 @@ export abstract class RNNCellBase<In extends unknown[], Out> extends Module<In, 
   }
 
   /** One step of a cell whose state is one tensor (RNNCell, GRUCell): an unbatched input and state get a batch dimension for `op`. */
-  protected stepOneState(input: Tensor, hx: Tensor | null, op: number): Tensor {
+  protected stepOneState(input: Tensor, hx: Tensor | null, op: typeof aten.gru_cell): Tensor {
     const unbatched = this.checkInput(input);
     if (hx !== null) this.checkHidden(hx, input, "hidden");
     return scope(() => {
       const x = unbatched ? input.unsqueeze(0) : input;
       const h = hx === null ? this.zeroState(input) : unbatched ? hx.unsqueeze(0) : hx;
-      const out: Tensor = wrap(callPooled(op, x._h, h._h, this.weightIh._h, this.weightHh._h, opt(this.biasIh), opt(this.biasHh)));
+      const out = op(x, h, this.weightIh, this.weightHh, this.biasIh, this.biasHh) as Tensor;
       return unbatched ? out.squeeze(0) : out;
     });
   }
@@ -106,7 +101,7 @@ export class RNNCell extends RNNCellBase<[Tensor, (Tensor | null)?], Tensor> {
     if (this.nonlinearity !== "tanh" && this.nonlinearity !== "relu") throw new Error(`tstorch: RNNCell unknown nonlinearity '${this.nonlinearity}'`);
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
-    const op = this.nonlinearity === "tanh" ? ids.rnn_tanh_cell : ids.rnn_relu_cell;
+    const op = this.nonlinearity === "tanh" ? aten.rnn_tanh_cell : aten.rnn_relu_cell;
     return this.stepOneState(input, hx, op);
   }
   override extraRepr(): string {
@@ -130,8 +125,7 @@ export class LSTMCell extends RNNCellBase<[Tensor, (LSTMState | null)?], LSTMSta
     return scope(() => {
       const x = unbatched ? input.unsqueeze(0) : input;
       const state = hx === null ? [this.zeroState(input), this.zeroState(input)] : unbatched ? [hx[0].unsqueeze(0), hx[1].unsqueeze(0)] : [hx[0], hx[1]];
-      const out = native.call(ids.lstm_cell, x._h, [state[0]._h, state[1]._h], this.weightIh._h, this.weightHh._h, opt(this.biasIh), opt(this.biasHh)) as Handle[];
-      const [h, c] = out.map(wrap);
+      const [h, c] = aten.lstm_cell(x, state, this.weightIh, this.weightHh, this.biasIh, this.biasHh) as Tensor[];
       return (unbatched ? [h.squeeze(0), c.squeeze(0)] : [h, c]) as LSTMState;
     });
   }
@@ -144,6 +138,6 @@ export class GRUCell extends RNNCellBase<[Tensor, (Tensor | null)?], Tensor> {
     super(inputSize, hiddenSize, 3, pyArgs<CellOptions>("GRUCell", ["bias"], args));
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
-    return this.stepOneState(input, hx, ids.gru_cell);
+    return this.stepOneState(input, hx, aten.gru_cell);
   }
 }
