@@ -42,6 +42,18 @@ describe("used after dispose(): what freed it", () => {
     x.dispose();
   });
 
+  test("torch.ops.aten calls say it too (the generic path, by overload)", () => {
+    const x = torch.ones([3]);
+    let t!: torch.Tensor;
+    torch.scope("eval", () => {
+      t = x.mul(2);
+    });
+    const tail = "): it was freed at the end of torch.scope \"eval\", the scope it was made in" + KEEP_HINT;
+    assert.equal(messageOf(() => torch.ops.aten.add(x, t)), "tstorch: aten::add.Tensor: Tensor used after dispose() (other" + tail);
+    assert.equal(messageOf(() => torch.ops.aten.add.Tensor(t, x)), "tstorch: aten::add.Tensor: Tensor used after dispose() (self" + tail);
+    x.dispose();
+  });
+
   test("an unnamed scope is shown by its function", () => {
     let t!: torch.Tensor;
     function forwardPass(): void {
