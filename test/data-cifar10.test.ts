@@ -19,6 +19,7 @@ import {
   readCifar10Files,
 } from "../src/data/cifar10-files.js";
 import { downloadCifar10, extractCifar10Archive } from "../src/data/cifar10-download.js";
+import * as torch from "../src/index.js";
 import { readTarEntries } from "../src/data/tar.js";
 import { cifarDirOrSkip } from "./helpers/cifar.js";
 
@@ -275,4 +276,38 @@ test("CIFAR-10 archive extraction and download, offline (local server and closed
   const cache4 = path.join(root, "cache4");
   assert.throws(() => extractCifar10Archive(fs.readFileSync(other), cache4), /lacks cifar-10-batches-bin\/data_batch_1\.bin/);
   assert.equal(fs.existsSync(path.join(cache4, "cifar-10-batches-bin")), false);
+});
+
+test("loadCifar10: every file's records in its rows (labels int64, images float32 / 255); a bad file frees what was made", (t) => {
+  const root = tmpDir(t);
+  const bin = path.join(root, "cifar-10-batches-bin");
+  fs.mkdirSync(bin, { recursive: true });
+  const batch = fakeBatch();
+  // each file marked in its first record: label = file index, first pixel = 7 * (index + 1)
+  ALL_FILES.forEach((f, i) => {
+    batch[0] = i;
+    batch[1] = 7 * (i + 1);
+    fs.writeFileSync(path.join(bin, f), batch);
+  });
+  const d = torch.data.loadCifar10(root);
+  try {
+    assert.deepEqual([d.trainImages.shape, d.trainImages.dtype, d.trainLabels.shape, d.trainLabels.dtype], [[50_000, 3, 32, 32], "float32", [50_000], "int64"]);
+    assert.deepEqual([d.testImages.shape, d.testLabels.shape], [[10_000, 3, 32, 32], [10_000]]);
+    const rows = [0, 1, 9_999, 10_000, 20_001, 49_999];
+    assert.deepEqual(rows.map((r) => d.trainLabels.select(0, r).item()), [0, 1, 9, 1, 1, 9]);
+    assert.deepEqual(d.testLabels.narrow(0, 0, 3).toArray(), [5, 1, 2]);
+    // record r of a file has pixel bytes (r + j) & 255, except the marked first pixel of record 0
+    const px = (r: number, j: number) => d.trainImages.select(0, r).flatten().select(0, j).item();
+    assert.equal(px(0, 0), Math.fround(7 / 255));
+    assert.equal(px(40_000, 0), Math.fround(35 / 255));
+    assert.equal(px(40_000, 1), Math.fround(1 / 255));
+    assert.equal(px(20_001, 3_071), Math.fround(((1 + 3_071) & 255) / 255));
+    assert.equal(d.testImages.select(0, 0).flatten().select(0, 0).item(), Math.fround(42 / 255));
+  } finally {
+    torch.dispose([d.trainImages, d.trainLabels, d.testImages, d.testLabels]);
+  }
+  const before = torch.cpuMemoryStats().allocatedBytes;
+  fs.truncateSync(path.join(bin, CIFAR10_TRAIN_FILES[2]), 30_000_000);
+  assert.throws(() => torch.data.loadCifar10(root), /data_batch_3\.bin is truncated: 30000000 bytes found, expected 30730000/);
+  if (torch.cpuMemoryStats().caching) assert.equal(torch.cpuMemoryStats().allocatedBytes, before);
 });

@@ -115,6 +115,22 @@ export function readCifar10Records(dir: string): { train: Uint8Array; test: Uint
   return { train, test, trainCount: train.length / CIFAR10_RECORD_BYTES, testCount: test.length / CIFAR10_RECORD_BYTES };
 }
 
+/**
+ * Reads the six files one after another into one reused buffer of one file's records and hands it to
+ * `each` (train files in order, then the test file), so the data set's raw bytes are never all in
+ * memory at once. Same checks and messages as readCifar10Records.
+ */
+export function forEachCifar10File(dir: string, each: (records: Uint8Array, part: "train" | "test", index: number) => void): void {
+  const binDir = existingBinDir(dir);
+  const buf = new Uint8Array(CIFAR10_FILE_BYTES);
+  CIFAR10_TRAIN_FILES.forEach((f, i) => {
+    readRecordsInto(path.join(binDir, f), buf);
+    each(buf, "train", i);
+  });
+  readRecordsInto(path.join(binDir, CIFAR10_TEST_FILE), buf);
+  each(buf, "test", 0);
+}
+
 function readRecordsInto(file: string, out: Uint8Array): void {
   checkSize(file);
   const fd = fs.openSync(file, "r");
