@@ -100,8 +100,8 @@ export function readBatchInto(file: string, images: Uint8Array, labels: Uint8Arr
 
 /**
  * The files' records as they are on disk, 3,073 bytes each (label, then image), train files
- * concatenated: one read per file straight into its place, no per-record copy (loadDir lets
- * libtorch split labels from images). Same checks and messages as readCifar10Files.
+ * concatenated: one read per file straight into its place, no per-record copy. (loadDir reads one
+ * file at a time instead: forEachCifar10File.) Same checks and messages as readCifar10Files.
  */
 export function readCifar10Records(dir: string): { train: Uint8Array; test: Uint8Array; trainCount: number; testCount: number } {
   const binDir = existingBinDir(dir);
