@@ -23,14 +23,19 @@ function messageOf(fn: () => unknown): string {
   assert.fail("expected an error");
 }
 
+/** x, and t = x * 2 made (and so freed) in torch.scope(name); `tail` ends the message a use of t gets. */
+function madeInNamedScope(name: string): { x: torch.Tensor; t: torch.Tensor; tail: string } {
+  const x = torch.ones([3]);
+  let t!: torch.Tensor;
+  torch.scope(name, () => {
+    t = x.mul(2);
+  });
+  return { x, t, tail: `): it was freed at the end of torch.scope "${name}", the scope it was made in` + KEEP_HINT };
+}
+
 describe("used after dispose(): what freed it", () => {
   test("a named scope is named, for ops, arguments and data reads", () => {
-    const x = torch.ones([3]);
-    let t!: torch.Tensor;
-    torch.scope("train step", () => {
-      t = x.mul(2);
-    });
-    const tail = "): it was freed at the end of torch.scope \"train step\", the scope it was made in" + KEEP_HINT;
+    const { x, t, tail } = madeInNamedScope("train step");
     assert.equal(messageOf(() => t.add(1)), "tstorch: aten::add.Scalar: Tensor used after dispose() (self" + tail);
     assert.equal(messageOf(() => x.add(t)), "tstorch: aten::add.Tensor: Tensor used after dispose() (other" + tail);
     assert.equal(messageOf(() => torch.cat([x, t])), "tstorch: aten::cat: Tensor used after dispose() (tensors" + tail);
@@ -43,12 +48,7 @@ describe("used after dispose(): what freed it", () => {
   });
 
   test("torch.ops.aten calls say it too (the generic path, by overload)", () => {
-    const x = torch.ones([3]);
-    let t!: torch.Tensor;
-    torch.scope("eval", () => {
-      t = x.mul(2);
-    });
-    const tail = "): it was freed at the end of torch.scope \"eval\", the scope it was made in" + KEEP_HINT;
+    const { x, t, tail } = madeInNamedScope("eval");
     assert.equal(messageOf(() => torch.ops.aten.add(x, t)), "tstorch: aten::add.Tensor: Tensor used after dispose() (other" + tail);
     assert.equal(messageOf(() => torch.ops.aten.add.Tensor(t, x)), "tstorch: aten::add.Tensor: Tensor used after dispose() (self" + tail);
     x.dispose();
