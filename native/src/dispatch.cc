@@ -27,10 +27,21 @@ using SigTT = at::Tensor(const at::Tensor&, const at::Tensor&);
 using SigTS = at::Tensor(const at::Tensor&, const at::Scalar&);
 using SigTTS = at::Tensor(const at::Tensor&, const at::Tensor&, const at::Scalar&);
 using SigTSS = at::Tensor(const at::Tensor&, const at::Scalar&, const at::Scalar&);
+// In-place operators (`Tensor(a!) self` first, the result an alias of it: mul_, add_, relu_, fill_):
+// the same, writing self. They always enter at the top of the dispatcher (the Autograd and
+// ADInplaceOrView layers bump version counters and refuse writes into leaves that require grad).
+using SigI = at::Tensor&(at::Tensor&);
+using SigIT = at::Tensor&(at::Tensor&, const at::Tensor&);
+using SigIS = at::Tensor&(at::Tensor&, const at::Scalar&);
+using SigITS = at::Tensor&(at::Tensor&, const at::Tensor&, const at::Scalar&);
+using SigISS = at::Tensor&(at::Tensor&, const at::Scalar&, const at::Scalar&);
 // ScalarAsTensor / ScalarAsTensorAlpha: `x * 0.5` as PyTorch's Python front end runs it, the
 // Tensor overload with the number wrapped into a 0-d "wrapped number" tensor (same type promotion),
-// one dispatch instead of the Scalar overload's two.
-enum class Fast : uint8_t { None, T, TT, TS, TTS, TSS, ScalarAsTensor, ScalarAsTensorAlpha };
+// one dispatch instead of the Scalar overload's two; InScalarAsTensor* the same for `x.mul_(0.5)`.
+enum class Fast : uint8_t {
+  None, T, TT, TS, TTS, TSS, ScalarAsTensor, ScalarAsTensorAlpha,
+  I, IT, IS, ITS, ISS, InScalarAsTensor, InScalarAsTensorAlpha
+};
 
 // Typed handles made once (typed() checks the C++ signature against the schema on every call).
 struct TypedHandles {
@@ -39,6 +50,11 @@ struct TypedHandles {
   c10::optional<c10::TypedOperatorHandle<SigTS>> ts;
   c10::optional<c10::TypedOperatorHandle<SigTTS>> tts;
   c10::optional<c10::TypedOperatorHandle<SigTSS>> tss;
+  c10::optional<c10::TypedOperatorHandle<SigI>> i;
+  c10::optional<c10::TypedOperatorHandle<SigIT>> it;
+  c10::optional<c10::TypedOperatorHandle<SigIS>> is;
+  c10::optional<c10::TypedOperatorHandle<SigITS>> its;
+  c10::optional<c10::TypedOperatorHandle<SigISS>> iss;
 };
 
 struct CompiledOp {
@@ -63,6 +79,11 @@ bool setTyped(CompiledOp& op, const c10::OperatorHandle& h, Fast f) {
       case Fast::TS: op.typed.ts = h.typed<SigTS>(); break;
       case Fast::TTS: case Fast::ScalarAsTensorAlpha: op.typed.tts = h.typed<SigTTS>(); break;
       case Fast::TSS: op.typed.tss = h.typed<SigTSS>(); break;
+      case Fast::I: op.typed.i = h.typed<SigI>(); break;
+      case Fast::IT: case Fast::InScalarAsTensor: op.typed.it = h.typed<SigIT>(); break;
+      case Fast::IS: op.typed.is = h.typed<SigIS>(); break;
+      case Fast::ITS: case Fast::InScalarAsTensorAlpha: op.typed.its = h.typed<SigITS>(); break;
+      case Fast::ISS: op.typed.iss = h.typed<SigISS>(); break;
       case Fast::None: return false;
     }
   } catch (const std::exception&) {
@@ -89,21 +110,28 @@ const CompiledOp* opById(uint32_t id) {
   return id < kMaxOps ? opTable[id].load(std::memory_order_acquire) : nullptr;
 }
 
-// The fast-path pattern that the schema's arguments allow (setTyped then checks the kernels).
+// The fast-path pattern that the schema's arguments allow (setTyped then checks the kernels): a
+// Tensor result from Tensor and Scalar arguments, or an in-place operator whose one written
+// argument is the first and whose result is that argument.
 Fast fastPattern(const c10::OperatorHandle& h, const std::vector<ArgSpec>& args) {
   const auto& fs = h.schema();
   if (fs.returns().size() != 1 || fs.returns()[0].type()->kind() != c10::TypeKind::TensorType) return Fast::None;
-  if (fs.returns()[0].alias_info() && fs.returns()[0].alias_info()->isWrite()) return Fast::None;
+  const bool inPlace = fs.returns()[0].alias_info() && fs.returns()[0].alias_info()->isWrite();
   std::string code;
   for (size_t i = 0; i < args.size(); ++i) {
     const ArgSpec& a = args[i];
-    if (a.optional || (fs.arguments()[i].alias_info() && fs.arguments()[i].alias_info()->isWrite())) return Fast::None;
-    if (a.kind == Kind::Tensor) code += 'T';
+    const bool written = fs.arguments()[i].alias_info() && fs.arguments()[i].alias_info()->isWrite();
+    if (a.optional || written != (inPlace && i == 0)) return Fast::None;
+    if (written && a.kind == Kind::Tensor) code += 'I';
+    else if (a.kind == Kind::Tensor) code += 'T';
     else if (a.kind == Kind::Scalar) code += 'S';
     else return Fast::None;
   }
-  return code == "T" ? Fast::T : code == "TT" ? Fast::TT : code == "TS" ? Fast::TS : code == "TTS" ? Fast::TTS
-       : code == "TSS" ? Fast::TSS : Fast::None;
+  static const std::unordered_map<std::string, Fast> kCodes = {
+      {"T", Fast::T},   {"TT", Fast::TT},   {"TS", Fast::TS},   {"TTS", Fast::TTS},   {"TSS", Fast::TSS},
+      {"I", Fast::I},   {"IT", Fast::IT},   {"IS", Fast::IS},   {"ITS", Fast::ITS},   {"ISS", Fast::ISS}};
+  auto f = kCodes.find(code);
+  return f == kCodes.end() ? Fast::None : f->second;
 }
 
 // The fast path passes nullptr for an argument the call left out (no napi_get_undefined, no napi_typeof).
@@ -118,6 +146,31 @@ const at::Tensor& tensorArg(napi_env env, napi_value v, const ArgSpec& s) {
   }
   const at::Tensor& t = static_cast<Holder*>(data)->tensor;
   if (!t.defined()) throw JsError("tstorch: Tensor used after dispose() (" + s.name + kDisposedHint);
+  return t;
+}
+
+// A zero tensor (_efficientzerotensor) is immutable. libtorch 1.13's ZeroTensor fallback refuses
+// most writes into one, but resize_ passes it through, and resizing one calls the allocator its
+// storage points to: a ZeroTensorAllocator that _efficientzerotensor made on its own stack, gone
+// when it returned (SIGSEGV: randn.out, kron.out, nuclear_norm.dim_out with out= a zero tensor;
+// PyTorch 1.13 reaches the same dangling pointer, and survives or not by what the stack holds).
+// Every written argument is checked, on the boxed path and the in-place fast path.
+void refuseZeroTensorWrite(const at::Tensor& t, const ArgSpec& s) {
+  if (t.defined() && t._is_zerotensor())
+    throw JsError("tstorch: argument '" + s.name + "' is a zero tensor (_efficientzerotensor), which cannot be written: " +
+                  "ZeroTensors are immutable; write into a materialized one (z.clone())");
+}
+
+void refuseZeroTensorWrite(const c10::IValue& v, const ArgSpec& s) {
+  if (v.isTensor()) refuseZeroTensorWrite(v.toTensor(), s);
+  else if (v.isTensorList())
+    for (const at::Tensor& t : v.toTensorVector()) refuseZeroTensorWrite(t, s);
+}
+
+// The argument an in-place operator writes (a copy of the handle's tensor: the same TensorImpl).
+at::Tensor writtenArg(napi_env env, napi_value v, const ArgSpec& s) {
+  const at::Tensor& t = tensorArg(env, v, s);
+  refuseZeroTensorWrite(t, s);
   return t;
 }
 
@@ -238,6 +291,35 @@ at::Tensor callFast(napi_env env, const CompiledOp& op, napi_value* a) {
       c10::Scalar alpha = scalarArg(env, a[2], x[2], op.fullName);
       return run(b && plain(self), [&] { return h.tts->call(self, other, alpha); });
     }
+    case Fast::I: {
+      at::Tensor s = writtenArg(env, a[0], x[0]);
+      return h.i->call(s);
+    }
+    case Fast::IT: {
+      at::Tensor s = writtenArg(env, a[0], x[0]);
+      return h.it->call(s, tensorArg(env, a[1], x[1]));
+    }
+    case Fast::IS: {
+      at::Tensor s = writtenArg(env, a[0], x[0]);
+      return h.is->call(s, scalarArg(env, a[1], x[1], op.fullName));
+    }
+    case Fast::ITS: {
+      at::Tensor s = writtenArg(env, a[0], x[0]);
+      const at::Tensor& o = tensorArg(env, a[1], x[1]);
+      return h.its->call(s, o, scalarArg(env, a[2], x[2], op.fullName));
+    }
+    case Fast::ISS: {
+      at::Tensor s = writtenArg(env, a[0], x[0]);
+      c10::Scalar v = scalarArg(env, a[1], x[1], op.fullName);
+      return h.iss->call(s, v, scalarArg(env, a[2], x[2], op.fullName));
+    }
+    case Fast::InScalarAsTensor:
+    case Fast::InScalarAsTensorAlpha: {
+      at::Tensor self = writtenArg(env, a[0], x[0]);
+      at::Tensor other = wrappedNumber(scalarArg(env, a[1], x[1], op.fullName), self);
+      if (op.fast == Fast::InScalarAsTensor) return h.it->call(self, other);
+      return h.its->call(self, other, scalarArg(env, a[2], x[2], op.fullName));
+    }
     case Fast::None: break;
   }
   throw JsError("tstorch: internal: no fast path");
@@ -263,11 +345,16 @@ static napi_value opId(napi_env env, napi_callback_info info) {
     for (const auto& arg : h->schema().arguments()) op->args.push_back(specOf(arg));
     op->fast = fastPattern(*h, op->args);
     if (!setTyped(*op, *h, op->fast)) op->fast = Fast::None;
-    // add/sub/mul/div with a number: run the Tensor overload on a wrapped number, as Python does
-    static const std::vector<std::string> kWrapped = {"aten::add", "aten::sub", "aten::mul", "aten::div"};
+    // add/sub/mul/div (and add_ ... div_) with a number: run the Tensor overload on a wrapped number, as Python does
+    static const std::vector<std::string> kWrapped = {"aten::add", "aten::sub", "aten::mul", "aten::div",
+                                                      "aten::add_", "aten::sub_", "aten::mul_", "aten::div_"};
     if (overload == "Scalar" && std::find(kWrapped.begin(), kWrapped.end(), name) != kWrapped.end()) {
       auto t = c10::Dispatcher::singleton().findSchema({name, "Tensor"});
-      Fast wrapped = op->fast == Fast::TS ? Fast::ScalarAsTensor : op->fast == Fast::TSS ? Fast::ScalarAsTensorAlpha : Fast::None;
+      Fast wrapped = op->fast == Fast::TS    ? Fast::ScalarAsTensor
+                     : op->fast == Fast::TSS ? Fast::ScalarAsTensorAlpha
+                     : op->fast == Fast::IS  ? Fast::InScalarAsTensor
+                     : op->fast == Fast::ISS ? Fast::InScalarAsTensorAlpha
+                                             : Fast::None;
       if (t && wrapped != Fast::None && setTyped(*op, *t, wrapped)) {
         op->fast = wrapped;
         op->tensorOverload = *t;
@@ -301,22 +388,6 @@ static std::string kernelError(const std::string& op, const c10::Error& e) {
   else if (msg.find("Found dtype") != std::string::npos)  // the loss kernels' check of target against input
     msg += " (the target's dtype must be the input's: convert it, e.g. target.float() or target.to(input.dtype))";
   return msg;
-}
-
-// A zero tensor (_efficientzerotensor) is immutable. libtorch 1.13's ZeroTensor fallback refuses
-// most writes into one, but resize_ passes it through, and resizing one calls the allocator its
-// storage points to: a ZeroTensorAllocator that _efficientzerotensor made on its own stack, gone
-// when it returned (SIGSEGV: randn.out, kron.out, nuclear_norm.dim_out with out= a zero tensor;
-// PyTorch 1.13 reaches the same dangling pointer, and survives or not by what the stack holds).
-// Written arguments only reach here through the boxed path (fastPattern excludes them).
-static void refuseZeroTensorWrite(const c10::IValue& v, const ArgSpec& s) {
-  bool zero = false;
-  if (v.isTensor()) zero = v.toTensor().defined() && v.toTensor()._is_zerotensor();
-  else if (v.isTensorList())
-    for (const at::Tensor& t : v.toTensorVector()) zero = zero || (t.defined() && t._is_zerotensor());
-  if (zero)
-    throw JsError("tstorch: argument '" + s.name + "' is a zero tensor (_efficientzerotensor), which cannot be written: " +
-                  "ZeroTensors are immutable; write into a materialized one (z.clone())");
 }
 
 // call(id, ...args) -> undefined | value | [values]. Missing trailing arguments take the schema's
