@@ -33,7 +33,6 @@ bool setTyped(CompiledOp& op, const c10::OperatorHandle& h, Fast f) {
   return true;
 }
 
-
 // The fast-path pattern that the schema's arguments allow (setTyped then checks the kernels): a
 // Tensor result from Tensor and Scalar arguments, or an in-place operator whose one written
 // argument is the first and whose result is that argument.
@@ -57,7 +56,6 @@ Fast fastPattern(const c10::OperatorHandle& h, const std::vector<ArgSpec>& args)
   auto f = kCodes.find(code);
   return f == kCodes.end() ? Fast::None : f->second;
 }
-
 
 namespace {
 
@@ -261,6 +259,5 @@ at::Tensor callFast(napi_env env, const CompiledOp& op, napi_value* a) {
   }
   throw JsError("tstorch: internal: no fast path");
 }
-
 
 }  // namespace tstorch::dispatch
